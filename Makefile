@@ -1,0 +1,55 @@
+# The README's commands. `make run` and `make test` work from a fresh clone.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PG_URL ?= postgres://postgres@127.0.0.1:5432/consult_hk
+REDIS_URL ?= redis://127.0.0.1:6379/0
+SIZE ?= 100000
+
+.PHONY: run test test-sqlite lint format bench setup messages clean
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+setup: $(VENV)/.installed
+
+## Fresh clone to the running product on http://127.0.0.1:8000 (SQLite, filesystem broker).
+run: setup
+	DEBUG=1 $(PY) manage.py migrate --noinput
+	DEBUG=1 $(PY) manage.py load_demo
+	DEBUG=1 $(PY) manage.py generate_responses va-custody --count 300 --seed 7 --if-empty
+	scripts/run-dev.sh
+
+## Fresh clone to a passing suite on PostgreSQL, Redis and Debian's chromium.
+test: setup
+	scripts/ensure-system.sh
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	DEBUG=1 $(PY) manage.py makemigrations --check --dry-run
+	DATABASE_URL=$(PG_URL) TEST_BROKER_URL=$(REDIS_URL) $(VENV)/bin/pytest
+
+## The same suite on SQLite (no PostgreSQL-only tests are skipped silently: they say so).
+test-sqlite: setup
+	DATABASE_URL=sqlite:///$(CURDIR)/var/test.sqlite3 TEST_BROKER_URL=$(REDIS_URL) $(VENV)/bin/pytest
+
+lint: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: setup
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+messages: setup
+	DEBUG=1 $(PY) manage.py makemessages -l zh_Hant --no-obsolete
+	DEBUG=1 $(PY) manage.py compilemessages -l zh_Hant
+
+bench: setup
+	scripts/ensure-system.sh
+	DATABASE_URL=$(PG_URL) $(PY) -m bench --size $(SIZE)
+
+clean:
+	rm -rf $(VENV) var
