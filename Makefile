@@ -14,6 +14,11 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PY) -m pip install --quiet -r requirements-dev.txt
 	touch $@
 
+# axe-core (npm) for the browser tests' accessibility checks; the lock file pins it.
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
+
 setup: $(VENV)/.installed
 
 ## Fresh clone to the running product on http://127.0.0.1:8000 (SQLite, filesystem broker).
@@ -26,13 +31,14 @@ run: setup
 ## Fresh clone to a passing suite on PostgreSQL, Redis and Debian's chromium.
 test: setup
 	scripts/ensure-system.sh
+	$(MAKE) node_modules/.installed
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	DEBUG=1 $(PY) manage.py makemigrations --check --dry-run
 	DATABASE_URL=$(PG_URL) TEST_BROKER_URL=$(REDIS_URL) $(VENV)/bin/pytest
 
 ## The same suite on SQLite (no PostgreSQL-only tests are skipped silently: they say so).
-test-sqlite: setup
+test-sqlite: setup node_modules/.installed
 	DATABASE_URL=sqlite:///$(CURDIR)/var/test.sqlite3 TEST_BROKER_URL=$(REDIS_URL) $(VENV)/bin/pytest
 
 lint: setup
@@ -44,8 +50,8 @@ format: setup
 	$(VENV)/bin/ruff format .
 
 messages: setup
-	DEBUG=1 $(PY) manage.py makemessages -l zh_Hant --no-obsolete
-	DEBUG=1 $(PY) manage.py compilemessages -l zh_Hant
+	DEBUG=1 $(PY) manage.py makemessages -l zh_Hant --no-obsolete -i node_modules -i var
+	DEBUG=1 $(PY) manage.py compilemessages -l zh_Hant -i .venv -i node_modules
 
 bench: setup
 	scripts/ensure-system.sh

@@ -7,6 +7,7 @@ The defaults need no server: a SQLite file and a filesystem message broker under
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -30,6 +31,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "crispy_forms",
     "crispy_bootstrap5",
+    "axes",
     "surveys",
     "reports",
 ]
@@ -44,6 +46,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: turns a locked-out login into its lockout response.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "consultation.urls"
@@ -74,11 +78,40 @@ DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets the web server and the worker read while the other writes.
     DATABASES["default"].setdefault("OPTIONS", {}).update(
-        {"transaction_mode": "IMMEDIATE", "timeout": 20}
+        {
+            "init_command": "PRAGMA journal_mode=WAL;",
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+        }
     )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://consult-hk")}
+
+# Rate limits per client address (django-ratelimit) count in the default cache: Redis in
+# production (CACHE_URL), so that every web process shares the counters.
+RATELIMIT_USE_CACHE = "default"
+RATELIMIT_SUBMIT = env("RATELIMIT_SUBMIT", default="20/h")
+RATELIMIT_RESUME = env("RATELIMIT_RESUME", default="10/h")
+
+# A respondent's draft is found through the session: keep it for the length of a consultation.
+SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=60 * 60 * 24 * 90)
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+
+# Lockout first: it refuses a locked-out login before any password is checked (django-axes).
+AUTHENTICATION_BACKENDS = [
+    "consultation.auth.LoginLockoutBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Failed staff logins: five in a row from one address for one username lock that pair out for
+# 30 minutes; keying on the pair stops a guesser from locking every colleague out from one place.
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=0.5)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "admin/locked_out.html"
+# Behind a proxy, set AXES_IPWARE_PROXY_COUNT and AXES_IPWARE_META_PRECEDENCE_ORDER.
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -150,7 +183,18 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=3000)
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=3600)
 CELERY_TIMEZONE = TIME_ZONE
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE: dict = {
+    # Crontab times are in CELERY_TIMEZONE (HKT): every night, fresh reports of open consultations.
+    "rebuild-open-consultation-reports": {
+        "task": "reports.tasks.rebuild_open_reports",
+        "schedule": crontab(hour=2, minute=30),
+    },
+    # A report whose worker or message was lost is marked failed, so staff can try again.
+    "fail-stale-reports": {
+        "task": "reports.tasks.fail_stale_reports",
+        "schedule": crontab(minute="*/30"),
+    },
+}
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
 LOGGING = {

@@ -4,6 +4,7 @@
 set -euo pipefail
 
 packages=(fonts-noto-cjk libharfbuzz-subset0 poppler-utils chromium gettext)
+command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

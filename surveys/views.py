@@ -1,11 +1,55 @@
-"""Public and respondent pages. Thin: each view calls a selector or a service and renders."""
+"""Public and respondent pages. Thin: each view finds the respondent's own response, validates a
+form, calls one service and renders or redirects.
 
-from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
-from django.utils import timezone
+Views run outside a transaction (ATOMIC_REQUESTS is off), so each service has committed by the
+time it returns and the emails that follow never announce a change that was rolled back.
 
-from surveys import selectors
-from surveys.models import Consultation
+Access: a respondent reaches a response only through their session (set when they start, or when
+they open their private resume link), never through an id in the URL. The closing time is checked
+on every step, in Hong Kong time, by the services and again here to show a clear page.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import partial
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+from django_ratelimit.decorators import ratelimit
+
+from surveys import emails, selectors, services
+from surveys.attachments import AttachmentRejected
+from surveys.forms import (
+    AboutYouForm,
+    AttachmentForm,
+    ResumeRequestForm,
+    SectionForm,
+    SubmitForm,
+    section_initial,
+)
+from surveys.models import Attachment, Consultation, ConsultationStatus, Submission, SubmissionState
+
+SESSION_KEY = "surveys.responses"
+AMEND_KEY = "surveys.amend.{}"
+
+
+def _rate(setting: str, group: str, request: HttpRequest) -> str:
+    return getattr(settings, setting)
+
+
+submit_rate = partial(_rate, "RATELIMIT_SUBMIT")
+resume_rate = partial(_rate, "RATELIMIT_RESUME")
+
+
+# --- Public pages ------------------------------------------------------------------------------
 
 
 def consultation_index(request: HttpRequest) -> HttpResponse:
@@ -14,12 +58,642 @@ def consultation_index(request: HttpRequest) -> HttpResponse:
 
 
 def consultation_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    try:
-        consultation = selectors.consultation_public_detail(slug=slug)
-    except Consultation.DoesNotExist as exc:
-        raise Http404 from exc
+    consultation = _consultation(slug)
+    now = timezone.now()
     return render(
         request,
         "surveys/consultation_detail.html",
-        {"consultation": consultation, "status": consultation.status_at(timezone.now())},
+        {
+            "consultation": consultation,
+            "status": consultation.status_at(now),
+            "accepting": services.consultation_accepts_responses(
+                consultation=consultation, now=now
+            ),
+            "has_response": _session_submission(request, consultation) is not None,
+        },
     )
+
+
+# --- Finding the respondent's own response -----------------------------------------------------
+
+
+def _consultation(slug: str) -> Consultation:
+    try:
+        return selectors.consultation_public_detail(slug=slug)
+    except Consultation.DoesNotExist as exc:
+        raise Http404 from exc
+
+
+def _session_submission(request: HttpRequest, consultation: Consultation) -> Submission | None:
+    submission_id = request.session.get(SESSION_KEY, {}).get(str(consultation.pk))
+    if submission_id is None:
+        return None
+    submission = (
+        Submission.objects.select_related("consultation")
+        .filter(pk=submission_id, consultation=consultation)
+        .first()
+    )
+    return submission
+
+
+def _remember(request: HttpRequest, submission: Submission) -> None:
+    responses = dict(request.session.get(SESSION_KEY, {}))
+    responses[str(submission.consultation_id)] = submission.pk
+    request.session[SESSION_KEY] = responses
+
+
+def _language() -> str:
+    return "zh-hant" if (translation.get_language() or "").startswith("zh") else "en"
+
+
+def _client_address(request: HttpRequest) -> str | None:
+    return request.META.get("REMOTE_ADDR") or None
+
+
+def _absolute(request: HttpRequest, name: str, *args: Any) -> str:
+    return request.build_absolute_uri(reverse(name, args=args))
+
+
+@dataclass
+class Respondent:
+    """The consultation, its form, and this browser's own response (if any) with its answers."""
+
+    consultation: Consultation
+    journey: services.Journey
+    submission: Submission | None
+    amendment: dict[str, Any] | None  # the working copy while amending a submitted response
+
+    @property
+    def amending(self) -> bool:
+        return self.amendment is not None
+
+    def answers(self) -> dict[str, Any]:
+        if self.amendment is not None:
+            return self.amendment["answers"]
+        if self.submission is None:
+            return {}
+        return services.submission_answers(submission=self.submission)
+
+    def respondent(self) -> dict[str, Any]:
+        if self.amendment is not None:
+            return self.amendment["respondent"]
+        if self.submission is None:
+            return {}
+        return services.submission_respondent(submission=self.submission)
+
+
+def _respondent(request: HttpRequest, slug: str) -> Respondent:
+    consultation = _consultation(slug)
+    submission = _session_submission(request, consultation)
+    amendment = None
+    if submission is not None and submission.state == SubmissionState.SUBMITTED:
+        amendment = request.session.get(AMEND_KEY.format(submission.pk))
+    return Respondent(
+        consultation=consultation,
+        journey=services.journey_load(consultation=consultation),
+        submission=submission,
+        amendment=amendment,
+    )
+
+
+def _closed_page(request: HttpRequest, consultation: Consultation) -> HttpResponse:
+    status = consultation.status_at(timezone.now())
+    if status == ConsultationStatus.CLOSED:
+        return render(
+            request, "surveys/respond/closed.html", {"consultation": consultation}, status=410
+        )
+    return render(
+        request, "surveys/respond/not_open.html", {"consultation": consultation}, status=403
+    )
+
+
+def _blocked(request: HttpRequest, who: Respondent) -> HttpResponse | None:
+    """The page to show instead of the form when this response cannot change now, or None."""
+    now = timezone.now()
+    submission = who.submission
+    if submission is None or submission.state == SubmissionState.DRAFT:
+        if services.consultation_accepts_responses(consultation=who.consultation, now=now):
+            return None
+        return _closed_page(request, who.consultation)
+    if who.amending and services.submission_can_change(submission=submission, now=now):
+        return None
+    if who.amending:
+        return _closed_page(request, who.consultation)
+    return redirect("surveys:your_response", who.consultation.slug)
+
+
+def _journey_error(request: HttpRequest, who: Respondent, error: Exception) -> HttpResponse:
+    if isinstance(error, (services.ConsultationClosed, services.ConsultationNotOpen)):
+        return _closed_page(request, who.consultation)
+    return redirect("surveys:your_response", who.consultation.slug)
+
+
+def _step_url(who: Respondent, number: int) -> str:
+    return reverse("surveys:step", args=[who.consultation.slug, number])
+
+
+def _render_step(
+    request: HttpRequest,
+    who: Respondent,
+    step: services.Step,
+    template: str,
+    status: int = 200,
+    **context: Any,
+) -> HttpResponse:
+    context.update(
+        {
+            "who": who,
+            "consultation": who.consultation,
+            "step": step,
+            "total": who.journey.total,
+            "back_url": _step_url(who, step.number - 1) if step.number > 1 else None,
+            "changing": request.GET.get("change") == "1" or request.POST.get("change") == "1",
+            "late": who.consultation.status_at(timezone.now()) == ConsultationStatus.CLOSED,
+        }
+    )
+    return render(request, template, context, status=status)
+
+
+def _after_save(request: HttpRequest, who: Respondent, step: services.Step) -> HttpResponse:
+    if "later" in request.POST and not who.amending:
+        return redirect("surveys:saved", who.consultation.slug)
+    if request.POST.get("change") == "1":
+        return redirect(_step_url(who, who.journey.review_step))
+    return redirect(_step_url(who, step.number + 1))
+
+
+# --- The form ----------------------------------------------------------------------------------
+
+
+def respond_start(request: HttpRequest, slug: str) -> HttpResponse:
+    """The "Respond" button: back to where this browser's response stopped, or step 1."""
+    who = _respondent(request, slug)
+    submission = who.submission
+    if submission is not None and submission.state != SubmissionState.DRAFT:
+        if who.amending:
+            return redirect(_step_url(who, who.journey.review_step))
+        return redirect("surveys:your_response", slug)
+    blocked = _blocked(request, who)
+    if blocked is not None:
+        return blocked
+    step = min(submission.current_step, who.journey.total) if submission else 1
+    return redirect(_step_url(who, max(step, 1)))
+
+
+@require_http_methods(["GET", "POST"])
+def respond_step(request: HttpRequest, slug: str, number: int) -> HttpResponse:
+    who = _respondent(request, slug)
+    step = who.journey.step(number)
+    if step is None:
+        raise Http404
+    blocked = _blocked(request, who)
+    if blocked is not None:
+        return blocked
+    if number > 1 and who.submission is None:
+        return redirect(_step_url(who, 1))
+    if who.submission is not None and not who.amending and number > who.submission.current_step:
+        # No skipping ahead of the furthest page reached.
+        return redirect(_step_url(who, who.submission.current_step))
+    handler = {
+        "about": _step_about,
+        "section": _step_section,
+        "attachments": _step_attachments,
+        "review": _step_review,
+    }[step.kind]
+    try:
+        return handler(request, who, step)
+    except services.JourneyError as error:
+        return _journey_error(request, who, error)
+
+
+def _step_about(request: HttpRequest, who: Respondent, step: services.Step) -> HttpResponse:
+    if request.method == "GET":
+        form = AboutYouForm(initial=who.respondent() or None)
+        return _render_step(request, who, step, "surveys/respond/about.html", form=form)
+    form = AboutYouForm(request.POST)
+    if form.honeypot_filled():
+        return HttpResponseBadRequest(_("Your response could not be accepted."))
+    if not form.is_valid():
+        return _render_step(request, who, step, "surveys/respond/about.html", form=form)
+    if who.amending:
+        who.amendment["respondent"] = form.respondent()  # type: ignore[index]
+        request.session.modified = True
+    elif who.submission is None:
+        submission, token = services.draft_start(
+            consultation=who.consultation,
+            respondent=form.respondent(),
+            language=_language(),
+            client_address=_client_address(request),
+        )
+        _remember(request, submission)
+        who.submission = submission
+        link = _absolute(request, "surveys:resume", token)
+        emails.send_resume_link(submission=submission, link=link)
+        messages.info(
+            request,
+            _("Your answers are saved as you go. We have emailed you a link to continue later."),
+        )
+    else:
+        services.draft_save_respondent(
+            submission=who.submission, respondent=form.respondent(), language=_language()
+        )
+    return _after_save(request, who, step)
+
+
+def _section_form(request: HttpRequest, who: Respondent, step: services.Step) -> SectionForm:
+    answers = who.answers()
+    questions = who.journey.section_questions(step.section)  # type: ignore[arg-type]
+    kwargs = {
+        "journey": who.journey,
+        "questions": questions,
+        "prior_answers": answers,
+        "language": _language(),
+    }
+    if request.method == "POST":
+        return SectionForm(request.POST, **kwargs)
+    return SectionForm(initial=section_initial(questions, answers), **kwargs)
+
+
+def _step_section(request: HttpRequest, who: Respondent, step: services.Step) -> HttpResponse:
+    form = _section_form(request, who, step)
+    if request.method == "POST" and form.is_valid():
+        if who.amending:
+            section_codes = {q.code for q in who.journey.section_questions(step.section)}  # type: ignore[arg-type]
+            merged = {k: v for k, v in who.amendment["answers"].items() if k not in section_codes}  # type: ignore[index]
+            merged.update(form.answers())
+            who.amendment["answers"] = services.answers_prune(answers=merged, journey=who.journey)  # type: ignore[index]
+            request.session.modified = True
+        else:
+            services.draft_save(
+                submission=who.submission,  # type: ignore[arg-type]
+                journey=who.journey,
+                section=step.section,  # type: ignore[arg-type]
+                answers=form.answers(),
+                step=step.number,
+                language=_language(),
+            )
+        return _after_save(request, who, step)
+    return _render_step(
+        request,
+        who,
+        step,
+        "surveys/respond/section.html",
+        form=form,
+        section=step.section,
+    )
+
+
+def _step_attachments(request: HttpRequest, who: Respondent, step: services.Step) -> HttpResponse:
+    submission = who.submission
+    form = AttachmentForm()
+    if request.method == "POST" and "upload" in request.POST:
+        form = AttachmentForm(request.POST, request.FILES)
+        if form.is_valid():
+            upload = form.cleaned_data["file"]
+            try:
+                services.attachment_add(
+                    submission=submission,  # type: ignore[arg-type]
+                    upload=upload,
+                    checked=form.checked,
+                )
+            except AttachmentRejected as rejected:
+                form.add_error("file", rejected.message)
+            else:
+                messages.success(request, _("The file has been attached."))
+                return redirect(request.get_full_path())
+    elif request.method == "POST":
+        if not who.amending:
+            services.draft_advance(submission=submission, step=step.number)  # type: ignore[arg-type]
+        return _after_save(request, who, step)
+    return _render_step(
+        request,
+        who,
+        step,
+        "surveys/respond/attachments.html",
+        form=form,
+        attachments=list(submission.attachments.all()),  # type: ignore[union-attr]
+        multipart=True,
+    )
+
+
+def _review_context(who: Respondent) -> dict[str, Any]:
+    language = _language()
+    answers = services.answers_prune(answers=who.answers(), journey=who.journey)
+    respondent = who.respondent()
+    return {
+        "sections": services.answers_display(
+            journey=who.journey, answers=answers, language=language
+        ),
+        "respondent": respondent,
+        "respondent_labels": _respondent_labels(respondent),
+        "attachments": list(who.submission.attachments.all()) if who.submission else [],
+        "attachments_step": who.journey.review_step - 1,
+    }
+
+
+def _respondent_labels(respondent: dict[str, Any]) -> dict[str, str]:
+    from surveys.models import Consent, RespondentCategory, RespondentType
+
+    def label(choices: Any, value: str) -> str:
+        return str(dict(choices.choices).get(value, "")) if value else ""
+
+    return {
+        "respondent_type": label(RespondentType, respondent.get("respondent_type", "")),
+        "category": label(RespondentCategory, respondent.get("category", "")),
+        "consent": label(Consent, respondent.get("consent", "")),
+    }
+
+
+def _step_review(request: HttpRequest, who: Respondent, step: services.Step) -> HttpResponse:
+    return _render_step(
+        request,
+        who,
+        step,
+        "surveys/respond/review.html",
+        submit_form=SubmitForm(),
+        **_review_context(who),
+    )
+
+
+@require_POST
+@ratelimit(key="ip", rate=submit_rate, method="POST", block=False)
+def respond_submit(request: HttpRequest, slug: str) -> HttpResponse:
+    """Submit (or, while amending, submit the changes). A replay stores nothing new."""
+    if getattr(request, "limited", False):
+        return render(request, "surveys/respond/rate_limited.html", status=429)
+    who = _respondent(request, slug)
+    if who.submission is None:
+        return redirect("surveys:respond", slug)
+    form = SubmitForm(request.POST)
+    if form.honeypot_filled():
+        return HttpResponseBadRequest(_("Your response could not be accepted."))
+    if who.submission.state != SubmissionState.DRAFT and not who.amending:
+        # A second click or a replayed request after the first one went through.
+        return redirect("surveys:done", slug)
+    try:
+        if who.amending:
+            submission = services.submission_amend(
+                submission=who.submission,
+                journey=who.journey,
+                respondent=who.amendment["respondent"],  # type: ignore[index]
+                answers=who.amendment["answers"],  # type: ignore[index]
+                language=_language(),
+            )
+            request.session.pop(AMEND_KEY.format(submission.pk), None)
+            created, amended = True, True
+        else:
+            result = services.submission_submit(
+                submission=who.submission,
+                journey=who.journey,
+                client_address=_client_address(request),
+            )
+            submission, created, amended = result.submission, result.created, False
+    except services.SubmissionIncomplete as incomplete:
+        step = who.journey.step(who.journey.review_step)
+        return _render_step(
+            request,
+            who,
+            step,  # type: ignore[arg-type]
+            "surveys/respond/review.html",
+            submit_form=form,
+            missing=_missing_links(who, incomplete.missing),
+            **_review_context(who),
+        )
+    except services.JourneyError as error:
+        return _journey_error(request, who, error)
+    if created:
+        token = services.resume_link_issue(submission=submission)
+        emails.send_receipt(
+            submission=submission,
+            journey=who.journey,
+            answers=services.submission_answers(submission=submission),
+            link=_absolute(request, "surveys:resume", token),
+            amended=amended,
+        )
+    return redirect("surveys:done", slug)
+
+
+def _missing_links(who: Respondent, codes: list[str]) -> list[dict[str, Any]]:
+    missing = []
+    for code in codes:
+        if code == "about":
+            missing.append({"text": _("Complete the “About you” step."), "url": _step_url(who, 1)})
+            continue
+        question = who.journey.by_code[code]
+        number = next(s.number for s in who.journey.steps if s.section == question.section)
+        missing.append(
+            {
+                "text": _("Answer question %(code)s.") % {"code": code},
+                "url": f"{_step_url(who, number)}?change=1#id_q_{code}",
+            }
+        )
+    return missing
+
+
+def respond_done(request: HttpRequest, slug: str) -> HttpResponse:
+    who = _respondent(request, slug)
+    if who.submission is None or who.submission.state != SubmissionState.SUBMITTED:
+        return redirect("surveys:respond", slug)
+    return render(
+        request,
+        "surveys/respond/done.html",
+        {"consultation": who.consultation, "submission": who.submission},
+    )
+
+
+def respond_saved(request: HttpRequest, slug: str) -> HttpResponse:
+    who = _respondent(request, slug)
+    if who.submission is None:
+        return redirect("surveys:respond", slug)
+    return render(
+        request,
+        "surveys/respond/saved.html",
+        {"consultation": who.consultation, "submission": who.submission},
+    )
+
+
+def your_response(request: HttpRequest, slug: str) -> HttpResponse:
+    """A submitted or withdrawn response: its status, answers, and the way to change it."""
+    who = _respondent(request, slug)
+    submission = who.submission
+    if submission is None or submission.state == SubmissionState.DRAFT:
+        return redirect("surveys:respond", slug)
+    language = _language()
+    now = timezone.now()
+    answers = services.submission_answers(submission=submission)
+    return render(
+        request,
+        "surveys/respond/your_response.html",
+        {
+            "consultation": who.consultation,
+            "submission": submission,
+            "can_change": services.submission_can_change(submission=submission, now=now),
+            "can_start_again": submission.state == SubmissionState.WITHDRAWN
+            and services.consultation_accepts_responses(consultation=who.consultation, now=now),
+            "sections": services.answers_display(
+                journey=who.journey, answers=answers, language=language
+            ),
+            "respondent_labels": _respondent_labels(
+                services.submission_respondent(submission=submission)
+            ),
+            "attachments": list(submission.attachments.all()),
+        },
+    )
+
+
+@require_POST
+def respond_again(request: HttpRequest, slug: str) -> HttpResponse:
+    """After a withdrawal: forget the withdrawn response in this browser and start afresh."""
+    who = _respondent(request, slug)
+    if who.submission is not None and who.submission.state == SubmissionState.WITHDRAWN:
+        responses = dict(request.session.get(SESSION_KEY, {}))
+        responses.pop(str(who.consultation.pk), None)
+        request.session[SESSION_KEY] = responses
+    return redirect("surveys:respond", slug)
+
+
+@require_POST
+def amend_start(request: HttpRequest, slug: str) -> HttpResponse:
+    who = _respondent(request, slug)
+    submission = who.submission
+    if submission is None or submission.state != SubmissionState.SUBMITTED:
+        return redirect("surveys:respond", slug)
+    if not services.submission_can_change(submission=submission, now=timezone.now()):
+        return _closed_page(request, who.consultation)
+    request.session[AMEND_KEY.format(submission.pk)] = {
+        "respondent": services.submission_respondent(submission=submission),
+        "answers": services.submission_answers(submission=submission),
+    }
+    return redirect(_step_url(who, who.journey.review_step))
+
+
+@require_POST
+def amend_cancel(request: HttpRequest, slug: str) -> HttpResponse:
+    who = _respondent(request, slug)
+    if who.submission is not None:
+        request.session.pop(AMEND_KEY.format(who.submission.pk), None)
+    return redirect("surveys:your_response", slug)
+
+
+@require_http_methods(["GET", "POST"])
+def withdraw(request: HttpRequest, slug: str) -> HttpResponse:
+    who = _respondent(request, slug)
+    submission = who.submission
+    if submission is None or submission.state == SubmissionState.DRAFT:
+        return redirect("surveys:respond", slug)
+    if submission.state == SubmissionState.WITHDRAWN:
+        return redirect("surveys:your_response", slug)
+    if not services.submission_can_change(submission=submission, now=timezone.now()):
+        return _closed_page(request, who.consultation)
+    if request.method == "POST":
+        try:
+            submission = services.submission_withdraw(submission=submission)
+        except services.JourneyError as error:
+            return _journey_error(request, who, error)
+        request.session.pop(AMEND_KEY.format(submission.pk), None)
+        emails.send_withdrawal(submission=submission)
+        messages.success(request, _("Your response has been withdrawn."))
+        return redirect("surveys:your_response", slug)
+    return render(
+        request,
+        "surveys/respond/withdraw.html",
+        {"consultation": who.consultation, "submission": submission},
+    )
+
+
+@ratelimit(key="ip", rate=resume_rate, method="POST", block=False)
+@require_http_methods(["GET", "POST"])
+def resume_request(request: HttpRequest, slug: str) -> HttpResponse:
+    """Ask for the private link again. The answer is the same whether or not we hold a response."""
+    consultation = _consultation(slug)
+    if getattr(request, "limited", False):
+        return render(request, "surveys/respond/rate_limited.html", status=429)
+    form = ResumeRequestForm(request.POST or None)
+    if request.method == "POST":
+        if form.honeypot_filled():
+            return HttpResponseBadRequest(_("Your request could not be accepted."))
+        if form.is_valid():
+            found = services.resume_link_request(
+                consultation=consultation, email=form.cleaned_data["email"]
+            )
+            if found is not None:
+                submission, token = found
+                link = _absolute(request, "surveys:resume", token)
+                emails.send_resume_link(submission=submission, link=link)
+            return render(
+                request,
+                "surveys/respond/resume_sent.html",
+                {"consultation": consultation, "email": form.cleaned_data["email"]},
+            )
+    return render(
+        request,
+        "surveys/respond/resume_request.html",
+        {"consultation": consultation, "form": form},
+    )
+
+
+@ratelimit(key="ip", rate=resume_rate, method="GET", block=False)
+def resume(request: HttpRequest, token: str) -> HttpResponse:
+    """The private link from the email: attach the response to this browser and continue."""
+    if getattr(request, "limited", False):
+        return render(request, "surveys/respond/rate_limited.html", status=429)
+    submission = services.submission_by_token(token=token)
+    if submission is None:
+        return render(request, "surveys/respond/link_invalid.html", status=404)
+    consultation = submission.consultation
+    if not services.resume_link_valid(submission=submission, now=timezone.now()):
+        return _closed_page(request, consultation)
+    request.session.cycle_key()  # a new session id: the link may have been opened elsewhere too
+    _remember(request, submission)
+    # Redirect at once so that the token does not stay in the address bar or history.
+    response = redirect("surveys:respond", consultation.slug)
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        submission.language,
+        max_age=settings.LANGUAGE_COOKIE_AGE,
+        samesite="Lax",
+    )
+    return response
+
+
+def attachment_download(request: HttpRequest, slug: str, pk: int) -> FileResponse:
+    """An attachment, for the respondent who uploaded it or for staff who may see responses."""
+    consultation = _consultation(slug)
+    attachment = (
+        Attachment.objects.select_related("submission")
+        .filter(pk=pk, submission__consultation=consultation)
+        .first()
+    )
+    if attachment is None:
+        raise Http404
+    own = _session_submission(request, consultation)
+    is_staff = request.user.is_staff and request.user.has_perm("surveys.view_submission")
+    if not is_staff and (own is None or own.pk != attachment.submission_id):
+        raise Http404
+    response = FileResponse(
+        attachment.file.open("rb"),
+        as_attachment=True,
+        filename=attachment.original_name,
+        content_type=attachment.content_type,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@require_POST
+def attachment_remove(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    who = _respondent(request, slug)
+    if who.submission is None:
+        raise Http404
+    blocked = _blocked(request, who)
+    if blocked is not None:
+        return blocked
+    try:
+        removed = services.attachment_remove(submission=who.submission, attachment_id=pk)
+    except services.JourneyError as error:
+        return _journey_error(request, who, error)
+    if not removed:
+        raise Http404
+    messages.success(request, _("The file has been removed."))
+    return redirect(_step_url(who, who.journey.review_step - 1))

@@ -15,3 +15,17 @@ def demo_consultations(db) -> dict[str, object]:
         consultation, _ = demo_load(path=Path(path))
         loaded[consultation.slug] = consultation
     return loaded
+
+
+@pytest.fixture
+def private_storage_tmp(tmp_path, monkeypatch):
+    """Respondents' attachments go to a temporary private folder for the test."""
+    from django.core.files.storage import FileSystemStorage
+
+    from surveys.models import Attachment
+
+    root = tmp_path / "private"
+    monkeypatch.setattr(
+        Attachment._meta.get_field("file"), "storage", FileSystemStorage(location=root)
+    )
+    return root

@@ -1,0 +1,656 @@
+"""Every write a respondent makes: start and save a draft, submit, amend, withdraw, resume links.
+
+Each service is one transaction. Answers travel as plain dicts keyed by question code:
+a choice value for agree / yes-no-unsure / single choice, a list of choice values for multiple
+choice, a string for free text and an int for numbers; a missing key means "not answered". The same
+shape is frozen into ``SubmissionRevision.answers`` at every submit and amendment.
+
+The server alone decides which questions apply: answers to questions whose condition does not hold
+are discarded on every save (``answers_prune``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import transaction
+from django.db.models import F, Prefetch
+from django.utils import timezone
+
+from surveys.attachments import MAX_FILES, AttachmentRejected
+from surveys.models import (
+    Answer,
+    Attachment,
+    Choice,
+    Consultation,
+    ConsultationStatus,
+    Question,
+    QuestionKind,
+    RespondentType,
+    Section,
+    Submission,
+    SubmissionRevision,
+    SubmissionState,
+)
+
+AnswerValue = str | int | list[str]
+Answers = dict[str, AnswerValue]
+
+# The "About you" fields a respondent fills in at step 1, in the order a receipt lists them.
+RESPONDENT_FIELDS = (
+    "respondent_type",
+    "category",
+    "category_other",
+    "organisation_name",
+    "contact_name",
+    "email",
+    "consent",
+    "privacy_acknowledged",
+)
+DRAFT_REFERENCE_PREFIX = "DRAFT-"
+
+
+class JourneyError(Exception):
+    """A respondent write that cannot happen now; ``code`` says why (for the page to explain)."""
+
+    code = "invalid"
+
+
+class ConsultationNotOpen(JourneyError):
+    code = "not_open"
+
+
+class ConsultationClosed(JourneyError):
+    code = "closed"
+
+
+class SubmissionNotEditable(JourneyError):
+    code = "not_editable"
+
+
+class SubmissionIncomplete(JourneyError):
+    """Required questions are unanswered; ``missing`` lists their codes."""
+
+    code = "incomplete"
+
+    def __init__(self, missing: list[str]) -> None:
+        super().__init__(f"unanswered required questions: {', '.join(missing)}")
+        self.missing = missing
+
+
+# --- The shape of the form ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Step:
+    """One page of the form. ``number`` starts at 1 ("About you")."""
+
+    number: int
+    kind: str  # "about", "section", "attachments" or "review"
+    section: Section | None = None
+
+
+@dataclass
+class Journey:
+    """A consultation's pages and questions, loaded once per request (four queries)."""
+
+    consultation: Consultation
+    sections: list[Section]
+    questions: list[Question]
+    steps: list[Step] = field(init=False)
+
+    def __post_init__(self) -> None:
+        steps = [Step(1, "about")]
+        steps += [Step(i + 2, "section", s) for i, s in enumerate(self.sections)]
+        steps.append(Step(len(steps) + 1, "attachments"))
+        steps.append(Step(len(steps) + 1, "review"))
+        self.steps = steps
+        self.by_code = {q.code: q for q in self.questions}
+        self.by_id = {q.pk: q for q in self.questions}
+
+    @property
+    def total(self) -> int:
+        return len(self.steps)
+
+    @property
+    def review_step(self) -> int:
+        return self.total
+
+    def step(self, number: int) -> Step | None:
+        return self.steps[number - 1] if 1 <= number <= self.total else None
+
+    def section_questions(self, section: Section) -> list[Question]:
+        return [q for q in self.questions if q.section_id == section.pk]
+
+
+def journey_load(*, consultation: Consultation) -> Journey:
+    """The sections, questions and choices of ``consultation`` in form order."""
+    sections = list(consultation.sections.order_by("order"))
+    questions = list(
+        consultation.questions.order_by("order")
+        .select_related("condition_choice")
+        .prefetch_related(Prefetch("choices", queryset=Choice.objects.order_by("order")))
+    )
+    return Journey(consultation=consultation, sections=sections, questions=questions)
+
+
+def question_is_shown(question: Question, answers: Mapping[str, Any], journey: Journey) -> bool:
+    """Whether ``question`` applies given ``answers``: its condition (and its parent's) holds."""
+    if not question.is_conditional:
+        return True
+    parent = journey.by_id.get(question.condition_question_id)
+    if parent is None or not question_is_shown(parent, answers, journey):
+        return False
+    given = answers.get(parent.code)
+    wanted = question.condition_choice.value
+    if isinstance(given, list):
+        return wanted in given
+    return given == wanted
+
+
+def answers_prune(*, answers: Mapping[str, Any], journey: Journey) -> Answers:
+    """``answers`` without unknown codes, empty values and answers to questions not shown."""
+    kept: Answers = {}
+    for question in journey.questions:  # in order, so conditions see their parents first
+        value = answers.get(question.code)
+        if value in (None, "", []):
+            continue
+        if question_is_shown(question, kept, journey):
+            kept[question.code] = value
+    return kept
+
+
+def answers_missing(*, answers: Mapping[str, Any], journey: Journey) -> list[str]:
+    """Codes of required questions that are shown and unanswered."""
+    return [
+        q.code
+        for q in journey.questions
+        if q.required
+        and question_is_shown(q, answers, journey)
+        and answers.get(q.code) in (None, "", [])
+    ]
+
+
+# --- Reading a submission ----------------------------------------------------------------------
+
+
+def submission_answers(*, submission: Submission) -> Answers:
+    """The stored answers of ``submission`` as a dict by question code (one query)."""
+    answers: Answers = {}
+    rows = Answer.objects.filter(submission=submission).select_related("question", "choice")
+    for row in rows.order_by("question__order", "choice__order"):
+        question = row.question
+        if question.kind == QuestionKind.MULTIPLE:
+            answers.setdefault(question.code, []).append(row.choice.value)  # type: ignore[union-attr]
+        elif question.is_closed:
+            answers[question.code] = row.choice.value  # type: ignore[union-attr]
+        elif question.kind == QuestionKind.NUMBER:
+            answers[question.code] = row.number  # type: ignore[assignment]
+        else:
+            answers[question.code] = row.text
+    return answers
+
+
+def submission_respondent(*, submission: Submission) -> dict[str, Any]:
+    return {name: getattr(submission, name) for name in RESPONDENT_FIELDS}
+
+
+def submission_by_token(*, token: str) -> Submission | None:
+    """The submission whose resume link carries ``token``, or None. Compares hashes only."""
+    if not token or len(token) > 128:
+        return None
+    return (
+        Submission.objects.select_related("consultation")
+        .filter(resume_token_hash=_token_hash(token))
+        .first()
+    )
+
+
+def consultation_accepts_responses(*, consultation: Consultation, now: dt.datetime) -> bool:
+    """Open, or closed but accepting late responses."""
+    status = consultation.status_at(now)
+    return status == ConsultationStatus.OPEN or (
+        status == ConsultationStatus.CLOSED and consultation.accepts_late
+    )
+
+
+def submission_can_change(*, submission: Submission, now: dt.datetime) -> bool:
+    """A submitted response may be amended or withdrawn until the consultation closes."""
+    return (
+        submission.state == SubmissionState.SUBMITTED
+        and submission.consultation.status_at(now) == ConsultationStatus.OPEN
+    )
+
+
+# --- Writes ------------------------------------------------------------------------------------
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _require_accepting(consultation: Consultation, now: dt.datetime) -> None:
+    status = consultation.status_at(now)
+    if status in (ConsultationStatus.DRAFT, ConsultationStatus.UPCOMING):
+        raise ConsultationNotOpen
+    if status == ConsultationStatus.CLOSED and not consultation.accepts_late:
+        raise ConsultationClosed
+
+
+def _lock(submission: Submission) -> Submission:
+    """Re-read ``submission`` under a row lock so that concurrent requests queue up."""
+    # of=("self",): lock the response only; other respondents keep writing to the consultation.
+    return (
+        Submission.objects.select_for_update(of=("self",))
+        .select_related("consultation")
+        .get(pk=submission.pk)
+    )
+
+
+@transaction.atomic
+def draft_start(
+    *,
+    consultation: Consultation,
+    respondent: Mapping[str, Any],
+    language: str,
+    client_address: str | None = None,
+    now: dt.datetime | None = None,
+) -> tuple[Submission, str]:
+    """Create a draft from the "About you" answers; return it and its resume token.
+
+    The token is returned once, for the resume email, and only its SHA-256 is stored.
+    """
+    now = now or timezone.now()
+    _require_accepting(consultation, now)
+    token = secrets.token_urlsafe(32)
+    submission = Submission.objects.create(
+        consultation=consultation,
+        reference=DRAFT_REFERENCE_PREFIX + secrets.token_hex(7),
+        state=SubmissionState.DRAFT,
+        language=language,
+        current_step=2,
+        resume_token_hash=_token_hash(token),
+        client_address=client_address,
+        created_at=now,
+        updated_at=now,
+        **_respondent_values(respondent),
+    )
+    return submission, token
+
+
+def _respondent_values(respondent: Mapping[str, Any]) -> dict[str, Any]:
+    values = {name: respondent.get(name, "") for name in RESPONDENT_FIELDS}
+    values["privacy_acknowledged"] = bool(respondent.get("privacy_acknowledged"))
+    if values["respondent_type"] != RespondentType.ORGANISATION:
+        values["organisation_name"] = ""
+    if values["category"] != "other":
+        values["category_other"] = ""
+    return values
+
+
+def _check_editable(submission: Submission, now: dt.datetime) -> None:
+    if submission.state != SubmissionState.DRAFT:
+        raise SubmissionNotEditable
+    _require_accepting(submission.consultation, now)
+
+
+@transaction.atomic
+def draft_save_respondent(
+    *,
+    submission: Submission,
+    respondent: Mapping[str, Any],
+    language: str,
+    now: dt.datetime | None = None,
+) -> Submission:
+    """Save step 1 ("About you") of a draft."""
+    now = now or timezone.now()
+    submission = _lock(submission)
+    _check_editable(submission, now)
+    for name, value in _respondent_values(respondent).items():
+        setattr(submission, name, value)
+    submission.language = language
+    submission.current_step = max(submission.current_step, 2)
+    submission.updated_at = now
+    submission.save()
+    return submission
+
+
+@transaction.atomic
+def draft_save(
+    *,
+    submission: Submission,
+    journey: Journey,
+    section: Section,
+    answers: Mapping[str, Any],
+    step: int,
+    language: str,
+    now: dt.datetime | None = None,
+) -> Submission:
+    """Replace the answers to ``section``'s questions and remember how far the respondent got.
+
+    Answers elsewhere whose condition no longer holds are discarded too.
+    """
+    now = now or timezone.now()
+    submission = _lock(submission)
+    _check_editable(submission, now)
+    section_codes = {q.code for q in journey.section_questions(section)}
+    merged = {
+        code: value
+        for code, value in submission_answers(submission=submission).items()
+        if code not in section_codes
+    }
+    merged.update({code: value for code, value in answers.items() if code in section_codes})
+    _answers_replace(submission, journey, answers_prune(answers=merged, journey=journey))
+    submission.current_step = max(submission.current_step, step + 1)
+    submission.language = language
+    submission.updated_at = now
+    submission.save(update_fields=["current_step", "language", "updated_at"])
+    return submission
+
+
+@transaction.atomic
+def draft_advance(*, submission: Submission, step: int, now: dt.datetime | None = None) -> None:
+    """Record that the respondent has passed a page that holds no answers (attachments)."""
+    now = now or timezone.now()
+    submission = _lock(submission)
+    _check_editable(submission, now)
+    if submission.current_step < step + 1:
+        submission.current_step = step + 1
+        submission.updated_at = now
+        submission.save(update_fields=["current_step", "updated_at"])
+
+
+def _answers_replace(submission: Submission, journey: Journey, answers: Answers) -> None:
+    """Write ``answers`` (already validated and pruned) as the submission's only answer rows."""
+    Answer.objects.filter(submission=submission).delete()
+    rows: list[Answer] = []
+    for code, value in answers.items():
+        question = journey.by_code[code]
+        choices = {c.value: c for c in question.choices.all()}
+        base = {
+            "consultation_id": submission.consultation_id,
+            "submission": submission,
+            "question": question,
+        }
+        if question.kind == QuestionKind.MULTIPLE:
+            values = value if isinstance(value, list) else [value]
+            rows += [
+                Answer(**base, choice=choices[v], multiple=True) for v in dict.fromkeys(values)
+            ]
+        elif question.is_closed:
+            rows.append(Answer(**base, choice=choices[str(value)]))
+        elif question.kind == QuestionKind.NUMBER:
+            rows.append(Answer(**base, number=int(value)))  # type: ignore[arg-type]
+        else:
+            rows.append(Answer(**base, text=str(value)))
+    Answer.objects.bulk_create(rows)
+
+
+def _reference_allocate(consultation: Consultation) -> str:
+    """The next reference of ``consultation``: raise its counter atomically and read it back."""
+    Consultation.objects.filter(pk=consultation.pk).update(
+        last_reference_number=F("last_reference_number") + 1
+    )
+    number = Consultation.objects.values_list("last_reference_number", flat=True).get(
+        pk=consultation.pk
+    )
+    return f"{consultation.reference_prefix}-{number:06d}"
+
+
+def _revision_add(submission: Submission, journey: Journey, answers: Answers, now: dt.datetime):
+    respondent = submission_respondent(submission=submission)
+    respondent["language"] = submission.language
+    respondent["attachments"] = [
+        {"name": a.original_name, "sha256": a.sha256, "size": a.size}
+        for a in submission.attachments.all()
+    ]
+    number = submission.revisions.count() + 1
+    return SubmissionRevision.objects.create(
+        submission=submission,
+        number=number,
+        created_at=now,
+        state=submission.state,
+        respondent=respondent,
+        answers=answers,
+    )
+
+
+@dataclass(frozen=True)
+class SubmitResult:
+    submission: Submission
+    created: bool  # False when this call found the response already submitted (a replay)
+
+
+@transaction.atomic
+def submission_submit(
+    *,
+    submission: Submission,
+    journey: Journey,
+    client_address: str | None = None,
+    now: dt.datetime | None = None,
+) -> SubmitResult:
+    """Submit a draft: allocate its reference, freeze a revision. Safe to call twice.
+
+    The row lock makes a double click or a replayed request wait for the first call, then find
+    the response already submitted and return it unchanged (``created=False``).
+    """
+    now = now or timezone.now()
+    submission = _lock(submission)
+    if submission.state != SubmissionState.DRAFT:
+        return SubmitResult(submission=submission, created=False)
+    consultation = submission.consultation
+    _require_accepting(consultation, now)
+    answers = answers_prune(answers=submission_answers(submission=submission), journey=journey)
+    missing = answers_missing(answers=answers, journey=journey)
+    if missing:
+        raise SubmissionIncomplete(missing)
+    if not (submission.privacy_acknowledged and submission.email and submission.consent):
+        raise SubmissionIncomplete(["about"])
+    submission.reference = _reference_allocate(consultation)
+    submission.state = SubmissionState.SUBMITTED
+    submission.submitted_at = now
+    submission.updated_at = now
+    submission.is_late = now >= consultation.closes_at
+    if client_address:
+        submission.client_address = client_address
+    submission.save()
+    _revision_add(submission, journey, answers, now)
+    return SubmitResult(submission=submission, created=True)
+
+
+@transaction.atomic
+def submission_amend(
+    *,
+    submission: Submission,
+    journey: Journey,
+    respondent: Mapping[str, Any],
+    answers: Mapping[str, Any],
+    language: str,
+    now: dt.datetime | None = None,
+) -> Submission:
+    """Replace a submitted response's details and answers; the earlier version stays as history."""
+    now = now or timezone.now()
+    submission = _lock(submission)
+    if not submission_can_change(submission=submission, now=now):
+        if submission.consultation.status_at(now) == ConsultationStatus.CLOSED:
+            raise ConsultationClosed
+        raise SubmissionNotEditable
+    pruned = answers_prune(answers=answers, journey=journey)
+    missing = answers_missing(answers=pruned, journey=journey)
+    if missing:
+        raise SubmissionIncomplete(missing)
+    for name, value in _respondent_values(respondent).items():
+        setattr(submission, name, value)
+    submission.language = language
+    submission.updated_at = now
+    submission.save()
+    _answers_replace(submission, journey, pruned)
+    _revision_add(submission, journey, pruned, now)
+    return submission
+
+
+@transaction.atomic
+def submission_withdraw(*, submission: Submission, now: dt.datetime | None = None) -> Submission:
+    """Withdraw a submitted response. Withdrawing again changes nothing."""
+    now = now or timezone.now()
+    submission = _lock(submission)
+    if submission.state == SubmissionState.WITHDRAWN:
+        return submission
+    if not submission_can_change(submission=submission, now=now):
+        if submission.consultation.status_at(now) == ConsultationStatus.CLOSED:
+            raise ConsultationClosed
+        raise SubmissionNotEditable
+    submission.state = SubmissionState.WITHDRAWN
+    submission.withdrawn_at = now
+    submission.updated_at = now
+    submission.save()
+    revision = submission.revisions.order_by("-number").first()
+    SubmissionRevision.objects.create(
+        submission=submission,
+        number=(revision.number if revision else 0) + 1,
+        created_at=now,
+        state=SubmissionState.WITHDRAWN,
+        respondent=revision.respondent if revision else {},
+        answers=revision.answers if revision else {},
+    )
+    return submission
+
+
+@transaction.atomic
+def resume_link_issue(*, submission: Submission) -> str:
+    """A new resume token for ``submission`` (any earlier link stops working)."""
+    token = secrets.token_urlsafe(32)
+    Submission.objects.filter(pk=submission.pk).update(resume_token_hash=_token_hash(token))
+    submission.resume_token_hash = _token_hash(token)
+    return token
+
+
+def resume_link_request(
+    *, consultation: Consultation, email: str, now: dt.datetime | None = None
+) -> tuple[Submission, str] | None:
+    """A fresh resume token for the respondent's latest live response, when there is one.
+
+    Returns None when no draft or changeable response uses ``email``; the page says the same
+    thing either way, so that it does not reveal who has responded.
+    """
+    now = now or timezone.now()
+    submission = (
+        Submission.objects.select_related("consultation")
+        .filter(
+            consultation=consultation,
+            email__iexact=email.strip(),
+            state__in=[SubmissionState.DRAFT, SubmissionState.SUBMITTED],
+        )
+        .order_by("-updated_at")
+        .first()
+    )
+    if submission is None or not resume_link_valid(submission=submission, now=now):
+        return None
+    return submission, resume_link_issue(submission=submission)
+
+
+def resume_link_valid(*, submission: Submission, now: dt.datetime) -> bool:
+    """A link works until the consultation closes (for drafts of late-accepting ones, after too)."""
+    consultation = submission.consultation
+    status = consultation.status_at(now)
+    if submission.state == SubmissionState.DRAFT:
+        return consultation_accepts_responses(consultation=consultation, now=now)
+    return status == ConsultationStatus.OPEN
+
+
+def _check_attachments_editable(submission: Submission, now: dt.datetime) -> None:
+    if submission.state == SubmissionState.DRAFT:
+        _require_accepting(submission.consultation, now)
+    elif not submission_can_change(submission=submission, now=now):
+        raise SubmissionNotEditable
+
+
+@transaction.atomic
+def attachment_add(
+    *, submission: Submission, upload: Any, checked: Any, now: dt.datetime | None = None
+) -> Attachment:
+    """Store an uploaded position paper already checked by ``surveys.attachments.check``."""
+    now = now or timezone.now()
+    submission = _lock(submission)
+    _check_attachments_editable(submission, now)
+    if submission.attachments.count() >= MAX_FILES:
+        raise AttachmentRejected("too_many")
+    upload.name = f"{secrets.token_hex(12)}{checked.extension}"
+    attachment = Attachment(
+        submission=submission,
+        original_name=checked.original_name,
+        content_type=checked.content_type,
+        size=checked.size,
+        sha256=checked.sha256,
+        uploaded_at=now,
+    )
+    attachment.file.save(upload.name, upload, save=False)
+    attachment.save()
+    return attachment
+
+
+@transaction.atomic
+def attachment_remove(
+    *, submission: Submission, attachment_id: int, now: dt.datetime | None = None
+) -> bool:
+    """Delete one of ``submission``'s own attachments; False if it has none with that id."""
+    now = now or timezone.now()
+    submission = _lock(submission)
+    _check_attachments_editable(submission, now)
+    attachment = submission.attachments.filter(pk=attachment_id).first()
+    if attachment is None:
+        return False
+    stored = attachment.file
+    attachment.delete()
+    transaction.on_commit(lambda: stored.storage.delete(stored.name))
+    return True
+
+
+def answer_labels(*, question: Question, value: AnswerValue | None, language: str) -> list[str]:
+    """What the respondent chose or typed, as display strings in ``language``."""
+    if value in (None, "", []):
+        return []
+    if question.is_closed:
+        labels = {c.value: c.localized("label", language) for c in question.choices.all()}
+        values: Iterable[Any] = value if isinstance(value, list) else [value]
+        return [labels.get(str(v), str(v)) for v in values]
+    return [str(value)]
+
+
+@dataclass(frozen=True)
+class ShownAnswer:
+    question: Question
+    labels: list[str]
+
+
+@dataclass(frozen=True)
+class ShownSection:
+    step: Step
+    title: str
+    answers: list[ShownAnswer]
+
+
+def answers_display(
+    *, journey: Journey, answers: Mapping[str, Any], language: str
+) -> list[ShownSection]:
+    """Each section's shown questions with the answer labels, for the review page and receipts."""
+    shown = []
+    for step in journey.steps:
+        if step.section is None:
+            continue
+        rows = [
+            ShownAnswer(
+                question=q,
+                labels=answer_labels(question=q, value=answers.get(q.code), language=language),
+            )
+            for q in journey.section_questions(step.section)
+            if question_is_shown(q, answers, journey)
+        ]
+        title = step.section.localized("title", language)
+        shown.append(ShownSection(step=step, title=title, answers=rows))
+    return shown

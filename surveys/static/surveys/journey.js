@@ -1,0 +1,108 @@
+/*
+ * Consult HK respondent form: small progressive enhancements. The form works without this file;
+ * the server decides which questions apply and discards answers to the others.
+ *  - shows and hides conditional questions as the answers they depend on change;
+ *  - counts characters left in free-text answers;
+ *  - moves focus to the error summary after a failed submit, and from its links to the field;
+ *  - ignores a second click on a submit button while the first submit is on its way.
+ */
+(function () {
+  "use strict";
+
+  function selectedValues(form, name) {
+    var values = [];
+    var controls = form.querySelectorAll('[name="' + name + '"]');
+    Array.prototype.forEach.call(controls, function (control) {
+      if (control.type === "radio" || control.type === "checkbox") {
+        if (control.checked) { values.push(control.value); }
+      } else if (control.value) {
+        values.push(control.value);
+      }
+    });
+    return values;
+  }
+
+  function updateConditionals(form) {
+    var blocks = form.querySelectorAll(".chk-conditional[data-condition-field]");
+    // A condition may depend on another conditional question: repeat until nothing changes.
+    for (var pass = 0; pass < blocks.length + 1; pass++) {
+      var changed = false;
+      Array.prototype.forEach.call(blocks, function (block) {
+        var name = block.getAttribute("data-condition-field");
+        var parent = form.querySelector('[name="' + name + '"]');
+        var parentBlock = parent ? parent.closest(".chk-conditional") : null;
+        var parentShown = !parentBlock || !parentBlock.hidden;
+        var show = parentShown &&
+          selectedValues(form, name).indexOf(block.getAttribute("data-condition-value")) !== -1;
+        if (block.hidden === show) {
+          block.hidden = !show;
+          changed = true;
+        }
+      });
+      if (!changed) { break; }
+    }
+  }
+
+  function setUpConditionals(form) {
+    if (!form.querySelector(".chk-conditional")) { return; }
+    form.addEventListener("change", function () { updateConditionals(form); });
+    updateConditionals(form);
+  }
+
+  function setUpCounter(counter) {
+    var field = document.getElementById(counter.getAttribute("data-count-for"));
+    if (!field) { return; }
+    var max = parseInt(field.getAttribute("data-max-chars"), 10);
+    var live = document.createElement("span");
+    live.className = "visually-hidden";
+    live.setAttribute("aria-live", "polite");
+    counter.parentNode.insertBefore(live, counter.nextSibling);
+    var timer = null;
+    function update() {
+      var left = max - field.value.length;
+      var template = counter.getAttribute(left < 0 ? "data-template-over" : "data-template-left");
+      var text = template.replace("%(n)s", Math.abs(left).toLocaleString());
+      counter.textContent = text;
+      counter.classList.toggle("text-danger", left < 0);
+      counter.classList.toggle("fw-bold", left < 0);
+      window.clearTimeout(timer);
+      timer = window.setTimeout(function () { live.textContent = text; }, 1000);
+    }
+    field.addEventListener("input", update);
+    update();
+    live.textContent = "";
+  }
+
+  function setUpErrorSummary() {
+    var summary = document.getElementById("error-summary");
+    if (!summary) { return; }
+    summary.focus();
+    summary.addEventListener("click", function (event) {
+      var link = event.target.closest("a[href^='#']");
+      if (!link) { return; }
+      var target = document.getElementById(link.getAttribute("href").slice(1));
+      if (!target) { return; }
+      event.preventDefault();
+      var group = target.closest("fieldset");
+      (group || target).scrollIntoView({ block: "start" });
+      target.focus({ preventScroll: true });
+    });
+  }
+
+  function setUpSingleSubmit(form) {
+    form.addEventListener("submit", function (event) {
+      if (form.getAttribute("data-submitting") === "true") {
+        event.preventDefault();
+        return;
+      }
+      form.setAttribute("data-submitting", "true");
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    Array.prototype.forEach.call(document.querySelectorAll("form.chk-form"), setUpConditionals);
+    Array.prototype.forEach.call(document.querySelectorAll(".chk-count[data-count-for]"), setUpCounter);
+    Array.prototype.forEach.call(document.querySelectorAll("form.chk-submit"), setUpSingleSubmit);
+    setUpErrorSummary();
+  });
+}());
