@@ -1043,4 +1043,14 @@ def responses_generate(
                 )
                 ids = [by_reference[s.reference] for s in submissions]
             _answers_write(consultation.pk, ids, answers, using)
+    _statistics_refresh(using)
     return count
+
+
+def _statistics_refresh(using: str) -> None:
+    """After a bulk load PostgreSQL's planner statistics are stale and it picks slow plans."""
+    connection = connections[using]
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE surveys_submission")
+            cursor.execute("ANALYZE surveys_answer")

@@ -1,0 +1,923 @@
+"""Summarise one consultation's counted responses: pure pandas and numpy, no ORM, no Celery.
+
+``summarise`` turns :class:`reports.inputs.ReportInputs` into a :class:`Summary`;
+``summary_to_dict`` gives the structure of ``summary.json`` (documented in the README).
+
+Counting is vectorised over whole columns: every answer row is mapped to integer codes (its choice's
+position among all choices of the consultation, its respondent's category) and counted with one
+``np.bincount`` per table, so the cost grows with the number of rows only through numpy, and the
+Python loops run once per question, never once per answer. Free text is the exception that cannot
+avoid looking at each text: terms are counted with scikit-learn's vectorisers.
+
+Definitions (also in the PDF's method note):
+
+* A respondent *answered* a closed question if they picked at least one choice; everyone else
+  counted in the report is *not answered* (including those a conditional question was not shown to).
+* Shares are of those who answered the question (in a cross-tab: of those in the category who
+  answered), so for single-choice kinds they add up to 100 %; for multiple choice, the share
+  selecting each option, which may add up to more.
+* Agree scales: share agreeing = (agree + strongly agree) / answered; net score = share agreeing
+  minus share disagreeing (disagree + strongly disagree), from -1 to +1.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from functools import cache
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from reports.inputs import (
+    NOT_STATED,
+    ConsultationMeta,
+    QuestionMeta,
+    ReportInputs,
+    Text,
+)
+from reports.summary_types import (
+    AgreeFigures,
+    Campaign,
+    NumberBand,
+    NumberFigures,
+    QuestionSummary,
+    Quote,
+    RespondentSummary,
+    Summary,
+    TermCount,
+    TextFigures,
+    ThemeCount,
+)
+
+# The agree scale's values (surveys.scales.STANDARD_CHOICES; a test keeps them in step).
+AGREEING = ("strongly_agree", "agree")
+NEUTRAL = ("neutral",)
+DISAGREEING = ("disagree", "strongly_disagree")
+# Consents that allow an answer to be quoted, and the one that also allows the name.
+QUOTABLE_CONSENTS = frozenset({"name_and_response", "response_only"})
+NAMED_CONSENT = "name_and_response"
+
+TOP_TERMS = 12
+TOP_PHRASES = 10
+MAX_QUOTES = 3
+QUOTE_THEMES = 3
+# Quote lengths in "units": a Latin character is one, a CJK character two (it carries more).
+QUOTE_MIN_UNITS = 40
+QUOTE_MAX_UNITS = 900
+# The most answers scored for quotes, and counted for terms, per question; larger pools are
+# sampled deterministically, so that a report's time grows with the number of questions, not of
+# responses.
+QUOTE_POOL = 4000
+TERMS_POOL = 20000
+NEAR_DUPLICATE = 0.8
+
+
+def summarise(
+    inputs: ReportInputs,
+    *,
+    generated_at: dt.datetime | None = None,
+    on_question: Callable[[int, int, str], None] | None = None,
+) -> Summary:
+    """The summary of ``inputs``. ``on_question(done, total, code)`` is told of each question."""
+    meta = inputs.meta
+    respondents = _respondents_prepared(inputs.respondents)
+    categories = _category_order(meta, respondents["category"])
+    category_codes = pd.Categorical(respondents["category"], categories=categories).codes.astype(
+        np.int64
+    )
+    ids = respondents["submission_id"].to_numpy(dtype=np.int64)
+    totals = np.bincount(category_codes, minlength=len(categories))
+    context = _Context(
+        meta=meta,
+        categories=tuple(categories),
+        ids=ids,
+        category_codes=category_codes,
+        category_totals=totals,
+    )
+    answers = _answer_arrays(context, inputs.answers)
+    closed = _closed_tables(context, answers)
+    numbers = _number_tables(context, answers)
+    texts = _texts_prepared(context, inputs.texts, respondents)
+    themes = _themes_by_id(inputs.themes)
+
+    questions = []
+    total_questions = len(meta.questions)
+    for done, question in enumerate(meta.questions, start=1):
+        if question.is_closed:
+            summary = _closed_question(context, question, closed)
+        elif question.kind == "number":
+            summary = _number_question(context, question, closed, numbers)
+        else:
+            summary = _text_question(context, question, closed, texts, themes)
+        questions.append(summary)
+        if on_question is not None:
+            on_question(done, total_questions, question.code)
+
+    return Summary(
+        meta=meta,
+        generated_at=generated_at or dt.datetime.now(tz=dt.UTC),
+        snapshot=inputs.snapshot,
+        respondents=_respondent_summary(context, respondents),
+        questions=tuple(questions),
+    )
+
+
+# --- Preparing the frames ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Context:
+    meta: ConsultationMeta
+    categories: tuple[str, ...]  # category values, in table order
+    ids: np.ndarray  # counted submission ids, ascending
+    category_codes: np.ndarray  # each counted submission's position in ``categories``
+    category_totals: np.ndarray  # respondents per category
+
+    @property
+    def total(self) -> int:
+        return len(self.ids)
+
+    def positions(self, submission_ids: np.ndarray) -> np.ndarray:
+        """Index of each submission in ``ids``, or -1 for a submission that is not counted."""
+        if len(self.ids) == 0:
+            return np.full(len(submission_ids), -1, dtype=np.int64)
+        positions = np.searchsorted(self.ids, submission_ids)
+        clipped = np.minimum(positions, len(self.ids) - 1)
+        return np.where(self.ids[clipped] == submission_ids, clipped, -1)
+
+
+def _respondents_prepared(frame: pd.DataFrame) -> pd.DataFrame:
+    frame = frame.sort_values("submission_id", kind="stable").drop_duplicates("submission_id")
+    frame = frame.reset_index(drop=True)
+    for column in ("category", "respondent_type", "consent", "language"):
+        values = frame[column].astype("object")
+        frame[column] = values.where(values.notna() & (values != ""), NOT_STATED)
+    return frame
+
+
+def _category_order(meta: ConsultationMeta, present: pd.Series) -> list[str]:
+    """The form's categories, then any other value found, then "not stated"."""
+    order = [option.value for option in meta.categories]
+    extra = sorted(set(present.unique()) - set(order) - {NOT_STATED})
+    return order + extra + [NOT_STATED]
+
+
+@dataclass(frozen=True)
+class _ClosedTables:
+    # choice id -> row in ``counts``; counts[row, category] = selections
+    row_of_choice: Mapping[int, int]
+    counts: np.ndarray
+    # question id -> row in ``answered``; answered[row, category] = respondents who answered
+    row_of_question: Mapping[int, int]
+    answered: np.ndarray
+
+
+@dataclass(frozen=True)
+class _AnswerArrays:
+    """The answer columns as numpy arrays, with each row's respondent looked up once."""
+
+    question: np.ndarray
+    choice: np.ndarray  # -1 where the row has no choice
+    number: np.ndarray
+    has_number: np.ndarray
+    position: np.ndarray  # index of the respondent in the context, -1 if not counted
+
+
+def _answer_arrays(context: _Context, answers: pd.DataFrame) -> _AnswerArrays:
+    choice = pd.array(answers["choice_id"], dtype="Int64")
+    number = pd.array(answers["number"], dtype="Int64")
+    return _AnswerArrays(
+        question=answers["question_id"].to_numpy(dtype=np.int64),
+        choice=choice.to_numpy(dtype=np.int64, na_value=-1),
+        number=number.to_numpy(dtype=np.int64, na_value=0),
+        has_number=~number.isna(),
+        position=context.positions(answers["submission_id"].to_numpy(dtype=np.int64)),
+    )
+
+
+def _closed_tables(context: _Context, answers: _AnswerArrays) -> _ClosedTables:
+    """Selections per (choice, category) and respondents answering per (question, category)."""
+    questions = [q for q in context.meta.questions if q.is_closed]
+    choice_ids = [c.id for q in questions for c in q.choices]
+    choice_questions = np.array([q.id for q in questions for _ in q.choices], dtype=np.int64)
+    row_of_choice = {choice_id: row for row, choice_id in enumerate(choice_ids)}
+    row_of_question = {q.id: row for row, q in enumerate(questions)}
+    n_categories = len(context.categories)
+
+    choice_row = pd.Index(choice_ids, dtype=np.int64).get_indexer(answers.choice)
+    # Keep rows of counted submissions whose choice belongs to the question they answer.
+    valid = (answers.position >= 0) & (choice_row >= 0)
+    valid[valid] = choice_questions[choice_row[valid]] == answers.question[valid]
+    choice_row, position = choice_row[valid], answers.position[valid]
+    question_row = pd.Index(list(row_of_question), dtype=np.int64).get_indexer(
+        choice_questions[choice_row]
+    )
+    category = context.category_codes[position]
+
+    counts = np.bincount(
+        choice_row * n_categories + category, minlength=len(choice_ids) * n_categories
+    ).reshape(len(choice_ids), n_categories)
+
+    # A respondent answered once however many options they picked: mark (question, respondent)
+    # in a table of flags, then count the flags by category.
+    answered_flags = np.zeros((len(questions), context.total), dtype=bool)
+    answered_flags[question_row, position] = True
+    answered = np.zeros((len(questions), n_categories), dtype=np.int64)
+    for row in range(len(questions)):
+        answered[row] = np.bincount(
+            context.category_codes[answered_flags[row]], minlength=n_categories
+        )
+    return _ClosedTables(row_of_choice, counts, row_of_question, answered)
+
+
+def _number_tables(context: _Context, answers: _AnswerArrays) -> pd.DataFrame:
+    """Number answers of counted submissions: question id, category code, number."""
+    number_questions = [q.id for q in context.meta.questions if q.kind == "number"]
+    keep = (
+        answers.has_number & np.isin(answers.question, number_questions) & (answers.position >= 0)
+    )
+    return pd.DataFrame(
+        {
+            "question_id": answers.question[keep],
+            "category": context.category_codes[answers.position[keep]],
+            "number": answers.number[keep],
+        }
+    )
+
+
+def _texts_prepared(
+    context: _Context, texts: pd.DataFrame, respondents: pd.DataFrame
+) -> pd.DataFrame:
+    """Non-blank answers of counted submissions with each respondent's consent, name, group."""
+    text_questions = [q.id for q in context.meta.questions if q.kind == "text"]
+    rows = texts[texts["question_id"].isin(text_questions)]
+    rows = rows[rows["text"].astype(str).str.strip() != ""]
+    position = context.positions(rows["submission_id"].to_numpy(dtype=np.int64))
+    keep = position >= 0
+    rows = rows[keep].reset_index(drop=True)
+    position = position[keep]
+    # One answer per submission and question (a database constraint; kept true here too).
+    rows = rows.assign(_position=position).drop_duplicates(["question_id", "submission_id"])
+    position = rows.pop("_position").to_numpy()
+    details = respondents.iloc[position]
+    return rows.assign(
+        category_code=context.category_codes[position],
+        category=details["category"].to_numpy(),
+        consent=details["consent"].to_numpy(),
+        display_name=details["display_name"].to_numpy(),
+        campaign_group=details["campaign_group"].to_numpy(),
+    ).reset_index(drop=True)
+
+
+def _themes_by_id(themes: pd.DataFrame) -> dict[int, tuple[Text, Text | None]]:
+    names = {
+        int(row.id): Text(en=str(row.name_en or ""), zh=str(row.name_zh or ""))
+        for row in themes.itertuples(index=False)
+    }
+    result = {}
+    for row in themes.itertuples(index=False):
+        parent = None if pd.isna(row.parent_id) else names.get(int(row.parent_id))
+        result[int(row.id)] = (names[int(row.id)], parent)
+    return result
+
+
+# --- Respondents ------------------------------------------------------------------------------
+
+
+def _respondent_summary(context: _Context, respondents: pd.DataFrame) -> RespondentSummary:
+    meta = context.meta
+    by_category = {
+        value: int(n)
+        for value, n in zip(context.categories, context.category_totals, strict=True)
+        if n or value in {option.value for option in meta.categories}
+    }
+    types = [option.value for option in meta.respondent_types]
+    type_values = respondents["respondent_type"].where(
+        respondents["respondent_type"].isin(types), NOT_STATED
+    )
+    by_type = _ordered_counts(type_values, types)
+    table = pd.crosstab(
+        pd.Categorical(respondents["category"], categories=list(context.categories)),
+        pd.Categorical(type_values, categories=[*types, NOT_STATED]),
+        dropna=False,
+    )
+    by_category_type = {
+        category: {
+            kind: int(table.loc[category, kind])
+            for kind in table.columns
+            if kind != NOT_STATED or by_type.get(NOT_STATED)
+        }
+        for category in by_category
+    }
+    consents = [option.value for option in meta.consents]
+    campaign_sizes = respondents["campaign_group"].dropna().value_counts()
+    campaigns = tuple(
+        sorted(
+            (
+                Campaign(
+                    label=str(label),
+                    size=int(size),
+                    confirmed=bool(meta.campaigns_confirmed.get(str(label), False)),
+                )
+                for label, size in campaign_sizes.items()
+            ),
+            key=lambda campaign: (-campaign.size, campaign.label),
+        )
+    )
+    return RespondentSummary(
+        total=context.total,
+        by_category=by_category,
+        by_type=by_type,
+        by_category_type=by_category_type,
+        by_consent=_ordered_counts(respondents["consent"], consents),
+        by_language=_ordered_counts(respondents["language"], ["en", "zh-hant"]),
+        late=int(respondents["is_late"].astype(bool).sum()),
+        campaigns=campaigns,
+        in_campaigns=int(campaign_sizes.sum()),
+    )
+
+
+def _ordered_counts(values: pd.Series, order: Sequence[str]) -> dict[str, int]:
+    """Counts of each value in ``order`` (zeros kept), then any other value found."""
+    counts = values.value_counts()
+    result = {value: int(counts.get(value, 0)) for value in order}
+    for value in sorted(set(counts.index) - set(order)):
+        result[str(value)] = int(counts[value])
+    return result
+
+
+# --- Closed questions -------------------------------------------------------------------------
+
+
+def _share(part: int, whole: int) -> float | None:
+    return part / whole if whole else None
+
+
+def _present_categories(context: _Context) -> list[int]:
+    return [i for i, n in enumerate(context.category_totals) if n]
+
+
+def _closed_question(
+    context: _Context, question: QuestionMeta, tables: _ClosedTables
+) -> QuestionSummary:
+    values = [choice.value for choice in question.choices]
+    rows = [tables.row_of_choice[choice.id] for choice in question.choices]
+    per_category = tables.counts[rows] if rows else np.zeros((0, len(context.categories)), int)
+    answered_by = tables.answered[tables.row_of_question[question.id]]
+    answered = int(answered_by.sum())
+    counts = {value: int(n) for value, n in zip(values, per_category.sum(axis=1), strict=True)}
+    present = _present_categories(context)
+    by_category = {
+        context.categories[i]: {value: int(per_category[j, i]) for j, value in enumerate(values)}
+        for i in present
+    }
+    answered_by_category = {context.categories[i]: int(answered_by[i]) for i in present}
+    agree = None
+    if question.kind == "agree":
+        agreeing = sum(counts.get(value, 0) for value in AGREEING)
+        disagreeing = sum(counts.get(value, 0) for value in DISAGREEING)
+        share_agreeing = _share(agreeing, answered)
+        share_disagreeing = _share(disagreeing, answered)
+        agree = AgreeFigures(
+            agreeing=agreeing,
+            neutral=sum(counts.get(value, 0) for value in NEUTRAL),
+            disagreeing=disagreeing,
+            share_agreeing=share_agreeing,
+            share_disagreeing=share_disagreeing,
+            net_score=(
+                None
+                if share_agreeing is None or share_disagreeing is None
+                else share_agreeing - share_disagreeing
+            ),
+        )
+    return QuestionSummary(
+        meta=question,
+        total=context.total,
+        answered=answered,
+        not_answered=context.total - answered,
+        eligible=_eligible(context, question, tables),
+        counts=counts,
+        shares={value: _share(n, answered) for value, n in counts.items()},
+        by_category=by_category,
+        by_category_shares={
+            category: {value: _share(n, answered_by_category[category]) for value, n in row.items()}
+            for category, row in by_category.items()
+        },
+        answered_by_category=answered_by_category,
+        total_by_category={context.categories[i]: int(context.category_totals[i]) for i in present},
+        agree=agree,
+    )
+
+
+def _eligible(context: _Context, question: QuestionMeta, tables: _ClosedTables) -> int | None:
+    """Respondents shown a conditional question: those who picked the choice it depends on."""
+    if question.condition is None:
+        return None
+    row = tables.row_of_choice.get(question.condition.choice_id)
+    return 0 if row is None else int(tables.counts[row].sum())
+
+
+def _answered_only(
+    context: _Context, question: QuestionMeta, answered_by: np.ndarray, tables: _ClosedTables
+) -> QuestionSummary:
+    """The figures every question has, for kinds without choices (numbers, free text)."""
+    present = _present_categories(context)
+    answered = int(answered_by.sum())
+    return QuestionSummary(
+        meta=question,
+        total=context.total,
+        answered=answered,
+        not_answered=context.total - answered,
+        eligible=_eligible(context, question, tables),
+        counts={},
+        shares={},
+        by_category={},
+        by_category_shares={},
+        answered_by_category={context.categories[i]: int(answered_by[i]) for i in present},
+        total_by_category={context.categories[i]: int(context.category_totals[i]) for i in present},
+    )
+
+
+# --- Number questions -------------------------------------------------------------------------
+
+
+def _number_question(
+    context: _Context, question: QuestionMeta, closed: _ClosedTables, numbers: pd.DataFrame
+) -> QuestionSummary:
+    rows = numbers[numbers["question_id"] == question.id]
+    answered_by = np.bincount(
+        rows["category"].to_numpy(dtype=np.int64), minlength=len(context.categories)
+    )
+    base = _answered_only(context, question, answered_by, closed)
+    values = rows["number"]
+    if values.empty:
+        figures = NumberFigures(0, None, None, None, None, None, None)
+    else:
+        as_float = values.astype(np.float64)
+        q1, median, q3 = (float(x) for x in as_float.quantile([0.25, 0.5, 0.75]))
+        figures = NumberFigures(
+            count=len(values),
+            mean=float(as_float.mean()),
+            median=median,
+            q1=q1,
+            q3=q3,
+            minimum=int(values.min()),
+            maximum=int(values.max()),
+            bands=_bands(values.to_numpy(dtype=np.int64)),
+        )
+    return replace(base, numbers=figures)
+
+
+_POWERS_OF_TEN = np.array([10**k for k in range(1, 19)], dtype=np.int64)
+
+
+def _bands(values: np.ndarray) -> tuple[NumberBand, ...]:
+    """How many values fall below 0, in 0-9, 10-99, 100-999 ... up to the largest value's band."""
+    bands = []
+    negative = int((values < 0).sum())
+    if negative:
+        bands.append(NumberBand(lower=None, upper=0, count=negative))
+    positive = values[values >= 0]
+    if len(positive):
+        magnitude = np.searchsorted(_POWERS_OF_TEN, positive, side="right")
+        for k, n in enumerate(np.bincount(magnitude)):
+            bands.append(
+                NumberBand(
+                    lower=0 if k == 0 else 10**k,
+                    upper=10 ** (k + 1) if k < len(_POWERS_OF_TEN) else None,
+                    count=int(n),
+                )
+            )
+    return tuple(bands)
+
+
+# --- Free text --------------------------------------------------------------------------------
+
+
+def _text_question(
+    context: _Context,
+    question: QuestionMeta,
+    closed: _ClosedTables,
+    texts: pd.DataFrame,
+    themes: Mapping[int, tuple[Text, Text | None]],
+) -> QuestionSummary:
+    rows = texts[texts["question_id"] == question.id].reset_index(drop=True)
+    answered_by = np.bincount(
+        rows["category_code"].to_numpy(dtype=np.int64), minlength=len(context.categories)
+    )
+    base = _answered_only(context, question, answered_by, closed)
+    theme_counts = rows["theme_ids"].explode().dropna().astype(np.int64).value_counts()
+    theme_figures = sorted(
+        (
+            ThemeCount(
+                id=int(theme_id),
+                name=themes[int(theme_id)][0],
+                parent=themes[int(theme_id)][1],
+                count=int(n),
+            )
+            for theme_id, n in theme_counts.items()
+            if int(theme_id) in themes
+        ),
+        key=lambda theme: (-theme.count, theme.name.en, theme.id),
+    )
+    # A campaign's standard text would drown out every other view; it is reported as a campaign.
+    outside_campaigns = rows[rows["campaign_group"].isna()]
+    counted_for_terms = _sample(outside_campaigns, TERMS_POOL)
+    terms, phrases = _top_terms(counted_for_terms["text"].tolist())
+    quotable = rows[rows["consent"].isin(QUOTABLE_CONSENTS)]
+    figures = TextFigures(
+        answered=len(rows),
+        terms=terms,
+        phrases=phrases,
+        terms_counted_over=len(counted_for_terms),
+        terms_sampled=len(counted_for_terms) < len(outside_campaigns),
+        themes=tuple(theme_figures),
+        coded=int(rows["theme_ids"].map(len).gt(0).sum()) if len(rows) else 0,
+        quotes=_choose_quotes(quotable, theme_figures),
+        quotable=len(quotable),
+    )
+    return replace(base, text=figures)
+
+
+# Words that say nothing about a topic, added to scikit-learn's English list (see _english_stop).
+_EXTRA_ENGLISH_STOP = (
+    "also believe consider don doesn feel isn it's just like ll make makes need needed needs "
+    "really regard shall should think ve view views way we're won would could"
+)
+# Characters and pairs too common in written Chinese to mark a topic.
+_CHINESE_STOP_CHARS = frozenset(
+    "的了是在和及與或也都而就這那其之我你他她們把被並很又因於向從由對將為所但則即亦若如"
+)
+_CHINESE_STOP_PAIRS = frozenset(
+    re.findall(
+        "..",
+        "應該可以是否以及因為如果需要認為有關由於但是一個進行對於方面同時其他以上不過雖然"
+        "所有相關有些一些如何為何可能應當能夠不會不能只是這樣那樣甚麼什麼本人作為希望我們",
+    )
+)
+# Place names written as two words, kept together as one term.
+_COMPOUNDS = (("hong kong", "hong-kong"),)
+_CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]+")
+_LATIN_CLAUSE = re.compile(r"[^.,;:!?()\[\]{}\"“”‘’\n\r\t/|、，。；：！？（）「」『』《》]+")
+_WORD = re.compile(r"[a-z][a-z0-9'’-]*[a-z0-9]|[a-z]")
+
+
+@cache
+def _english_stop() -> frozenset[str]:
+    # scikit-learn takes a second to import: only report builds pay for it, not web processes.
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+    return frozenset(ENGLISH_STOP_WORDS) | frozenset(_EXTRA_ENGLISH_STOP.split())
+
+
+def _features(text: str) -> list[str]:
+    """A text's distinct terms ("t:") and phrases ("p:"), sorted.
+
+    English: words of three letters or more that are not stop words, and phrases of two or three
+    such words in a row within one clause. Chinese: character pairs as terms (a dependable
+    stand-in for words without a dictionary), three- and four-character sequences as phrases.
+    """
+    lowered = text.lower()
+    stop = _english_stop()
+    features: set[str] = set()
+    for run in _CJK_RUN.findall(lowered):
+        # Positions of function characters: no term or phrase may contain one.
+        blocked = [char in _CHINESE_STOP_CHARS for char in run]
+        for start in range(len(run) - 1):
+            if blocked[start] or blocked[start + 1]:
+                continue
+            pair = run[start : start + 2]
+            if pair not in _CHINESE_STOP_PAIRS:
+                features.add("t:" + pair)
+            for size in (3, 4):
+                stop_at = start + size
+                if stop_at <= len(run) and not any(blocked[start + 2 : stop_at]):
+                    features.add("p:" + run[start:stop_at])
+    latin = _CJK_RUN.sub(" | ", lowered)
+    for words, joined in _COMPOUNDS:
+        latin = latin.replace(words, joined)
+    for clause in _LATIN_CLAUSE.findall(latin):
+        kept = [
+            word if len(word) >= 3 and word not in stop and not word.isdigit() else ""
+            for word in (raw.strip("'’-") for raw in _WORD.findall(clause))
+        ]
+        features.update("t:" + word for word in kept if word)
+        pairs = [f"{a} {b}" if a and b else "" for a, b in zip(kept, kept[1:], strict=False)]
+        features.update("p:" + pair for pair in pairs if pair)
+        features.update(
+            f"p:{pair} {word}" for pair, word in zip(pairs, kept[2:], strict=False) if pair and word
+        )
+    return sorted(features)
+
+
+def _tokens(term: str) -> tuple[str, ...]:
+    return tuple(term.split(" ")) if " " in term or term.isascii() else tuple(term)
+
+
+def _overlaps(candidate: tuple[str, ...], listed: tuple[str, ...]) -> bool:
+    """True if ``candidate`` lies inside ``listed``, or the two share at least half of
+    ``candidate`` where one ends and the other begins (two windows on the same wording)."""
+    size = len(candidate)
+    if size <= len(listed) and any(
+        listed[i : i + size] == candidate for i in range(len(listed) - size + 1)
+    ):
+        return True
+    shared = range((size + 1) // 2, min(size, len(listed)))
+    return any(candidate[:k] == listed[-k:] or candidate[-k:] == listed[:k] for k in shared)
+
+
+def _top_terms(texts: Sequence[str]) -> tuple[tuple[TermCount, ...], tuple[TermCount, ...]]:
+    """The terms and phrases used by the most answers (at least two), most used first.
+
+    A phrase that lies inside, or is a one-word shift of, a phrase already listed for about as
+    many answers is left out: it is the same wording seen through a different window.
+    """
+    if not texts:
+        return (), ()
+    from sklearn.feature_extraction.text import CountVectorizer
+
+    vectorizer = CountVectorizer(analyzer=_features, binary=True)
+    try:
+        matrix = vectorizer.fit_transform(texts)
+    except ValueError:  # no feature at all: every text was stop words or punctuation
+        return (), ()
+    counts = np.asarray(matrix.sum(axis=0)).ravel()
+    ranked = sorted(
+        (
+            (int(n), feature[:2], _display(feature[2:]))
+            for feature, n in zip(vectorizer.get_feature_names_out(), counts, strict=True)
+            if n >= 2
+        ),
+        key=lambda item: (-item[0], -len(_tokens(item[2])), item[2]),
+    )
+    terms: list[TermCount] = []
+    phrases: list[TermCount] = []
+    for n, kind, term in ranked:
+        if kind == "t:" and len(terms) < TOP_TERMS:
+            terms.append(TermCount(term=term, count=n))
+        elif (
+            kind == "p:"
+            and len(phrases) < TOP_PHRASES
+            and not any(
+                _overlaps(_tokens(term), _tokens(listed.term)) and listed.count * 5 >= n * 4
+                for listed in phrases
+            )
+        ):
+            phrases.append(TermCount(term=term, count=n))
+        if len(terms) >= TOP_TERMS and len(phrases) >= TOP_PHRASES:
+            break
+    return tuple(terms), tuple(phrases)
+
+
+def _display(term: str) -> str:
+    for words, joined in _COMPOUNDS:
+        term = term.replace(joined, words)
+    return term
+
+
+def _units(text: str) -> int:
+    """Length for quote limits: CJK characters count twice, as they carry about a word each."""
+    return len(text) + sum(len(run) for run in _CJK_RUN.findall(text))
+
+
+def _shortened(text: str) -> tuple[str, bool]:
+    """``text`` cut at a sentence or word end near ``QUOTE_MAX_UNITS``, with an ellipsis."""
+    if _units(text) <= QUOTE_MAX_UNITS:
+        return text, False
+    budget, cut = QUOTE_MAX_UNITS - 40, 0
+    for index, char in enumerate(text):
+        budget -= 2 if _CJK_RUN.match(char) else 1
+        if budget < 0:
+            cut = index
+            break
+    head = text[:cut]
+    ends = [head.rfind(mark) + 1 for mark in ("。", "！", "？", ". ", "! ", "? ", "；", "; ")]
+    end = max(ends)
+    if end < cut * 0.6:
+        end = head.rfind(" ") if head.rfind(" ") > cut * 0.6 else cut
+    return head[:end].rstrip() + "…", True
+
+
+def _sample(rows: pd.DataFrame, size: int) -> pd.DataFrame:
+    """At most ``size`` rows, the same ones on every run: those whose mixed submission id is
+    smallest (a multiplicative hash, so the sample is spread over the whole period)."""
+    if len(rows) <= size:
+        return rows
+    ids = rows["submission_id"].to_numpy(dtype=np.uint64)
+    mixed = (ids * np.uint64(2654435761)) % np.uint64(2**32)
+    order = np.lexsort((ids, mixed))[:size]
+    return rows.iloc[np.sort(order)]
+
+
+def _choose_quotes(rows: pd.DataFrame, themes: Sequence[ThemeCount]) -> tuple[Quote, ...]:
+    """Representative answers that may be published, chosen deterministically.
+
+    Candidates: answers whose respondents allow publication, outside campaigns (their standard text
+    is reported as a campaign, not as a view), of a readable length. One quote for each of the most
+    used themes (the candidate closest to the centre of that theme's answers), then the candidates
+    closest to the centre of all answers, skipping near-duplicates of a quote already chosen.
+    Closeness is cosine similarity of TF-IDF vectors, scaled down for curt answers; ties go to the
+    lower submission id. Large pools are sampled deterministically (``_sample``).
+    """
+    pool = rows[rows["campaign_group"].isna()]
+    pool = pool.assign(text=pool["text"].map(lambda text: " ".join(str(text).split())))
+    pool = pool.assign(units=pool["text"].map(_units))
+    pool = pool[pool["units"] >= QUOTE_MIN_UNITS].sort_values("submission_id", kind="stable")
+    chosen: list[tuple[pd.Series, Text | None]] = []
+    for theme in themes[:QUOTE_THEMES]:
+        if len(chosen) >= MAX_QUOTES:
+            break
+        members = pool[pool["theme_ids"].map(lambda ids, theme_id=theme.id: theme_id in ids)]
+        chosen += [(row, theme.name) for row in _most_central(members, chosen, limit=1)]
+    if len(chosen) < MAX_QUOTES:
+        chosen += [
+            (row, None) for row in _most_central(pool, chosen, limit=MAX_QUOTES - len(chosen))
+        ]
+
+    quotes = []
+    for row, theme in chosen:
+        text, truncated = _shortened(row["text"])
+        name = row["display_name"] if row["consent"] == NAMED_CONSENT else None
+        quotes.append(
+            Quote(
+                submission_id=int(row["submission_id"]),
+                text=text,
+                truncated=truncated,
+                name=name.strip() if isinstance(name, str) and name.strip() else None,
+                category=str(row["category"]),
+                theme=theme,
+            )
+        )
+    return tuple(quotes)
+
+
+def _most_central(
+    pool: pd.DataFrame, chosen: Sequence[tuple[pd.Series, Text | None]], *, limit: int
+) -> list[pd.Series]:
+    """Up to ``limit`` rows of ``pool`` closest to its centre, not too close to ``chosen``."""
+    taken = {int(row["submission_id"]) for row, _ in chosen}
+    pool = _sample(pool[~pool["submission_id"].isin(taken)], QUOTE_POOL).reset_index(drop=True)
+    if pool.empty:
+        return []
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    vectorizer = TfidfVectorizer(analyzer=_features, sublinear_tf=True)
+    try:
+        vectors = vectorizer.fit_transform(pool["text"])
+    except ValueError:  # no usable words at all: prefer the fullest answers
+        vectors = None
+    units = pool["units"].to_numpy(dtype=np.float64)
+    if vectors is None:
+        scores = units
+    else:
+        centre = np.asarray(vectors.mean(axis=0)).ravel()
+        # Curt answers of the same content score lower than full ones.
+        scores = (vectors @ centre) * np.sqrt(np.minimum(units / 160.0, 1.0))
+    order = np.lexsort((pool["submission_id"].to_numpy(), -scores))
+    picked: list[int] = []
+    earlier = (
+        vectorizer.transform([row["text"] for row, _ in chosen])
+        if chosen and vectors is not None
+        else None
+    )
+    for index in order:
+        if vectors is not None:
+            similar = [vectors[picked] @ vectors[index].T] if picked else []
+            if earlier is not None:
+                similar.append(earlier @ vectors[index].T)
+            if any(matrix.toarray().max(initial=0.0) >= NEAR_DUPLICATE for matrix in similar):
+                continue
+        picked.append(int(index))
+        if len(picked) >= limit:
+            break
+    return [pool.iloc[index] for index in picked]
+
+
+# --- summary.json -----------------------------------------------------------------------------
+
+
+def _text_dict(text: Text) -> dict[str, str]:
+    return {"en": text.en, "zh-hant": text.zh}
+
+
+def summary_to_dict(summary: Summary) -> dict[str, Any]:
+    """The structure of ``summary.json``: stable values as keys, plain JSON types as values."""
+    meta = summary.meta
+    respondents = summary.respondents
+    return {
+        "schema_version": 1,
+        "consultation": meta.slug,
+        "title": _text_dict(meta.title),
+        "reference_prefix": meta.reference_prefix,
+        "opens_at": meta.opens_at.isoformat(),
+        "closes_at": meta.closes_at.isoformat(),
+        "generated_at": summary.generated_at.isoformat(),
+        "snapshot": {
+            "count": summary.snapshot.count,
+            "sha256": summary.snapshot.sha256,
+            "as_of": summary.snapshot.as_of.isoformat(),
+            "excluded": dict(summary.snapshot.excluded),
+        },
+        "respondents": {
+            "total": respondents.total,
+            "by_category": dict(respondents.by_category),
+            "by_type": dict(respondents.by_type),
+            "by_category_type": {k: dict(v) for k, v in respondents.by_category_type.items()},
+            "by_consent": dict(respondents.by_consent),
+            "by_language": dict(respondents.by_language),
+            "late": respondents.late,
+            "in_campaigns": respondents.in_campaigns,
+            "campaigns": [
+                {"label": c.label, "size": c.size, "confirmed": c.confirmed}
+                for c in respondents.campaigns
+            ],
+        },
+        "questions": [_question_dict(question) for question in summary.questions],
+    }
+
+
+def _question_dict(question: QuestionSummary) -> dict[str, Any]:
+    meta = question.meta
+    data: dict[str, Any] = {
+        "code": meta.code,
+        "kind": meta.kind,
+        "section": meta.section.order,
+        "wording": _text_dict(meta.text),
+        "choices": [
+            {"value": choice.value, "label": _text_dict(choice.label)} for choice in meta.choices
+        ],
+        "condition": (
+            None
+            if meta.condition is None
+            else {"question": meta.condition.question_code, "choice": meta.condition.choice_value}
+        ),
+        "eligible": question.eligible,
+        "answered": question.answered,
+        "not_answered": question.not_answered,
+        "counts": dict(question.counts),
+        "shares": dict(question.shares),
+        "by_category": {k: dict(v) for k, v in question.by_category.items()},
+        "by_category_shares": {k: dict(v) for k, v in question.by_category_shares.items()},
+        "answered_by_category": dict(question.answered_by_category),
+    }
+    if question.agree is not None:
+        agree = question.agree
+        data["agree"] = {
+            "agreeing": agree.agreeing,
+            "neutral": agree.neutral,
+            "disagreeing": agree.disagreeing,
+            "share_agreeing": agree.share_agreeing,
+            "share_disagreeing": agree.share_disagreeing,
+            "net_score": agree.net_score,
+        }
+    if question.numbers is not None:
+        numbers = question.numbers
+        data["numbers"] = {
+            "count": numbers.count,
+            "mean": numbers.mean,
+            "median": numbers.median,
+            "q1": numbers.q1,
+            "q3": numbers.q3,
+            "min": numbers.minimum,
+            "max": numbers.maximum,
+            "bands": [
+                {"from": band.lower, "to": band.upper, "count": band.count}
+                for band in numbers.bands
+            ],
+        }
+    if question.text is not None:
+        text = question.text
+        data["free_text"] = {
+            "answered": text.answered,
+            "coded": text.coded,
+            "quotable": text.quotable,
+            "terms_counted_over": text.terms_counted_over,
+            "terms_sampled": text.terms_sampled,
+            "terms": [{"term": t.term, "count": t.count} for t in text.terms],
+            "phrases": [{"phrase": t.term, "count": t.count} for t in text.phrases],
+            "themes": [
+                {
+                    "id": theme.id,
+                    "name": _text_dict(theme.name),
+                    "parent": None if theme.parent is None else _text_dict(theme.parent),
+                    "count": theme.count,
+                }
+                for theme in text.themes
+            ],
+            "quotes": [
+                {
+                    "text": quote.text,
+                    "truncated": quote.truncated,
+                    "attribution": "name" if quote.name else "category",
+                    "name": quote.name,
+                    "category": quote.category,
+                    "theme": None if quote.theme is None else _text_dict(quote.theme),
+                }
+                for quote in text.quotes
+            ],
+        }
+    return data

@@ -1,0 +1,225 @@
+"""What a summary report reads: one consultation's questions and counted responses, as plain data.
+
+``surveys.selectors.report_inputs`` fills a :class:`ReportInputs` from the database; the pure pandas
+code in ``reports.aggregate`` turns it into a summary. Nothing here imports Django, so aggregation
+can be tested (and run on a worker) with hand-made frames and no database.
+
+The frames and their columns:
+
+``respondents``
+    one row per counted submission: ``submission_id`` (int64), ``respondent_type``, ``category``,
+    ``consent``, ``language`` (str; an empty string when the respondent left it blank),
+    ``is_late`` (bool), ``campaign_group`` (the group's label or None), ``display_name`` (the
+    organisation's name for an organisation, else the contact's name; None unless the respondent
+    chose ``name_and_response`` and has not had their personal data erased).
+``answers``
+    one row per answer to a choice or number question (per selected choice for multiple choice):
+    ``submission_id``, ``question_id`` (int64), ``choice_id``, ``number`` (nullable Int64).
+``texts``
+    one row per non-blank free-text answer: ``submission_id``, ``question_id``, ``text`` and
+    ``theme_ids`` (a tuple of the staff themes coded on the answer).
+``themes``
+    the consultation's staff themes: ``id``, ``name_en``, ``name_zh``, ``parent_id`` (nullable).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+# Why a submission was left out of a report, in the order the method note lists them.
+EXCLUSION_REASONS: tuple[str, ...] = (
+    "withdrawn",
+    "duplicate",
+    "spam",
+    "out_of_scope",
+    "other",
+    "after_cutoff",
+)
+# The value a report uses for a respondent who left their category or type blank.
+NOT_STATED = "not_stated"
+
+RESPONDENT_COLUMNS: tuple[str, ...] = (
+    "submission_id",
+    "respondent_type",
+    "category",
+    "consent",
+    "is_late",
+    "campaign_group",
+    "display_name",
+    "language",
+)
+ANSWER_COLUMNS: tuple[str, ...] = ("submission_id", "question_id", "choice_id", "number")
+TEXT_COLUMNS: tuple[str, ...] = ("submission_id", "question_id", "text", "theme_ids")
+THEME_COLUMNS: tuple[str, ...] = ("id", "name_en", "name_zh", "parent_id")
+
+
+@dataclass(frozen=True)
+class Text:
+    """A text in English and Traditional Chinese; ``get`` falls back to the other language."""
+
+    en: str
+    zh: str = ""
+
+    def get(self, language: str) -> str:
+        if language.lower().startswith("zh"):
+            return self.zh or self.en
+        return self.en or self.zh
+
+
+@dataclass(frozen=True)
+class ChoiceMeta:
+    id: int
+    value: str
+    label: Text
+
+
+@dataclass(frozen=True)
+class Condition:
+    """A conditional question is shown only to respondents who chose ``choice_value`` there."""
+
+    question_id: int
+    question_code: str
+    choice_id: int
+    choice_value: str
+
+
+@dataclass(frozen=True)
+class SectionMeta:
+    order: int
+    title: Text
+
+
+@dataclass(frozen=True)
+class QuestionMeta:
+    id: int
+    code: str
+    kind: str
+    order: int
+    section: SectionMeta
+    text: Text
+    choices: tuple[ChoiceMeta, ...] = ()
+    condition: Condition | None = None
+
+    @property
+    def is_closed(self) -> bool:
+        return self.kind in CLOSED_KINDS
+
+
+@dataclass(frozen=True)
+class Option:
+    """A stable value with its bilingual label (respondent categories, types, consents)."""
+
+    value: str
+    label: Text
+
+
+@dataclass(frozen=True)
+class ConsultationMeta:
+    slug: str
+    reference_prefix: str
+    title: Text
+    opens_at: dt.datetime
+    closes_at: dt.datetime
+    questions: tuple[QuestionMeta, ...]
+    categories: tuple[Option, ...]
+    respondent_types: tuple[Option, ...]
+    consents: tuple[Option, ...]
+    # Campaign group label -> whether a reviewer confirmed it.
+    campaigns_confirmed: Mapping[str, bool] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """The submissions a report counted: how many, a hash identifying them, what was left out."""
+
+    count: int
+    sha256: str
+    as_of: dt.datetime
+    excluded: Mapping[str, int]
+
+
+@dataclass(frozen=True)
+class ReportInputs:
+    meta: ConsultationMeta
+    respondents: pd.DataFrame
+    answers: pd.DataFrame
+    texts: pd.DataFrame
+    themes: pd.DataFrame
+    snapshot: Snapshot
+
+
+# The kinds answered by picking choices, and those of them where a respondent picks exactly one.
+CLOSED_KINDS = frozenset({"agree", "yes_no_unsure", "single", "multiple"})
+SINGLE_VALUED_KINDS = frozenset({"agree", "yes_no_unsure", "single"})
+
+
+def snapshot_sha256(rows: Iterable[tuple[int, dt.datetime]]) -> str:
+    """SHA-256 identifying a set of submissions and the versions of them that were counted.
+
+    Hashes one line ``"<id> <updated_at in UTC, ISO 8601>\\n"`` per submission in ascending id
+    order, so the hash changes exactly when a submission is added, removed or modified (its
+    ``updated_at`` moves), whatever order the rows arrive in.
+    """
+    digest = hashlib.sha256()
+    lines = [
+        f"{submission_id} {updated_at.astimezone(dt.UTC).isoformat()}\n"
+        for submission_id, updated_at in sorted(rows, key=lambda row: row[0])
+    ]
+    digest.update("".join(lines).encode())
+    return digest.hexdigest()
+
+
+def respondents_frame(rows: Iterable[tuple]) -> pd.DataFrame:
+    """A ``respondents`` frame from tuples in the order of ``RESPONDENT_COLUMNS``."""
+    frame = pd.DataFrame.from_records(list(rows), columns=list(RESPONDENT_COLUMNS))
+    frame = frame.astype(
+        {
+            "submission_id": "int64",
+            "respondent_type": "object",
+            "category": "object",
+            "consent": "object",
+            "is_late": "bool",
+            "language": "object",
+        }
+    )
+    for column in ("respondent_type", "category", "consent", "language"):
+        frame[column] = frame[column].fillna("").astype("object")
+    # Missing labels and names are None, never NaN, so that they read as "absent" everywhere.
+    for column in ("campaign_group", "display_name"):
+        frame[column] = frame[column].astype("object").where(frame[column].notna(), None)
+    return frame
+
+
+def answers_frame(rows: Iterable[tuple]) -> pd.DataFrame:
+    """An ``answers`` frame from ``(submission_id, question_id, choice_id, number)`` tuples."""
+    frame = pd.DataFrame.from_records(list(rows), columns=list(ANSWER_COLUMNS))
+    return answers_typed(frame)
+
+
+def answers_typed(frame: pd.DataFrame) -> pd.DataFrame:
+    """The answer columns with their agreed dtypes (ids int64, choice and number nullable)."""
+    return frame.astype(
+        {"submission_id": "int64", "question_id": "int64", "choice_id": "Int64", "number": "Int64"}
+    )
+
+
+def texts_frame(rows: Iterable[tuple]) -> pd.DataFrame:
+    """A ``texts`` frame from ``(submission_id, question_id, text, theme_ids)`` tuples."""
+    frame = pd.DataFrame.from_records(list(rows), columns=list(TEXT_COLUMNS))
+    frame = frame.astype({"submission_id": "int64", "question_id": "int64"})
+    frame["text"] = frame["text"].astype("object")
+    frame["theme_ids"] = [tuple(int(i) for i in ids or ()) for ids in frame["theme_ids"]]
+    return frame
+
+
+def themes_frame(rows: Iterable[tuple]) -> pd.DataFrame:
+    """A ``themes`` frame from ``(id, name_en, name_zh, parent_id)`` tuples."""
+    frame = pd.DataFrame.from_records(list(rows), columns=list(THEME_COLUMNS))
+    return frame.astype(
+        {"id": "int64", "name_en": "object", "name_zh": "object", "parent_id": "Int64"}
+    )

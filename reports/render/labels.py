@@ -1,0 +1,130 @@
+"""Words and number formats shared by the workbook and the PDF, in the active language.
+
+Fixed strings go through gettext (call the functions inside ``translation.override(language)``);
+labels of content (questions, choices, categories) come from the summary's bilingual fields.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+from django.utils.translation import gettext, pgettext
+
+from reports.inputs import NOT_STATED, Option
+from reports.summary_types import Summary
+
+HKT = ZoneInfo("Asia/Hong_Kong")
+ENGLISH_MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
+
+
+def is_chinese(language: str) -> bool:
+    return language.lower().startswith("zh")
+
+
+def kind_label(kind: str) -> str:
+    labels = {
+        "agree": gettext("Agree scale"),
+        "yes_no_unsure": gettext("Yes / no / not sure"),
+        "single": gettext("Single choice"),
+        "multiple": gettext("Multiple choice"),
+        "number": gettext("Number"),
+        "text": gettext("Free text"),
+    }
+    return labels.get(kind, kind)
+
+
+def exclusion_label(reason: str) -> str:
+    labels = {
+        "withdrawn": gettext("Withdrawn by the respondent"),
+        "duplicate": gettext("Duplicate"),
+        "spam": gettext("Spam"),
+        "out_of_scope": gettext("Out of scope"),
+        "other": gettext("Excluded for another reason"),
+        "after_cutoff": gettext("Submitted after the cut-off time"),
+    }
+    return labels.get(reason, reason)
+
+
+def option_label(options: tuple[Option, ...], value: str, language: str) -> str:
+    """The label of a category, respondent type or consent value in ``language``."""
+    if value == NOT_STATED:
+        return gettext("Not stated")
+    for option in options:
+        if option.value == value:
+            return option.label.get(language)
+    return value
+
+
+def category_label(summary: Summary, value: str, language: str) -> str:
+    return option_label(summary.meta.categories, value, language)
+
+
+def type_label(value: str) -> str:
+    labels = {
+        "individual": pgettext("respondent type", "Individuals"),
+        "organisation": pgettext("respondent type", "Organisations"),
+    }
+    return labels.get(value) or (gettext("Not stated") if value == NOT_STATED else value)
+
+
+def language_label(value: str) -> str:
+    labels = {"en": gettext("English"), "zh-hant": gettext("Traditional Chinese")}
+    return labels.get(value) or (gettext("Not stated") if value == NOT_STATED else value)
+
+
+def date_text(moment: dt.datetime, language: str) -> str:
+    """A date in Hong Kong time: "12 April 2024" or "2024年4月12日"."""
+    local = moment.astimezone(HKT)
+    if is_chinese(language):
+        return f"{local.year}年{local.month}月{local.day}日"
+    return f"{local.day} {ENGLISH_MONTHS[local.month - 1]} {local.year}"
+
+
+def datetime_text(moment: dt.datetime, language: str) -> str:
+    """A date and time in Hong Kong time, with the zone named: "12 April 2024, 23:59 HKT"."""
+    local = moment.astimezone(HKT)
+    if is_chinese(language):
+        return f"{date_text(moment, language)} {local:%H:%M}（香港時間）"
+    return f"{date_text(moment, language)}, {local:%H:%M} HKT"
+
+
+def count_text(value: int | None) -> str:
+    return "–" if value is None else f"{value:,}"
+
+
+def percent_text(share: float | None) -> str:
+    """A share as a percentage with one decimal: "37.5%"; a dash when nobody answered."""
+    return "–" if share is None else f"{share * 100:.1f}%"
+
+
+def net_text(net: float | None) -> str:
+    """A net score in percentage points with its sign: "+12.5", "−3.0"."""
+    if net is None:
+        return "–"
+    points = net * 100
+    if round(points, 1) == 0:
+        return "0.0"
+    return f"+{points:.1f}" if points > 0 else f"−{abs(points):.1f}"
+
+
+def number_text(value: float | None) -> str:
+    """A statistic of a number question: whole numbers with separators, else two decimals."""
+    if value is None:
+        return "–"
+    if float(value).is_integer():
+        return f"{int(value):,}"
+    return f"{value:,.2f}"

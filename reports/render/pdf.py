@@ -1,0 +1,515 @@
+"""The summary as a PDF publication, typeset by WeasyPrint from Django templates.
+
+``write_pdf`` prepares a plain view of the summary in the edition's language (formatted figures,
+translated labels, charts as SVG data URIs), renders ``reports/pdf/report.html`` and typesets it.
+Templates never format numbers or choose labels; they lay out what this module prepared. All
+respondent text reaches the template as ordinary strings, so Django escapes it.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from django.template.loader import render_to_string
+from django.utils import translation
+from django.utils.translation import gettext, ngettext
+
+from reports.inputs import QuestionMeta
+from reports.render import charts, labels
+from reports.render.charts import Bar
+from reports.summary_types import QuestionSummary, Summary
+
+TEMPLATE = "reports/pdf/report.html"
+# WeasyPrint logs every page it lays out at INFO: noise in a worker's log.
+logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
+HASH_PREFIX = 16  # characters of the snapshot hash shown in print
+_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+
+
+@dataclass
+class Row:
+    """A table row: a label and its cells; ``total`` rows are set in bold."""
+
+    label: str
+    cells: list[Any]
+    total: bool = False
+
+
+@dataclass
+class QuestionView:
+    anchor: str
+    code: str
+    kind: str
+    text: str
+    note: str = ""
+    chart: str = ""
+    chart_title: str = ""
+    counts_header: list[str] = field(default_factory=list)
+    counts: list[Row] = field(default_factory=list)
+    figures: list[tuple[str, str]] = field(default_factory=list)
+    cross_header: list[str] = field(default_factory=list)
+    cross: list[Row] = field(default_factory=list)
+    cross_narrow: bool = False
+    themes: list[Row] = field(default_factory=list)
+    coded_note: str = ""
+    terms: list[str] = field(default_factory=list)
+    phrases: list[str] = field(default_factory=list)
+    terms_note: str = ""
+    quotes: list[dict[str, Any]] = field(default_factory=list)
+    quotes_note: str = ""
+    multiple_note: str = ""
+
+
+@dataclass
+class SectionView:
+    anchor: str
+    number: int
+    title: str
+    questions: list[QuestionView] = field(default_factory=list)
+
+
+def write_pdf(*, summary: Summary, language: str, path: Path) -> None:
+    from weasyprint import HTML  # loaded only by the processes that typeset PDFs
+
+    with translation.override(language):
+        html = render_to_string(TEMPLATE, _context(summary, language))
+        document = HTML(string=html, base_url=str(Path(__file__).parent))
+        document.write_pdf(target=str(path), pdf_tags=True)
+
+
+def _context(summary: Summary, language: str) -> dict[str, Any]:
+    meta = summary.meta
+    snapshot = summary.snapshot
+    title = meta.title.get(language)
+    return {
+        "language": language,
+        "html_lang": "zh-Hant-HK" if labels.is_chinese(language) else "en-HK",
+        "font_family": (
+            '"Noto Sans CJK HK", "Noto Sans CJK TC", sans-serif'
+            if labels.is_chinese(language)
+            else '"Noto Sans CJK HK", "Noto Sans", "DejaVu Sans", sans-serif'
+        ),
+        "title": title,
+        "slug": meta.slug,
+        "page_css": _css_page_label(gettext("Page {page} of {pages}")),
+        "kicker_css": _css_string(gettext("Summary of responses")),
+        "period": gettext("%(opens)s to %(closes)s")
+        % {
+            "opens": labels.date_text(meta.opens_at, language),
+            "closes": labels.datetime_text(meta.closes_at, language),
+        },
+        "counted": labels.count_text(snapshot.count),
+        "as_of": labels.datetime_text(snapshot.as_of, language),
+        "generated": labels.datetime_text(summary.generated_at, language),
+        "hash_prefix": snapshot.sha256[:HASH_PREFIX],
+        "sha256": snapshot.sha256,
+        "excluded": [
+            Row(labels.exclusion_label(reason), [labels.count_text(n)])
+            for reason, n in snapshot.excluded.items()
+        ],
+        "excluded_total": labels.count_text(sum(snapshot.excluded.values())),
+        "method": _method(summary, language),
+        "respondents": _respondents(summary, language),
+        "sections": _sections(summary, language),
+    }
+
+
+def _css_page_label(template: str) -> str:
+    """A CSS ``content`` value from "Page {page} of {pages}" in the edition's language."""
+    parts = re.split(r"(\{page\}|\{pages\})", template)
+    tokens = []
+    for part in parts:
+        if part == "{page}":
+            tokens.append("counter(page)")
+        elif part == "{pages}":
+            tokens.append("counter(pages)")
+        elif part:
+            tokens.append(_css_string(part))
+    return " ".join(tokens) or "counter(page)"
+
+
+def _css_string(text: str) -> str:
+    escaped = (
+        text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\a ").replace("<", "\\3c ")
+    )
+    return f'"{escaped}"'
+
+
+def _method(summary: Summary, language: str) -> dict[str, Any]:
+    respondents = summary.respondents
+    confidential = respondents.by_consent.get("confidential", 0)
+    return {
+        "late": respondents.late,
+        "late_text": ngettext(
+            "%(n)s late submission was accepted and is counted.",
+            "%(n)s late submissions were accepted and are counted.",
+            respondents.late,
+        )
+        % {"n": labels.count_text(respondents.late)},
+        "confidential_text": ngettext(
+            "%(n)s respondent asked for their response to be kept confidential: it is counted "
+            "in every table, but never quoted or named.",
+            "%(n)s respondents asked for their responses to be kept confidential: they are "
+            "counted in every table, but never quoted or named.",
+            confidential,
+        )
+        % {"n": labels.count_text(confidential)},
+        "campaign_text": ngettext(
+            "%(n)s submission belongs to a campaign of standard or near-identical texts.",
+            "%(n)s submissions belong to campaigns of standard or near-identical texts.",
+            respondents.in_campaigns,
+        )
+        % {"n": labels.count_text(respondents.in_campaigns)},
+    }
+
+
+def _respondents(summary: Summary, language: str) -> dict[str, Any]:
+    respondents = summary.respondents
+    total = respondents.total
+    types = list(respondents.by_type)
+    rows = []
+    for category, n in respondents.by_category.items():
+        by_type = respondents.by_category_type.get(category, {})
+        rows.append(
+            Row(
+                labels.category_label(summary, category, language),
+                [
+                    *(labels.count_text(by_type.get(kind, 0)) for kind in types),
+                    labels.count_text(n),
+                    labels.percent_text(n / total if total else None),
+                ],
+            )
+        )
+    rows.append(
+        Row(
+            gettext("Total"),
+            [
+                *(labels.count_text(respondents.by_type[kind]) for kind in types),
+                labels.count_text(total),
+                labels.percent_text(1.0 if total else None),
+            ],
+            total=True,
+        )
+    )
+    present = [(category, n) for category, n in respondents.by_category.items() if n]
+    chart = ""
+    if present:
+        chart = charts.bar_chart(
+            [
+                Bar(
+                    labels.category_label(summary, category, language),
+                    n,
+                    f"{labels.count_text(n)} ({labels.percent_text(n / total)})",
+                )
+                for category, n in sorted(present, key=lambda item: -item[1])
+            ],
+            percent_axis=False,
+        )
+    return {
+        "total": labels.count_text(total),
+        "header": [gettext("Category"), *(labels.type_label(t) for t in types)]
+        + [gettext("Total"), gettext("Share")],
+        "rows": rows,
+        "chart": chart,
+        "consents": [
+            Row(
+                labels.option_label(summary.meta.consents, consent, language),
+                [labels.count_text(n), labels.percent_text(n / total if total else None)],
+            )
+            for consent, n in respondents.by_consent.items()
+        ],
+        "languages": [
+            Row(
+                labels.language_label(value),
+                [labels.count_text(n), labels.percent_text(n / total if total else None)],
+            )
+            for value, n in respondents.by_language.items()
+        ],
+        "campaigns": [
+            Row(
+                campaign.label,
+                [
+                    labels.count_text(campaign.size),
+                    gettext("Yes") if campaign.confirmed else gettext("Not yet"),
+                ],
+            )
+            for campaign in respondents.campaigns
+        ],
+        "in_campaigns": labels.count_text(respondents.in_campaigns),
+        "not_in_campaigns": labels.count_text(total - respondents.in_campaigns),
+    }
+
+
+def _sections(summary: Summary, language: str) -> list[SectionView]:
+    sections: list[SectionView] = []
+    for question in summary.questions:
+        section = question.meta.section
+        if not sections or sections[-1].number != section.order:
+            sections.append(
+                SectionView(
+                    anchor=f"section-{section.order}",
+                    number=section.order,
+                    title=section.title.get(language),
+                )
+            )
+        sections[-1].questions.append(_question(summary, question, language))
+    return sections
+
+
+def _choice_label(summary: Summary, code: str, value: str, language: str) -> str:
+    for question in summary.meta.questions:
+        if question.code == code:
+            for choice in question.choices:
+                if choice.value == value:
+                    return choice.label.get(language)
+    return value
+
+
+def _condition_note(
+    summary: Summary, meta: QuestionMeta, eligible: int | None, language: str
+) -> str:
+    if meta.condition is None:
+        return ""
+    return gettext(
+        "Asked only of respondents who chose “%(choice)s” at %(question)s: %(n)s respondents."
+    ) % {
+        "choice": _choice_label(
+            summary, meta.condition.question_code, meta.condition.choice_value, language
+        ),
+        "question": meta.condition.question_code,
+        "n": labels.count_text(eligible),
+    }
+
+
+def _question(summary: Summary, question: QuestionSummary, language: str) -> QuestionView:
+    meta = question.meta
+    view = QuestionView(
+        anchor=f"question-{re.sub(r'[^A-Za-z0-9_-]', '-', meta.code)}",
+        code=meta.code,
+        kind=labels.kind_label(meta.kind),
+        text=meta.text.get(language),
+        note=_condition_note(summary, meta, question.eligible, language),
+    )
+    if meta.is_closed:
+        _closed(view, summary, question, language)
+    elif question.numbers is not None:
+        _numbers(view, summary, question, language)
+    elif question.text is not None:
+        _free_text(view, summary, question, language)
+    return view
+
+
+def _answered_rows(question: QuestionSummary, columns: int) -> list[Row]:
+    pad = [""] * (columns - 1)
+    return [
+        Row(gettext("Answered"), [labels.count_text(question.answered), *pad], total=True),
+        Row(gettext("Not answered"), [labels.count_text(question.not_answered), *pad]),
+        Row(gettext("All respondents"), [labels.count_text(question.total), *pad], total=True),
+    ]
+
+
+def _closed(view: QuestionView, summary: Summary, question: QuestionSummary, language: str) -> None:
+    meta = question.meta
+    view.counts_header = [
+        gettext("Answer"),
+        gettext("Respondents"),
+        gettext("% of those answering"),
+    ]
+    view.counts = [
+        Row(
+            choice.label.get(language),
+            [
+                labels.count_text(question.counts.get(choice.value, 0)),
+                labels.percent_text(question.shares.get(choice.value)),
+            ],
+        )
+        for choice in meta.choices
+    ] + _answered_rows(question, 2)
+    view.chart_title = gettext("% of those answering")
+    if question.answered:
+        view.chart = charts.bar_chart(
+            [
+                Bar(
+                    choice.label.get(language),
+                    question.shares.get(choice.value) or 0.0,
+                    f"{labels.percent_text(question.shares.get(choice.value))} "
+                    f"({labels.count_text(question.counts.get(choice.value, 0))})",
+                    charts.SCALE_COLOURS.get(choice.value, charts.BAR)
+                    if meta.kind in {"agree", "yes_no_unsure"}
+                    else charts.BAR,
+                )
+                for choice in meta.choices
+            ],
+            maximum=1.0,
+        )
+    if meta.kind == "multiple":
+        view.multiple_note = gettext(
+            "Respondents could choose more than one answer, so the percentages may add up to "
+            "more than 100%."
+        )
+    if question.agree is not None:
+        agree = question.agree
+        view.figures = [
+            (gettext("Agreeing"), labels.percent_text(agree.share_agreeing)),
+            (gettext("Disagreeing"), labels.percent_text(agree.share_disagreeing)),
+            (gettext("Net score"), labels.net_text(agree.net_score)),
+        ]
+    view.cross_header = [
+        gettext("Category"),
+        *(choice.label.get(language) for choice in meta.choices),
+        gettext("Not answered"),
+        gettext("Total"),
+    ]
+    for category, counts in question.by_category.items():
+        answered = question.answered_by_category.get(category, 0)
+        total = question.total_by_category.get(category, 0)
+        shares = question.by_category_shares.get(category, {})
+        cells = [
+            {
+                "count": labels.count_text(counts.get(choice.value, 0)),
+                "share": labels.percent_text(shares.get(choice.value)),
+            }
+            for choice in meta.choices
+        ]
+        cells.append({"count": labels.count_text(total - answered), "share": ""})
+        cells.append({"count": labels.count_text(total), "share": ""})
+        view.cross.append(Row(labels.category_label(summary, category, language), cells))
+
+
+def _band_label(lower: int | None, upper: int | None) -> str:
+    if lower is None:
+        return gettext("Below 0")
+    if upper is None:
+        return gettext("%(lower)s or more") % {"lower": labels.count_text(lower)}
+    return f"{labels.count_text(lower)}–{labels.count_text(upper - 1)}"
+
+
+def _numbers(
+    view: QuestionView, summary: Summary, question: QuestionSummary, language: str
+) -> None:
+    numbers = question.numbers
+    if numbers is None:
+        return
+    view.counts_header = [gettext("Statistic"), gettext("Value")]
+    view.counts = [
+        Row(gettext("Answers"), [labels.count_text(numbers.count)]),
+        Row(gettext("Mean"), [labels.number_text(numbers.mean)]),
+        Row(gettext("Lower quartile"), [labels.number_text(numbers.q1)]),
+        Row(gettext("Median"), [labels.number_text(numbers.median)]),
+        Row(gettext("Upper quartile"), [labels.number_text(numbers.q3)]),
+        Row(gettext("Lowest"), [labels.number_text(numbers.minimum)]),
+        Row(gettext("Highest"), [labels.number_text(numbers.maximum)]),
+    ] + _answered_rows(question, 1)
+    if numbers.count:
+        view.chart_title = gettext("Answers by range of value")
+        view.chart = charts.bar_chart(
+            [
+                Bar(
+                    _band_label(band.lower, band.upper),
+                    band.count,
+                    f"{labels.count_text(band.count)} "
+                    f"({labels.percent_text(band.count / numbers.count)})",
+                )
+                for band in numbers.bands
+            ],
+            percent_axis=False,
+        )
+    _answered_by_category(view, summary, question, language)
+
+
+def _answered_by_category(
+    view: QuestionView, summary: Summary, question: QuestionSummary, language: str
+) -> None:
+    view.cross_narrow = True
+    view.cross_header = [
+        gettext("Category"),
+        gettext("Answered"),
+        gettext("Not answered"),
+        gettext("Total"),
+    ]
+    for category, answered in question.answered_by_category.items():
+        total = question.total_by_category.get(category, 0)
+        view.cross.append(
+            Row(
+                labels.category_label(summary, category, language),
+                [
+                    {
+                        "count": labels.count_text(answered),
+                        "share": labels.percent_text(answered / total if total else None),
+                    },
+                    {"count": labels.count_text(total - answered), "share": ""},
+                    {"count": labels.count_text(total), "share": ""},
+                ],
+            )
+        )
+
+
+def _free_text(
+    view: QuestionView, summary: Summary, question: QuestionSummary, language: str
+) -> None:
+    text = question.text
+    if text is None:
+        return
+    view.counts_header = ["", gettext("Respondents")]
+    view.counts = _answered_rows(question, 1)
+    view.themes = [
+        Row(
+            theme.name.get(language)
+            if theme.parent is None
+            else f"{theme.parent.get(language)} › {theme.name.get(language)}",
+            [
+                labels.count_text(theme.count),
+                labels.percent_text(theme.count / text.answered if text.answered else None),
+            ],
+        )
+        for theme in text.themes
+    ]
+    view.coded_note = gettext("%(coded)s of %(answered)s answers have been coded with a theme.") % {
+        "coded": labels.count_text(text.coded),
+        "answered": labels.count_text(text.answered),
+    }
+    if text.themes:
+        view.chart_title = gettext("Answers coded with each theme")
+        view.chart = charts.bar_chart(
+            [
+                Bar(row.label, theme.count, f"{row.cells[0]} ({row.cells[1]})")
+                for row, theme in zip(view.themes[:12], text.themes[:12], strict=True)
+            ],
+            percent_axis=False,
+        )
+    view.terms = [f"{term.term} ({labels.count_text(term.count)})" for term in text.terms]
+    if text.terms_sampled:
+        view.terms_note = gettext(
+            "Counted in a sample of %(n)s answers outside campaigns, chosen evenly over the "
+            "consultation period."
+        ) % {"n": labels.count_text(text.terms_counted_over)}
+    else:
+        view.terms_note = gettext("Counted in the %(n)s answers outside campaigns.") % {
+            "n": labels.count_text(text.terms_counted_over)
+        }
+    view.phrases = [f"{term.term} ({labels.count_text(term.count)})" for term in text.phrases]
+    for quote in text.quotes:
+        if quote.name:
+            attribution = quote.name
+        else:
+            attribution = gettext("A respondent in the category “%(category)s”") % {
+                "category": labels.category_label(summary, quote.category, language)
+            }
+        view.quotes.append(
+            {
+                "text": quote.text,
+                # Marks the quote's own language, so that it is set with the right glyph widths.
+                "lang": "zh-Hant-HK" if _CJK.search(quote.text) else "en",
+                "attribution": attribution,
+                "theme": quote.theme.get(language) if quote.theme is not None else "",
+            }
+        )
+    view.quotes_note = gettext(
+        "Quotes are taken only from respondents who agreed to the publication of their response, "
+        "outside campaigns; names are given only where the respondent agreed to that too."
+    )
+    _answered_by_category(view, summary, question, language)

@@ -1,0 +1,339 @@
+"""The summary as an Excel workbook: a summary sheet, then one sheet per question.
+
+Figures only, no personal data: respondents' answers and names belong to the staff export, so the
+workbook carries neither free-text quotes nor names. Written in the edition's language.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from django.utils import translation
+from django.utils.translation import gettext
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
+
+from reports.render import labels
+from reports.summary_types import QuestionSummary, Summary
+
+HEADER_FILL = PatternFill("solid", fgColor="DCE6F0")
+TITLE_FONT = Font(bold=True, size=14, color="1F3A5F")
+HEADING_FONT = Font(bold=True, size=11, color="1F3A5F")
+BOLD = Font(bold=True)
+WRAP = Alignment(wrap_text=True, vertical="top")
+PERCENT = "0.0%"
+COUNT = "#,##0"
+
+
+def write_xlsx(*, summary: Summary, language: str, path: Path) -> None:
+    with translation.override(language):
+        workbook = Workbook()
+        sheet = workbook.active
+        sheet.title = gettext("Summary")[:31]
+        _summary_sheet(sheet, summary, language)
+        for question in summary.questions:
+            _question_sheet(
+                workbook.create_sheet(_sheet_name(question)), summary, question, language
+            )
+        workbook.properties.title = summary.meta.title.get(language)
+        workbook.properties.creator = "Consult HK"
+        workbook.save(path)
+
+
+def _sheet_name(question: QuestionSummary) -> str:
+    # Excel forbids these characters in sheet names and allows at most 31 characters.
+    name = "".join("_" if char in "[]:*?/\\" else char for char in question.meta.code)
+    return name[:31] or "Q"
+
+
+class _Writer:
+    """Appends rows to a sheet and remembers the widest text of each column."""
+
+    def __init__(self, sheet: Worksheet) -> None:
+        self.sheet = sheet
+        self.row = 1
+
+    def line(
+        self, *values: object, font: Font | None = None, formats: dict[int, str] | None = None
+    ):
+        for column, value in enumerate(values, start=1):
+            cell = self.sheet.cell(row=self.row, column=column, value=value)
+            if font is not None:
+                cell.font = font
+            if formats and column in formats and value is not None:
+                cell.number_format = formats[column]
+        self.row += 1
+
+    def header(self, *values: object) -> None:
+        for column, value in enumerate(values, start=1):
+            cell = self.sheet.cell(row=self.row, column=column, value=value)
+            cell.font = BOLD
+            cell.fill = HEADER_FILL
+            cell.alignment = WRAP
+        self.row += 1
+
+    def gap(self) -> None:
+        self.row += 1
+
+    def widths(self, *widths: float) -> None:
+        for column, width in enumerate(widths, start=1):
+            self.sheet.column_dimensions[get_column_letter(column)].width = width
+
+
+def _summary_sheet(sheet: Worksheet, summary: Summary, language: str) -> None:
+    out = _Writer(sheet)
+    out.widths(46, 16, 16, 16, 16, 16)
+    out.line(summary.meta.title.get(language), font=TITLE_FONT)
+    out.line(gettext("Summary of responses"), font=HEADING_FONT)
+    out.gap()
+    snapshot = summary.snapshot
+    out.line(gettext("Submissions counted"), snapshot.count, formats={2: COUNT})
+    out.line(gettext("Cut-off time"), labels.datetime_text(snapshot.as_of, language))
+    out.line(gettext("Snapshot SHA-256"), snapshot.sha256)
+    out.line(gettext("Generated"), labels.datetime_text(summary.generated_at, language))
+    out.gap()
+
+    out.line(gettext("Submissions left out"), font=HEADING_FONT)
+    out.header(gettext("Reason"), gettext("Submissions"))
+    for reason, n in snapshot.excluded.items():
+        out.line(labels.exclusion_label(reason), n, formats={2: COUNT})
+    out.gap()
+
+    respondents = summary.respondents
+    types = list(respondents.by_type)
+    out.line(gettext("Respondents by category"), font=HEADING_FONT)
+    out.header(
+        gettext("Category"),
+        *(labels.type_label(t) for t in types),
+        gettext("Total"),
+        gettext("Share"),
+    )
+    for category, total in respondents.by_category.items():
+        by_type = respondents.by_category_type.get(category, {})
+        out.line(
+            labels.category_label(summary, category, language),
+            *(by_type.get(t, 0) for t in types),
+            total,
+            total / respondents.total if respondents.total else None,
+            formats={len(types) + 3: PERCENT},
+        )
+    out.line(
+        gettext("Total"),
+        *(respondents.by_type[t] for t in types),
+        respondents.total,
+        1.0 if respondents.total else None,
+        font=BOLD,
+        formats={len(types) + 3: PERCENT},
+    )
+    out.gap()
+
+    out.line(gettext("Publication preference"), font=HEADING_FONT)
+    out.header(gettext("Preference"), gettext("Respondents"))
+    for consent, n in respondents.by_consent.items():
+        out.line(labels.option_label(summary.meta.consents, consent, language), n)
+    out.gap()
+
+    out.line(gettext("Campaigns (standard-text submissions)"), font=HEADING_FONT)
+    out.header(gettext("Campaign"), gettext("Submissions"), gettext("Confirmed by a reviewer"))
+    for campaign in respondents.campaigns:
+        out.line(
+            campaign.label, campaign.size, gettext("Yes") if campaign.confirmed else gettext("No")
+        )
+    out.line(gettext("Submissions in campaigns"), respondents.in_campaigns, font=BOLD)
+    out.line(gettext("Late submissions accepted and counted"), respondents.late)
+    out.gap()
+
+    out.line(gettext("Questions"), font=HEADING_FONT)
+    out.header(
+        gettext("Question"), gettext("Type"), gettext("Answered"), gettext("Not answered"), ""
+    )
+    for question in summary.questions:
+        cell_row = out.row
+        out.line(
+            f"{question.meta.code} {question.meta.text.get(language)}",
+            labels.kind_label(question.meta.kind),
+            question.answered,
+            question.not_answered,
+        )
+        cell = sheet.cell(row=cell_row, column=1)
+        cell.hyperlink = f"#'{_sheet_name(question)}'!A1"
+        cell.alignment = WRAP
+    sheet.freeze_panes = "A2"
+
+
+def _question_sheet(
+    sheet: Worksheet, summary: Summary, question: QuestionSummary, language: str
+) -> None:
+    meta = question.meta
+    out = _Writer(sheet)
+    out.line(f"{meta.code} · {labels.kind_label(meta.kind)}", font=TITLE_FONT)
+    sheet.cell(row=out.row, column=1, value=meta.text.get(language)).alignment = WRAP
+    sheet.merge_cells(start_row=out.row, start_column=1, end_row=out.row, end_column=6)
+    sheet.row_dimensions[out.row].height = max(30, 15 * (len(meta.text.get(language)) // 90 + 1))
+    out.row += 1
+    if meta.condition is not None:
+        out.line(
+            gettext("Asked only of respondents who chose “%(choice)s” at %(question)s (%(n)s).")
+            % {
+                "choice": _choice_label(
+                    summary, meta.condition.question_code, meta.condition.choice_value, language
+                ),
+                "question": meta.condition.question_code,
+                "n": labels.count_text(question.eligible),
+            }
+        )
+    out.gap()
+
+    if meta.is_closed:
+        out.widths(40, 14, 16, 14, 14, 14, 14, 14, 14, 14)
+        out.header(gettext("Answer"), gettext("Respondents"), gettext("% of those answering"))
+        for choice in meta.choices:
+            out.line(
+                choice.label.get(language),
+                question.counts.get(choice.value, 0),
+                question.shares.get(choice.value),
+                formats={2: COUNT, 3: PERCENT},
+            )
+        out.line(gettext("Answered"), question.answered, font=BOLD)
+        out.line(gettext("Not answered"), question.not_answered)
+        out.line(gettext("All respondents"), question.total, font=BOLD)
+        if meta.kind == "multiple":
+            out.line(gettext("Respondents could choose more than one answer."))
+        if question.agree is not None:
+            out.gap()
+            out.line(
+                gettext("Agreeing (agree or strongly agree)"),
+                question.agree.share_agreeing,
+                formats={2: PERCENT},
+            )
+            out.line(
+                gettext("Disagreeing (disagree or strongly disagree)"),
+                question.agree.share_disagreeing,
+                formats={2: PERCENT},
+            )
+            out.line(
+                gettext("Net score (agreeing minus disagreeing)"),
+                question.agree.net_score,
+                formats={2: PERCENT},
+            )
+        out.gap()
+        _cross_tab(out, summary, question, language)
+    else:
+        out.widths(40, 16, 16, 16, 16)
+        out.line(gettext("Answered"), question.answered, font=BOLD)
+        out.line(gettext("Not answered"), question.not_answered)
+        out.line(gettext("All respondents"), question.total, font=BOLD)
+        out.gap()
+        if question.numbers is not None:
+            _numbers(out, question)
+        if question.text is not None:
+            _free_text(out, question, language)
+        out.gap()
+        out.line(gettext("Answered by respondent category"), font=HEADING_FONT)
+        out.header(
+            gettext("Category"), gettext("Answered"), gettext("Not answered"), gettext("Total")
+        )
+        for category, answered in question.answered_by_category.items():
+            total = question.total_by_category.get(category, 0)
+            out.line(
+                labels.category_label(summary, category, language),
+                answered,
+                total - answered,
+                total,
+            )
+    sheet.freeze_panes = "A2"
+
+
+def _choice_label(summary: Summary, code: str, value: str, language: str) -> str:
+    for question in summary.meta.questions:
+        if question.code == code:
+            for choice in question.choices:
+                if choice.value == value:
+                    return choice.label.get(language)
+    return value
+
+
+def _cross_tab(out: _Writer, summary: Summary, question: QuestionSummary, language: str) -> None:
+    choices = question.meta.choices
+    out.line(gettext("By respondent category: number of respondents"), font=HEADING_FONT)
+    out.header(
+        gettext("Category"),
+        *(choice.label.get(language) for choice in choices),
+        gettext("Answered"),
+        gettext("Not answered"),
+        gettext("Total"),
+    )
+    for category, counts in question.by_category.items():
+        answered = question.answered_by_category.get(category, 0)
+        total = question.total_by_category.get(category, 0)
+        out.line(
+            labels.category_label(summary, category, language),
+            *(counts.get(choice.value, 0) for choice in choices),
+            answered,
+            total - answered,
+            total,
+        )
+    out.gap()
+    out.line(gettext("By respondent category: % of those answering"), font=HEADING_FONT)
+    out.header(
+        gettext("Category"),
+        *(choice.label.get(language) for choice in choices),
+        gettext("Answered"),
+    )
+    formats = {column: PERCENT for column in range(2, len(choices) + 2)}
+    for category, shares in question.by_category_shares.items():
+        out.line(
+            labels.category_label(summary, category, language),
+            *(shares.get(choice.value) for choice in choices),
+            question.answered_by_category.get(category, 0),
+            formats=formats,
+        )
+
+
+def _numbers(out: _Writer, question: QuestionSummary) -> None:
+    numbers = question.numbers
+    if numbers is None:
+        return
+    out.line(gettext("Statistics of the answers"), font=HEADING_FONT)
+    for label, value in (
+        (gettext("Answers"), numbers.count),
+        (gettext("Mean"), numbers.mean),
+        (gettext("Lower quartile"), numbers.q1),
+        (gettext("Median"), numbers.median),
+        (gettext("Upper quartile"), numbers.q3),
+        (gettext("Lowest"), numbers.minimum),
+        (gettext("Highest"), numbers.maximum),
+    ):
+        out.line(label, value, formats={2: "#,##0.##"})
+
+
+def _free_text(out: _Writer, question: QuestionSummary, language: str) -> None:
+    text = question.text
+    if text is None:
+        return
+    out.line(gettext("Themes identified by staff"), font=HEADING_FONT)
+    out.header(gettext("Theme"), gettext("Answers"), gettext("% of answers"))
+    for theme in text.themes:
+        name = theme.name.get(language)
+        if theme.parent is not None:
+            name = f"{theme.parent.get(language)} › {name}"
+        out.line(
+            name,
+            theme.count,
+            theme.count / text.answered if text.answered else None,
+            formats={3: PERCENT},
+        )
+    if not text.themes:
+        out.line(gettext("No answer has been coded with a theme yet."))
+    out.gap()
+    out.line(gettext("Most used terms"), font=HEADING_FONT)
+    out.header(gettext("Term"), gettext("Answers using it"))
+    for term in text.terms:
+        out.line(term.term, term.count)
+    out.gap()
+    out.line(gettext("Most used phrases"), font=HEADING_FONT)
+    out.header(gettext("Phrase"), gettext("Answers using it"))
+    for phrase in text.phrases:
+        out.line(phrase.term, phrase.count)
