@@ -1,0 +1,113 @@
+"""Report admin: a read-only record of every report, its job state, snapshot and files.
+
+Reports are requested with the "Build summary report" action on consultations or on the staff
+report page, never added or edited here, and never deleted: old reports are kept with their files.
+"""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext_lazy as _
+
+from reports.display import hkt, number, snapshot_line
+from reports.models import Report, ReportStatus
+
+READ_ONLY_FIELDS = (
+    "consultation",
+    "language",
+    "status",
+    "progress",
+    "step",
+    "error",
+    "attempts",
+    "requested_by",
+    "queued_at",
+    "started_at",
+    "finished_at",
+    "snapshot",
+    "snapshot_sha256",
+    "snapshot_excluded",
+    "downloads",
+)
+
+
+@admin.register(Report)
+class ReportAdmin(admin.ModelAdmin):
+    list_display = (
+        "id",
+        "consultation_link",
+        "state",
+        "finished",
+        "counted",
+        "downloads",
+    )
+    list_display_links = ("id",)
+    list_filter = ("status", "language", "consultation")
+    list_select_related = ("consultation", "requested_by")
+    date_hierarchy = "queued_at"
+    fields = READ_ONLY_FIELDS
+    readonly_fields = READ_ONLY_FIELDS
+    search_fields = ("consultation__slug", "consultation__title_en", "snapshot_sha256")
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Report]:
+        return super().get_queryset(request).prefetch_related("files")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Report | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Report | None = None) -> bool:
+        return False
+
+    @admin.display(description=_("consultation and edition"), ordering="consultation__slug")
+    def consultation_link(self, report: Report) -> str:
+        return format_html(
+            '<a href="{}">{}</a> ({})',
+            reverse("reports:consultation", args=[report.consultation.slug]),
+            report.consultation.slug,
+            report.language,
+        )
+
+    @admin.display(description=_("status"), ordering="status")
+    def state(self, report: Report) -> str:
+        if report.status == ReportStatus.RUNNING:
+            return f"{report.get_status_display()} {report.progress}%"
+        return report.get_status_display()
+
+    @admin.display(description=_("finished"), ordering="finished_at")
+    def finished(self, report: Report) -> str:
+        return hkt(report.finished_at) or "-"
+
+    @admin.display(description=_("counted"), ordering="snapshot_count")
+    def counted(self, report: Report) -> str:
+        return "-" if report.snapshot_count is None else number(report.snapshot_count)
+
+    @admin.display(description=_("snapshot"))
+    def snapshot(self, report: Report) -> str:
+        return snapshot_line(report) or "-"
+
+    @admin.display(description=_("files"))
+    def downloads(self, report: Report) -> str:
+        if report.status != ReportStatus.SUCCEEDED:
+            return "-"
+        files = sorted(report.files.all(), key=lambda f: f.format)
+        return (
+            format_html_join(
+                " ",
+                '<a href="{}">{}</a>',
+                (
+                    (
+                        reverse("reports:download", args=[report.pk, f.format]),
+                        f.get_format_display(),
+                    )
+                    for f in files
+                ),
+            )
+            or "-"
+        )

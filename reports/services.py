@@ -1,0 +1,438 @@
+"""The summary-report job: request a report, build it, retry it, and keep job rows honest.
+
+A ``Report`` row is the job's record. ``report_request`` creates it and queues the Celery task
+once the transaction commits; the worker calls ``report_build``, which aggregates, renders every
+format and stores the files on the row. ``report_build`` is safe to run twice for the same row
+(a redelivered message after a worker died, or a duplicate delivery): a succeeded report is left
+alone, an unfinished one is restarted on the same row, and each format's file replaces the one an
+earlier attempt stored, so there is never a second report or a second set of files.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import tempfile
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+
+from celery.exceptions import SoftTimeLimitExceeded
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.files import File
+from django.db import connection, transaction
+from django.db.models import Q
+from django.utils import timezone, translation
+from django.utils.translation import gettext, gettext_noop
+
+from reports import tasks
+from reports.errors import TRANSIENT_ERRORS
+from reports.models import Report, ReportFile, ReportFormat, ReportLanguage, ReportStatus
+from reports.render import FORMATS, render
+from reports.summary import summary_compute
+from reports.summary_types import Summary
+from surveys.models import Consultation
+
+logger = logging.getLogger(__name__)
+
+# Progress is written at most this often: a large build reports many small steps.
+PROGRESS_INTERVAL_SECONDS = 0.5
+# Aggregation reports 0-60 %; rendering and storing the files take the rest.
+RENDER_START_PERCENT = 60
+STORE_PERCENT = 96
+# Each format's share of the rendering span, after its usual share of the time: the PDF, with a
+# chart per question, takes most of it (9 s of 9.5 s for 300 responses to 26 questions).
+RENDER_WEIGHTS = {"json": 1, "csv": 1, "xlsx": 2, "pdf": 16}
+
+# Step names are stored untranslated and translated when shown, in the reader's language.
+STEP_STARTING = gettext_noop("Starting")
+STEP_RENDERING = {
+    "json": gettext_noop("Writing summary.json"),
+    "csv": gettext_noop("Writing the CSV file"),
+    "xlsx": gettext_noop("Writing the Excel workbook"),
+    "pdf": gettext_noop("Typesetting the PDF"),
+}
+STEP_STORING = gettext_noop("Storing the files")
+STEP_FINISHED = gettext_noop("Finished")
+STEP_WAITING_TO_RETRY = gettext_noop("Waiting to retry after a temporary error")
+
+EXTENSIONS = {fmt.value: fmt.value for fmt in ReportFormat}
+
+
+class ReportError(Exception):
+    """A report request that cannot be carried out; the message says why, for staff to read."""
+
+
+class ReportDeadlinePassed(Exception):
+    """A build found itself past its deadline between two steps."""
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    count: int
+    sha256: str
+    as_of: dt.datetime
+    excluded: dict[str, int]
+
+
+def report_request(
+    *,
+    consultation: Consultation,
+    language: str,
+    requested_by: AbstractBaseUser | None,
+    queue: bool = True,
+) -> Report:
+    """Create a queued report and, once the transaction commits, send its job to the workers.
+
+    ``queue=False`` only creates the row (``build_report --sync`` builds it in-process).
+    """
+    if language not in ReportLanguage.values:
+        raise ReportError(
+            gettext("Unknown report language %(language)r: choose one of %(choices)s.")
+            % {"language": language, "choices": ", ".join(ReportLanguage.values)}
+        )
+    user = requested_by if requested_by is not None and requested_by.is_authenticated else None
+    report = Report.objects.create(
+        consultation=consultation,
+        language=language,
+        requested_by=user,
+        status=ReportStatus.QUEUED,
+        queued_at=timezone.now(),
+    )
+    if queue:
+        _enqueue_on_commit(report.pk)
+    logger.info("Report %s requested for %s (%s)", report.pk, consultation.slug, language)
+    return report
+
+
+def report_retry(*, report: Report) -> Report:
+    """Queue a new attempt of a failed report on the same row (the "Try again" button)."""
+    updated = Report.objects.filter(pk=report.pk, status=ReportStatus.FAILED).update(
+        status=ReportStatus.QUEUED,
+        progress=0,
+        step="",
+        error="",
+        queued_at=timezone.now(),
+        started_at=None,
+        finished_at=None,
+    )
+    if not updated:
+        raise ReportError(gettext("Only a report that failed can be tried again."))
+    _enqueue_on_commit(report.pk)
+    report.refresh_from_db()
+    return report
+
+
+def report_build(
+    *, report_id: int, will_retry: bool = False, deadline: float | None = None
+) -> None:
+    """Build report ``report_id``: aggregate, render every format, store the files.
+
+    Does nothing if the report already succeeded or no longer exists. ``deadline`` (a
+    ``time.monotonic()`` value) stops the build at the next step past it, as failed: Celery's soft
+    time limit interrupts with an exception that library code may swallow, a deadline cannot be.
+    On a transient error
+    (database or broker unreachable) the error is re-raised for the caller to retry; the row waits
+    as queued when ``will_retry`` says a retry will follow, and is marked failed otherwise. Any
+    other error marks the report failed with a readable message and is not raised again: retrying
+    a bug would only fail the same way.
+    """
+    report = _claim(report_id)
+    if report is None:
+        return
+    progress = ProgressWriter(report_id=report.pk, deadline=deadline)
+    try:
+        as_of = timezone.now()
+        with translation.override(report.language):
+            summary = summary_compute(
+                consultation=report.consultation, as_of=as_of, on_progress=progress
+            )
+            snapshot = _snapshot(summary)
+            with tempfile.TemporaryDirectory(prefix=f"report-{report.pk}-") as directory:
+                paths = _render_all(summary, report.language, Path(directory), progress)
+                progress(STORE_PERCENT, STEP_STORING, force=True)
+                _finish(report, snapshot, paths)
+    except (SoftTimeLimitExceeded, ReportDeadlinePassed):
+        logger.error("Report %s stopped at its time limit", report_id)
+        _fail(
+            report_id,
+            gettext(
+                "Stopped: building the report took longer than the time allowed for one report. "
+                "Try again; if it stops again, ask the platform team to raise the limit."
+            ),
+        )
+    except TRANSIENT_ERRORS as exc:
+        logger.warning("Report %s hit a temporary error: %s", report_id, exc)
+        detail = gettext("A temporary error interrupted the build: %(error)s") % {
+            "error": _describe(exc)
+        }
+        if will_retry:
+            _mark_waiting(report_id, detail)
+        else:
+            _fail(report_id, detail)
+        raise
+    except Exception as exc:
+        logger.exception("Report %s failed", report_id)
+        _fail(
+            report_id,
+            gettext("Building the report failed: %(error)s") % {"error": _describe(exc)},
+        )
+
+
+def reports_rebuild_open(*, now: dt.datetime | None = None) -> list[Report]:
+    """Request a report in each language for every open consultation (the nightly rebuild).
+
+    Consultations that closed in the last day are included, so that the night after closing
+    produces a report counting every response received on time.
+    """
+    now = now or timezone.now()
+    consultations = (
+        Consultation.objects.published()
+        .filter(opens_at__lte=now, closes_at__gt=now - dt.timedelta(days=1))
+        .order_by("pk")
+    )
+    requested = []
+    with transaction.atomic():
+        for consultation in consultations:
+            for language in ReportLanguage.values:
+                requested.append(
+                    report_request(consultation=consultation, language=language, requested_by=None)
+                )
+    return requested
+
+
+def reports_fail_stale(*, now: dt.datetime | None = None) -> int:
+    """Mark as failed the reports no worker can still be building; return how many.
+
+    A worker killed at the hard time limit leaves its report "running", and a message lost by
+    the broker leaves one "queued", for ever. Past those limits the row says so honestly, and
+    staff can try again.
+    """
+    now = now or timezone.now()
+    running_cutoff = now - dt.timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 300)
+    visibility = settings.CELERY_BROKER_TRANSPORT_OPTIONS.get("visibility_timeout", 3600)
+    queued_cutoff = now - dt.timedelta(seconds=visibility + 3600)
+    running = Report.objects.filter(
+        status=ReportStatus.RUNNING, started_at__lt=running_cutoff
+    ).update(
+        status=ReportStatus.FAILED,
+        finished_at=now,
+        error=gettext_noop(
+            "Stopped: the worker building this report stopped responding before it finished."
+        ),
+    )
+    queued = Report.objects.filter(
+        Q(status=ReportStatus.QUEUED) & Q(queued_at__lt=queued_cutoff)
+    ).update(
+        status=ReportStatus.FAILED,
+        finished_at=now,
+        error=gettext_noop("No worker picked up this report; its job was lost."),
+    )
+    if running or queued:
+        logger.warning(
+            "Marked %s stale running and %s stale queued reports failed", running, queued
+        )
+    return running + queued
+
+
+def report_file_name(*, report: Report, fmt: str) -> str:
+    """The name a downloaded file gets, e.g. ``va-otc-dealing-summary-zh-hant-20261124.pdf``."""
+    moment = report.snapshot_as_of or report.queued_at
+    day = timezone.localtime(moment).strftime("%Y%m%d")
+    return f"{report.consultation.slug}-summary-{report.language}-{day}.{EXTENSIONS[fmt]}"
+
+
+class ProgressWriter:
+    """Saves a running report's progress and step, at most every ``interval`` seconds.
+
+    Writes with a queryset ``update`` of two columns, only while the row is running, so it never
+    overwrites what another process wrote to the row (a finished state, an error). Every call is
+    also a checkpoint: past ``deadline`` it raises ``ReportDeadlinePassed``.
+    """
+
+    def __init__(
+        self,
+        *,
+        report_id: int,
+        interval: float = PROGRESS_INTERVAL_SECONDS,
+        clock: Callable[[], float] = time.monotonic,
+        deadline: float | None = None,
+    ) -> None:
+        self.report_id = report_id
+        self.deadline = deadline
+        self.interval = interval
+        self.clock = clock
+        self.percent = 0
+        self._written_at: float | None = None
+
+    def __call__(self, percent: int, step: str, *, force: bool = False) -> None:
+        now = self.clock()
+        if self.deadline is not None and now > self.deadline:
+            raise ReportDeadlinePassed(step)
+        # Never move backwards: a bar that jumps back looks broken.
+        self.percent = max(self.percent, min(100, max(0, int(percent))))
+        if not force and self._written_at is not None and now - self._written_at < self.interval:
+            return
+        Report.objects.filter(pk=self.report_id, status=ReportStatus.RUNNING).update(
+            progress=self.percent, step=str(step)[:100]
+        )
+        self._written_at = now
+
+
+def _enqueue_on_commit(report_id: int) -> None:
+    # Sending before the commit could let a worker look for a row it cannot see yet.
+    transaction.on_commit(partial(tasks.build_report.delay, report_id))
+
+
+def _claim(report_id: int) -> Report | None:
+    """Mark the report running for this attempt, or return None when there is nothing to do."""
+    with transaction.atomic():
+        report = (
+            Report.objects.select_for_update(of=("self",))
+            .select_related("consultation")
+            .filter(pk=report_id)
+            .first()
+        )
+        if report is None:
+            logger.warning("Report %s does not exist; nothing to build", report_id)
+            return None
+        if report.status == ReportStatus.SUCCEEDED:
+            logger.info("Report %s already succeeded; delivered again, nothing to do", report_id)
+            return None
+        if report.status == ReportStatus.RUNNING:
+            logger.warning(
+                "Report %s was running (attempt %s) and is restarted: its worker stopped",
+                report_id,
+                report.attempts,
+            )
+        report.status = ReportStatus.RUNNING
+        report.attempts += 1
+        report.started_at = timezone.now()
+        report.finished_at = None
+        report.progress = 0
+        report.step = STEP_STARTING
+        report.error = ""
+        report.save(
+            update_fields=[
+                "status",
+                "attempts",
+                "started_at",
+                "finished_at",
+                "progress",
+                "step",
+                "error",
+            ]
+        )
+    return report
+
+
+def _snapshot(summary: Summary) -> Snapshot:
+    snapshot = summary.snapshot
+    return Snapshot(
+        count=int(snapshot.count),
+        sha256=str(snapshot.sha256),
+        as_of=snapshot.as_of,
+        excluded={str(reason): int(n) for reason, n in snapshot.excluded.items()},
+    )
+
+
+def _render_all(
+    summary: Summary, language: str, directory: Path, progress: ProgressWriter
+) -> dict[str, Path]:
+    paths = {}
+    span = STORE_PERCENT - RENDER_START_PERCENT
+    total = sum(RENDER_WEIGHTS.get(fmt, 1) for fmt in FORMATS)
+    done = 0
+    for fmt in FORMATS:
+        progress(
+            RENDER_START_PERCENT + span * done // total, STEP_RENDERING.get(fmt, fmt), force=True
+        )
+        paths[fmt] = render(summary=summary, language=language, fmt=fmt, directory=directory)
+        done += RENDER_WEIGHTS.get(fmt, 1)
+    return paths
+
+
+def _finish(report: Report, snapshot: Snapshot, paths: dict[str, Path]) -> None:
+    """Store every file and mark the report succeeded, all in one transaction.
+
+    A file saved before a rollback is deleted again; a file it replaces is deleted only after the
+    commit, so the row always points at files that exist.
+    """
+    saved: list[str] = []
+    try:
+        with transaction.atomic():
+            Report.objects.select_for_update().filter(pk=report.pk).first()
+            for fmt, path in paths.items():
+                _store_file(report, fmt, path, saved)
+            now = timezone.now()
+            Report.objects.filter(pk=report.pk).update(
+                status=ReportStatus.SUCCEEDED,
+                progress=100,
+                step=STEP_FINISHED,
+                error="",
+                finished_at=now,
+                snapshot_count=snapshot.count,
+                snapshot_sha256=snapshot.sha256,
+                snapshot_as_of=snapshot.as_of,
+                snapshot_excluded=snapshot.excluded,
+            )
+    except BaseException:
+        _delete_files(saved)
+        raise
+    logger.info("Report %s succeeded: %s submissions counted", report.pk, snapshot.count)
+
+
+def _store_file(report: Report, fmt: str, path: Path, saved: list[str]) -> None:
+    existing = ReportFile.objects.filter(report=report, format=fmt).first()
+    report_file = existing or ReportFile(report=report, format=fmt)
+    old_name = existing.file.name if existing else ""
+    name = f"{report.consultation.slug}-report-{report.pk}-{report.language}.{EXTENSIONS[fmt]}"
+    with path.open("rb") as handle:
+        report_file.file.save(name, File(handle), save=False)
+    saved.append(report_file.file.name)
+    report_file.size = path.stat().st_size
+    report_file.created_at = timezone.now()
+    report_file.save()
+    if old_name and old_name != report_file.file.name:
+        transaction.on_commit(partial(_delete_files, [old_name]))
+
+
+def _delete_files(names: Iterable[str]) -> None:
+    storage = ReportFile._meta.get_field("file").storage
+    for name in names:
+        try:
+            storage.delete(name)
+        except OSError:
+            logger.warning("Could not delete the report file %s", name, exc_info=True)
+
+
+def _fail(report_id: int, message: str) -> None:
+    _mark(report_id, status=ReportStatus.FAILED, error=message, finished_at=timezone.now())
+
+
+def _mark_waiting(report_id: int, message: str) -> None:
+    _mark(report_id, status=ReportStatus.QUEUED, step=STEP_WAITING_TO_RETRY, error=message)
+
+
+def _mark(report_id: int, **values: object) -> None:
+    # The database itself may be what failed, or a query interrupted by the time limit may have
+    # left the connection unusable: reconnect once, and never let recording the failure hide it.
+    for attempt in (1, 2):
+        try:
+            Report.objects.filter(pk=report_id).exclude(status=ReportStatus.SUCCEEDED).update(
+                **values
+            )
+            return
+        except TRANSIENT_ERRORS:
+            if attempt == 2:
+                logger.exception("Could not record the state of report %s", report_id)
+                return
+            connection.close()
+
+
+def _describe(exc: BaseException) -> str:
+    text = str(exc).strip() or type(exc).__name__
+    return text if len(text) <= 500 else text[:497] + "..."

@@ -1,0 +1,54 @@
+"""Celery tasks for summary reports. Thin: take an id, call a service, own retries and limits.
+
+``build_report`` must not be lost when a worker dies (``acks_late`` with
+``reject_on_worker_lost``: the message goes back to the queue and the report is restarted on the
+same row). It retries with exponential backoff only when the database or the broker was briefly
+unreachable; every other error is recorded on the report by the service and not retried.
+"""
+
+from __future__ import annotations
+
+import time
+
+from celery import shared_task
+from django.conf import settings
+
+from reports import services
+from reports.errors import TRANSIENT_ERRORS
+
+
+@shared_task(
+    bind=True,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    autoretry_for=TRANSIENT_ERRORS,
+    retry_backoff=5,
+    retry_backoff_max=300,
+    retry_jitter=True,
+    max_retries=5,
+    soft_time_limit=settings.CELERY_TASK_SOFT_TIME_LIMIT,
+    time_limit=settings.CELERY_TASK_TIME_LIMIT,
+    ignore_result=True,
+)
+def build_report(self, report_id: int) -> None:
+    """Build report ``report_id``; delivered twice, it finishes the same report once."""
+    # The limits travel with the message (the sender's); the task's own are the fallback.
+    _, soft_limit = self.request.timelimit or (None, None)
+    soft_limit = soft_limit or self.soft_time_limit
+    services.report_build(
+        report_id=int(report_id),
+        will_retry=self.request.retries < self.max_retries,
+        deadline=time.monotonic() + soft_limit if soft_limit else None,
+    )
+
+
+@shared_task(ignore_result=True)
+def rebuild_open_reports() -> int:
+    """Nightly: request a fresh report in each language for every open consultation."""
+    return len(services.reports_rebuild_open())
+
+
+@shared_task(ignore_result=True)
+def fail_stale_reports() -> int:
+    """Every half hour: mark failed the reports whose worker or message was lost."""
+    return services.reports_fail_stale()

@@ -1,0 +1,16 @@
+"""Staff report pages, under /reports/."""
+
+from django.urls import path
+
+from reports import views
+
+app_name = "reports"
+
+urlpatterns = [
+    path("", views.report_index, name="index"),
+    path("consultations/<slug:slug>/", views.consultation_reports, name="consultation"),
+    path("consultations/<slug:slug>/request/", views.report_create, name="request"),
+    path("<int:pk>/progress.json", views.report_progress, name="progress"),
+    path("<int:pk>/retry/", views.report_retry, name="retry"),
+    path("<int:pk>/files/<str:fmt>/", views.report_download, name="download"),
+]

@@ -1,0 +1,160 @@
+"""Staff report pages: a consultation's reports, live progress, new requests, retries, downloads.
+
+Thin: each view checks access, calls a selector or a service and renders. Access is denied by
+default: anonymous visitors are sent to the staff login, signed-in users without the permission
+get 403, and files are served only through ``report_download`` after the same check.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Prefetch
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST
+
+from reports import services
+from reports.forms import ReportRequestForm
+from reports.models import Report, ReportFile, ReportFormat, ReportStatus
+from surveys.models import Consultation
+
+VIEW_PERMISSION = "reports.view_report"
+REQUEST_PERMISSION = "reports.add_report"
+
+View = Callable[..., HttpResponse]
+
+
+def permission_required(permission: str) -> Callable[[View], View]:
+    """Anonymous: to the staff login. Signed in without ``permission``: 403."""
+
+    def decorator(view: View) -> View:
+        @wraps(view)
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            if not request.user.has_perm(permission):
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+@require_GET
+@permission_required(VIEW_PERMISSION)
+def report_index(request: HttpRequest) -> HttpResponse:
+    consultations = Consultation.objects.annotate(report_count=Count("reports")).order_by(
+        "-opens_at", "pk"
+    )
+    return render(request, "reports/index.html", {"consultations": consultations})
+
+
+@require_GET
+@permission_required(VIEW_PERMISSION)
+def consultation_reports(request: HttpRequest, slug: str) -> HttpResponse:
+    consultation = get_object_or_404(Consultation, slug=slug)
+    return _reports_page(request, consultation, ReportRequestForm())
+
+
+@require_POST
+@permission_required(REQUEST_PERMISSION)
+def report_create(request: HttpRequest, slug: str) -> HttpResponse:
+    consultation = get_object_or_404(Consultation, slug=slug)
+    form = ReportRequestForm(request.POST)
+    if not form.is_valid():
+        return _reports_page(request, consultation, form, status=400)
+    report = services.report_request(
+        consultation=consultation,
+        language=form.cleaned_data["language"],
+        requested_by=request.user,
+    )
+    messages.success(
+        request,
+        gettext("Report #%(id)s is queued; this page shows its progress.") % {"id": report.pk},
+    )
+    return redirect("reports:consultation", slug=consultation.slug)
+
+
+@require_POST
+@permission_required(REQUEST_PERMISSION)
+def report_retry(request: HttpRequest, pk: int) -> HttpResponse:
+    report = get_object_or_404(Report.objects.select_related("consultation"), pk=pk)
+    try:
+        services.report_retry(report=report)
+    except services.ReportError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, gettext("Report #%(id)s is queued again.") % {"id": report.pk})
+    return redirect("reports:consultation", slug=report.consultation.slug)
+
+
+@never_cache
+@require_GET
+@permission_required(VIEW_PERMISSION)
+def report_progress(request: HttpRequest, pk: int) -> JsonResponse:
+    report = get_object_or_404(
+        Report.objects.only("pk", "status", "progress", "step", "error"), pk=pk
+    )
+    return JsonResponse(
+        {
+            "id": report.pk,
+            "status": report.status,
+            "status_label": str(ReportStatus(report.status).label),
+            "progress": report.progress,
+            "step": gettext(report.step) if report.step else "",
+            "finished": report.is_finished,
+        }
+    )
+
+
+@never_cache
+@require_GET
+@permission_required(VIEW_PERMISSION)
+def report_download(request: HttpRequest, pk: int, fmt: str) -> FileResponse:
+    if fmt not in ReportFormat.values:
+        raise Http404
+    report_file = get_object_or_404(
+        ReportFile.objects.select_related("report__consultation"),
+        report_id=pk,
+        format=fmt,
+        report__status=ReportStatus.SUCCEEDED,
+    )
+    try:
+        handle = report_file.file.open("rb")
+    except FileNotFoundError as exc:
+        raise Http404 from exc
+    return FileResponse(
+        handle,
+        as_attachment=True,
+        filename=services.report_file_name(report=report_file.report, fmt=fmt),
+    )
+
+
+def _reports_page(
+    request: HttpRequest, consultation: Consultation, form: ReportRequestForm, status: int = 200
+) -> HttpResponse:
+    reports = (
+        Report.objects.filter(consultation=consultation)
+        .select_related("requested_by")
+        .prefetch_related(Prefetch("files", queryset=ReportFile.objects.order_by("format")))
+    )
+    return render(
+        request,
+        "reports/consultation_reports.html",
+        {
+            "consultation": consultation,
+            "reports": reports,
+            "form": form,
+            "can_request": request.user.has_perm(REQUEST_PERMISSION),
+        },
+        status=status,
+    )

@@ -1,0 +1,91 @@
+"""The report tasks: registered, reliable options, idempotent when delivered twice, the beat
+schedule. The tasks are called as functions here; tests/integration runs them on a real worker."""
+
+from __future__ import annotations
+
+import pytest
+from celery.schedules import crontab
+from django.conf import settings
+from django.db import OperationalError
+
+from consultation.celery import app
+from reports import tasks
+from reports.models import Report, ReportFile, ReportStatus
+from tests.factories import ConsultationFactory
+from tests.reports.celery_support import memory_broker
+from tests.reports.report_data import consultation_with_responses, report_storage
+
+
+@pytest.fixture
+def private_root(tmp_path):
+    with report_storage(tmp_path / "private"):
+        yield tmp_path / "private"
+
+
+def test_tasks_are_found_by_the_worker():
+    app.loader.import_default_modules()
+    assert {
+        "reports.tasks.build_report",
+        "reports.tasks.rebuild_open_reports",
+        "reports.tasks.fail_stale_reports",
+    } <= set(app.tasks)
+
+
+def test_build_task_is_not_lost_and_retries_only_transient_errors():
+    task = app.tasks["reports.tasks.build_report"]
+    assert task.acks_late is True
+    assert task.reject_on_worker_lost is True
+    assert OperationalError in task.autoretry_for
+    assert Exception not in task.autoretry_for
+    assert task.retry_backoff and task.max_retries == 5
+    assert 0 < task.soft_time_limit < task.time_limit
+    # A job running past the visibility timeout would be delivered to a second worker meanwhile.
+    assert task.time_limit < settings.CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"]
+
+
+def test_build_task_delivered_twice_finishes_one_report_with_one_set_of_files(db, private_root):
+    consultation = consultation_with_responses(count=8)
+    report = Report.objects.create(consultation=consultation, language="en")
+
+    tasks.build_report(report.pk)
+    first = sorted(ReportFile.objects.values_list("pk", "format", "file"))
+    tasks.build_report(report.pk)
+
+    report.refresh_from_db()
+    assert report.status == ReportStatus.SUCCEEDED
+    assert report.attempts == 1
+    assert Report.objects.count() == 1
+    assert sorted(ReportFile.objects.values_list("pk", "format", "file")) == first
+    assert len(first) == 4
+
+
+def test_build_task_redelivered_after_a_worker_died_restarts_the_same_row(db, private_root):
+    consultation = consultation_with_responses(count=8)
+    report = Report.objects.create(
+        consultation=consultation, language="en", status=ReportStatus.RUNNING, attempts=1
+    )
+    tasks.build_report(report.pk)
+    report.refresh_from_db()
+    assert report.status == ReportStatus.SUCCEEDED
+    assert report.attempts == 2
+    assert Report.objects.count() == 1
+    assert ReportFile.objects.filter(report=report).count() == 4
+
+
+def test_nightly_task_requests_reports_of_open_consultations(
+    db, django_capture_on_commit_callbacks
+):
+    ConsultationFactory()
+    with memory_broker() as broker:
+        with django_capture_on_commit_callbacks(execute=True):
+            assert tasks.rebuild_open_reports() == 2
+        assert [name for name, _ in broker.take()] == ["reports.tasks.build_report"] * 2
+
+
+def test_beat_rebuilds_every_night_at_half_past_two_hong_kong_time():
+    schedule = app.conf.beat_schedule["rebuild-open-consultation-reports"]
+    assert schedule["task"] == "reports.tasks.rebuild_open_reports"
+    assert schedule["schedule"] == crontab(hour=2, minute=30)
+    assert app.conf.timezone == "Asia/Hong_Kong"
+    sweep = app.conf.beat_schedule["fail-stale-reports"]
+    assert sweep["task"] == "reports.tasks.fail_stale_reports"
