@@ -28,6 +28,7 @@ HKT = ZoneInfo("Asia/Hong_Kong")
 class LoadResult:
     created: dict[str, int] = field(default_factory=dict)
     updated: dict[str, int] = field(default_factory=dict)
+    created_pks: set[int] = field(default_factory=set)
 
     def count(self, bucket: dict[str, int], model: type[models.Model]) -> None:
         bucket[model.__name__] = bucket.get(model.__name__, 0) + 1
@@ -44,6 +45,8 @@ def _upsert(
     if obj is None:
         obj = model.objects.create(**lookup, **values)
         result.count(result.created, model)
+        if model is Question:
+            result.created_pks.add(obj.pk)
         return obj
     changed = [name for name, value in values.items() if getattr(obj, name) != value]
     if changed:
@@ -105,13 +108,15 @@ def demo_load(*, path: Path, today: dt.date | None = None) -> tuple[Consultation
             if question_data.get("condition"):
                 conditions.append((question, question_data["condition"]))
 
-    # Conditions point at earlier questions and their choices, which all exist by now.
+    # Conditions point at earlier questions and their choices, which all exist by now. Setting
+    # them on a question created by this load is part of its creation, not an update.
+    created_now = LoadResult()
     for question, condition in conditions:
         target = Question.objects.get(consultation=consultation, code=condition["question"])
         choice = target.choices.get(value=condition["choice"])
         _upsert(
             Question,
-            result,
+            created_now if question.pk in result.created_pks else result,
             {"pk": question.pk},
             {"condition_question_id": target.pk, "condition_choice_id": choice.pk},
         )

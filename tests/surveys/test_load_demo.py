@@ -102,3 +102,9 @@ def test_demo_content_is_complete_and_bilingual(slug):
         assert getattr(consultation, f"{field}_en").strip()
         # Traditional Chinese text, not a copy of the English.
         assert any("\u4e00" <= ch <= "\u9fff" for ch in getattr(consultation, f"{field}_zh"))
+
+
+def test_first_load_reports_only_creations():
+    output = _load()
+    assert "updated" not in output.split("Staff login")[0]
+    assert "va-otc-dealing: created" in output
