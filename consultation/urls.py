@@ -3,9 +3,13 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from consultation.health import healthz
+
 urlpatterns = [
+    path("healthz", healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("reports/", include("reports.urls")),
+    path("consultations/<slug:slug>/conclusions/", include("reports.urls_public")),
     path("", include("surveys.urls")),
 ]

@@ -11,7 +11,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from surveys.models import Consultation, private_storage
+from surveys.models import Bilingual, Consultation, Question, private_storage
 
 
 class ReportStatus(models.TextChoices):
@@ -95,3 +95,135 @@ class ReportFile(models.Model):
 
     def __str__(self) -> str:
         return f"{self.report_id}.{self.format}"
+
+
+# --- Consultation conclusions ------------------------------------------------------------------
+
+
+class ConclusionsDraft(Bilingual):
+    """One saved version of the conclusions text; each save makes a new version, never an edit.
+
+    A publication points at the version it used, so what was published can always be reproduced.
+    """
+
+    consultation = models.ForeignKey(
+        Consultation, on_delete=models.PROTECT, related_name="conclusions_drafts"
+    )
+    version = models.PositiveIntegerField()
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    intro_en = models.TextField(_("introduction (English)"), blank=True)
+    intro_zh = models.TextField(_("introduction (Chinese)"), blank=True)
+
+    class Meta:
+        ordering = ["consultation", "-version"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["consultation", "version"], name="conclusions_draft_version_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.consultation_id} v{self.version}"
+
+
+class QuestionConclusion(Bilingual):
+    """For one question of a draft: the summary of views and the regulator's response."""
+
+    draft = models.ForeignKey(ConclusionsDraft, on_delete=models.CASCADE, related_name="questions")
+    question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="+")
+    views_summary_en = models.TextField(_("summary of views (English)"), blank=True)
+    views_summary_zh = models.TextField(_("summary of views (Chinese)"), blank=True)
+    response_en = models.TextField(_("our response (English)"), blank=True)
+    response_zh = models.TextField(_("our response (Chinese)"), blank=True)
+
+    class Meta:
+        ordering = ["draft", "question__order"]
+        constraints = [
+            models.UniqueConstraint(fields=["draft", "question"], name="question_conclusion_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.draft} {self.question_id}"
+
+
+class Publication(models.Model):
+    """The published conclusions of a consultation: the frozen reports, text and public files.
+
+    At most one publication of a consultation is live (``unpublished_at`` empty); unpublishing
+    keeps the row and its files as a record but withdraws everything from the public pages.
+    """
+
+    consultation = models.ForeignKey(
+        Consultation, on_delete=models.PROTECT, related_name="publications"
+    )
+    report_en = models.ForeignKey(Report, on_delete=models.PROTECT, related_name="+")
+    report_zh = models.ForeignKey(Report, on_delete=models.PROTECT, related_name="+")
+    draft = models.ForeignKey(ConclusionsDraft, on_delete=models.PROTECT, related_name="+")
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    published_at = models.DateTimeField(default=timezone.now)
+    unpublished_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    unpublished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-published_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["consultation"],
+                condition=models.Q(unpublished_at__isnull=True),
+                name="publication_one_live_per_consultation",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.consultation_id} published {self.published_at:%Y-%m-%d}"
+
+    @property
+    def is_live(self) -> bool:
+        return self.unpublished_at is None
+
+
+class PublicationFileKind(models.TextChoices):
+    PDF_EN = "pdf-en", _("Conclusions (English, PDF)")
+    PDF_ZH = "pdf-zh-hant", _("Conclusions (Traditional Chinese, PDF)")
+    CSV = "csv", _("Summary figures (CSV)")
+    JSON = "json", _("Summary figures (JSON)")
+
+
+class PublicationFile(models.Model):
+    """A public file of a publication, served only while the publication is live."""
+
+    publication = models.ForeignKey(Publication, on_delete=models.CASCADE, related_name="files")
+    kind = models.CharField(max_length=12, choices=PublicationFileKind.choices)
+    file = models.FileField(storage=private_storage, upload_to="conclusions/%Y/%m/", max_length=300)
+    size = models.PositiveBigIntegerField(default=0)
+    sha256 = models.CharField(max_length=64)
+
+    class Meta:
+        ordering = ["publication", "kind"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["publication", "kind"], name="publication_file_kind_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.publication_id}.{self.kind}"

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from reports import views
+from reports import views, views_conclusions
 
 app_name = "reports"
 
@@ -13,4 +13,19 @@ urlpatterns = [
     path("<int:pk>/progress.json", views.report_progress, name="progress"),
     path("<int:pk>/retry/", views.report_retry, name="retry"),
     path("<int:pk>/files/<str:fmt>/", views.report_download, name="download"),
+    path(
+        "consultations/<slug:slug>/conclusions/",
+        views_conclusions.conclusions_edit,
+        name="conclusions",
+    ),
+    path(
+        "consultations/<slug:slug>/conclusions/publish/",
+        views_conclusions.conclusions_publish,
+        name="conclusions_publish",
+    ),
+    path(
+        "consultations/<slug:slug>/conclusions/unpublish/",
+        views_conclusions.conclusions_unpublish,
+        name="conclusions_unpublish",
+    ),
 ]

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from django.template.loader import render_to_string
 from django.utils import translation
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext, gettext_noop, ngettext
 
 from reports.inputs import QuestionMeta
 from reports.render import charts, labels
@@ -28,6 +29,15 @@ TEMPLATE = "reports/pdf/report.html"
 logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
 HASH_PREFIX = 16  # characters of the snapshot hash shown in print
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+
+
+# Steps of the PDF's progress, stored untranslated (see reports.services), and where each ends as a
+# share of the PDF's time (measured: charts about a third, layout and drawing the rest, evenly).
+STEP_CHARTS = gettext_noop("Drawing the charts")
+STEP_LAYOUT = gettext_noop("Laying out the PDF pages")
+STEP_WRITING = gettext_noop("Writing the PDF file")
+PDF_CHARTS_DONE = 0.3
+PDF_LAYOUT_DONE = 0.65
 
 
 @dataclass
@@ -62,6 +72,8 @@ class QuestionView:
     quotes: list[dict[str, Any]] = field(default_factory=list)
     quotes_note: str = ""
     multiple_note: str = ""
+    # Conclusions edition only: {"views": ..., "response": ...} written by staff.
+    conclusion: dict[str, str] | None = None
 
 
 @dataclass
@@ -72,13 +84,37 @@ class SectionView:
     questions: list[QuestionView] = field(default_factory=list)
 
 
-def write_pdf(*, summary: Summary, language: str, path: Path) -> None:
+def write_pdf(
+    *,
+    summary: Summary,
+    language: str,
+    path: Path,
+    conclusions: dict[str, Any] | None = None,
+    on_progress: Callable[[float, str], None] | None = None,
+) -> None:
+    """Typeset the summary; with ``conclusions`` (``reports.conclusions.conclusions_content``),
+    the conclusions edition: an introduction, each question's figures followed by the summary of
+    views and the regulator's response, and the appendix of respondents.
+
+    ``on_progress(fraction, step)`` is told as the charts are drawn, the pages laid out and the
+    file written (fraction from 0 to 1): typesetting is most of a report's build time."""
     from weasyprint import HTML  # loaded only by the processes that typeset PDFs
 
+    def progress(fraction: float, step: str) -> None:
+        if on_progress is not None:
+            on_progress(fraction, step)
+
     with translation.override(language):
-        html = render_to_string(TEMPLATE, _context(summary, language))
-        document = HTML(string=html, base_url=str(Path(__file__).parent))
+        progress(0.0, STEP_CHARTS)
+        context = _context(summary, language)
+        if conclusions is not None:
+            _add_conclusions(context, conclusions)
+        progress(PDF_CHARTS_DONE, STEP_LAYOUT)
+        html = render_to_string(TEMPLATE, context)
+        document = HTML(string=html, base_url=str(Path(__file__).parent)).render(pdf_tags=True)
+        progress(PDF_LAYOUT_DONE, STEP_WRITING)
         document.write_pdf(target=str(path), pdf_tags=True)
+        progress(1.0, STEP_WRITING)
 
 
 def _context(summary: Summary, language: str) -> dict[str, Any]:
@@ -116,6 +152,15 @@ def _context(summary: Summary, language: str) -> dict[str, Any]:
         "respondents": _respondents(summary, language),
         "sections": _sections(summary, language),
     }
+
+
+def _add_conclusions(context: dict[str, Any], conclusions: dict[str, Any]) -> None:
+    context["conclusions"] = conclusions
+    context["kicker_css"] = _css_string(gettext("Consultation conclusions"))
+    texts = conclusions.get("questions", {})
+    for section in context["sections"]:
+        for question in section.questions:
+            question.conclusion = texts.get(question.code)
 
 
 def _css_page_label(template: str) -> str:

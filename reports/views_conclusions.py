@@ -1,0 +1,197 @@
+"""Staff pages for the consultation conclusions: draft the text beside the figures, publish.
+
+Thin: each view checks that the user is a Consultation editor, calls ``reports.conclusions`` and
+renders. Anonymous visitors go to the staff login; other signed-in users get 403.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import translation
+from django.utils.translation import gettext
+from django.views.decorators.http import require_http_methods, require_POST
+
+from reports import conclusions
+from reports.conclusions_forms import ConclusionsForm, initial_values
+from reports.models import ConclusionsDraft, Publication, ReportLanguage
+from reports.selectors_public import figures_for_display
+from surveys.models import Consultation, Question
+
+View = Callable[..., HttpResponse]
+VERSIONS_SHOWN = 20
+
+
+def editors_only(view: View) -> View:
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if not conclusions.conclusions_can_edit(request.user):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+@require_http_methods(["GET", "POST"])
+@editors_only
+def conclusions_edit(request: HttpRequest, slug: str) -> HttpResponse:
+    consultation = get_object_or_404(Consultation, slug=slug)
+    questions = list(
+        Question.objects.filter(consultation=consultation)
+        .select_related("section")
+        .order_by("order")
+    )
+    if request.method == "POST":
+        form = ConclusionsForm(request.POST, questions=questions)
+        if form.is_valid():
+            try:
+                draft, changed = conclusions.draft_save(
+                    consultation=consultation,
+                    author=request.user,
+                    intro_en=form.cleaned_data["intro_en"],
+                    intro_zh=form.cleaned_data["intro_zh"],
+                    questions=form.question_texts(),
+                )
+            except conclusions.ConclusionsError as exc:
+                form.add_error(None, str(exc))
+            else:
+                if changed:
+                    messages.success(
+                        request,
+                        gettext("Saved as version %(version)s.") % {"version": draft.version},
+                    )
+                else:
+                    messages.info(
+                        request,
+                        gettext("Nothing changed since version %(version)s; nothing was saved.")
+                        % {"version": draft.version},
+                    )
+                return redirect("reports:conclusions", slug=consultation.slug)
+        return _page(request, consultation, questions, form, status=400)
+    draft = _requested_draft(request, consultation)
+    form = ConclusionsForm(
+        questions=questions,
+        initial=initial_values(
+            questions=questions,
+            intro_en=draft.intro_en if draft else "",
+            intro_zh=draft.intro_zh if draft else "",
+            texts=conclusions.draft_texts(draft=draft),
+        ),
+    )
+    return _page(request, consultation, questions, form, shown=draft)
+
+
+@require_POST
+@editors_only
+def conclusions_publish(request: HttpRequest, slug: str) -> HttpResponse:
+    consultation = get_object_or_404(Consultation, slug=slug)
+    try:
+        publication = conclusions.conclusions_publish(consultation=consultation, user=request.user)
+    except conclusions.ConclusionsError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(
+            request,
+            gettext(
+                "The conclusions are published (version %(version)s of the text, reports "
+                "#%(en)s and #%(zh)s)."
+            )
+            % {
+                "version": publication.draft.version,
+                "en": publication.report_en_id,
+                "zh": publication.report_zh_id,
+            },
+        )
+    return redirect("reports:conclusions", slug=consultation.slug)
+
+
+@require_POST
+@editors_only
+def conclusions_unpublish(request: HttpRequest, slug: str) -> HttpResponse:
+    consultation = get_object_or_404(Consultation, slug=slug)
+    try:
+        conclusions.conclusions_unpublish(consultation=consultation, user=request.user)
+    except conclusions.ConclusionsError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, gettext("The conclusions are withdrawn from the public pages."))
+    return redirect("reports:conclusions", slug=consultation.slug)
+
+
+def _requested_draft(request: HttpRequest, consultation: Consultation) -> ConclusionsDraft | None:
+    version = request.GET.get("version", "")
+    if version.isdigit():
+        found = ConclusionsDraft.objects.filter(
+            consultation=consultation, version=int(version)
+        ).first()
+        if found is not None:
+            return found
+        messages.warning(
+            request, gettext("There is no version %(version)s.") % {"version": version}
+        )
+    return conclusions.draft_latest(consultation=consultation)
+
+
+def _page(
+    request: HttpRequest,
+    consultation: Consultation,
+    questions: list[Question],
+    form: ConclusionsForm,
+    *,
+    shown: ConclusionsDraft | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    language = translation.get_language() or "en"
+    own = ReportLanguage.ZH_HANT if language.startswith("zh") else ReportLanguage.EN
+    other = ReportLanguage.EN if own == ReportLanguage.ZH_HANT else ReportLanguage.ZH_HANT
+    reports = {
+        code: conclusions.report_latest(consultation=consultation, language=code)
+        for code in (own, other)
+    }
+    report = reports[own] or reports[other]
+    figures: dict[str, Any] = {}
+    figures_error = ""
+    if report is not None:
+        try:
+            data = conclusions.report_json(report=report)
+        except conclusions.ConclusionsError as exc:
+            figures_error = str(exc)
+        else:
+            figures = {item.code: item for item in figures_for_display(data, language)}
+    latest = conclusions.draft_latest(consultation=consultation)
+    return render(
+        request,
+        "reports/conclusions/edit.html",
+        {
+            "consultation": consultation,
+            "is_closed": conclusions.conclusions_open_for(consultation),
+            "form": form,
+            "rows": [
+                {"question": q, "fields": form.question_fields(q), "figures": figures.get(q.code)}
+                for q in questions
+            ],
+            "report": report,
+            "figures_error": figures_error,
+            "reports": reports,
+            "shown": shown,
+            "latest": latest,
+            "versions": ConclusionsDraft.objects.filter(consultation=consultation)
+            .select_related("author")
+            .order_by("-version")[:VERSIONS_SHOWN],
+            "missing": conclusions.draft_missing(consultation=consultation, draft=latest),
+            "live": conclusions.publication_live(consultation=consultation),
+            "history": Publication.objects.filter(consultation=consultation)
+            .select_related("draft", "published_by", "unpublished_by")
+            .order_by("-published_at")[:10],
+        },
+        status=status,
+    )
