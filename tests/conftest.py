@@ -29,3 +29,53 @@ def private_storage_tmp(tmp_path, monkeypatch):
         Attachment._meta.get_field("file"), "storage", FileSystemStorage(location=root)
     )
     return root
+
+
+# --- Staff roles (surveys.roles; the groups come from the 0002_staff_roles migration) ----------
+
+
+@pytest.fixture
+def editor(db):
+    from tests.factories import UserFactory
+
+    return UserFactory(username="editor", roles=["Consultation editors"])
+
+
+@pytest.fixture
+def reviewer(db):
+    from tests.factories import UserFactory
+
+    return UserFactory(username="reviewer", roles=["Reviewers"])
+
+
+@pytest.fixture
+def personal_reviewer(db):
+    """A reviewer also granted ``surveys.view_personal_data``."""
+    from tests.factories import UserFactory
+
+    return UserFactory(
+        username="reviewer_personal",
+        roles=["Reviewers"],
+        permissions=["surveys.view_personal_data"],
+    )
+
+
+@pytest.fixture
+def report_reader(db):
+    from tests.factories import UserFactory
+
+    return UserFactory(username="report_reader", roles=["Report readers"])
+
+
+@pytest.fixture
+def staff_without_role(db):
+    from tests.factories import UserFactory
+
+    return UserFactory(username="staff_no_role")
+
+
+@pytest.fixture
+def superuser(db):
+    from tests.factories import UserFactory
+
+    return UserFactory(username="superuser", is_superuser=True)

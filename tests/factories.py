@@ -1,6 +1,7 @@
 """factory_boy factories for the survey models. Defaults describe an open consultation."""
 
 import datetime as dt
+import functools
 
 import factory
 from django.utils import timezone
@@ -98,3 +99,76 @@ class AnswerFactory(factory.django.DjangoModelFactory):
     question = factory.SubFactory(
         QuestionFactory, section__consultation=factory.SelfAttribute("...submission.consultation")
     )
+
+
+# --- Staff review (surveys.admin, review, themes, campaigns) -----------------------------------
+
+
+STAFF_PASSWORD = "correct horse battery 9"
+
+
+@functools.cache
+def _staff_password_hash() -> str:
+    from django.contrib.auth.hashers import make_password
+
+    return make_password(STAFF_PASSWORD)
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    """A staff user, optionally in role groups: ``UserFactory(roles=["Reviewers"])``."""
+
+    class Meta:
+        model = "auth.User"
+        django_get_or_create = ("username",)
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"staff{n}")
+    email = factory.LazyAttribute(lambda u: f"{u.username}@sfc.example.hk")
+    is_staff = True
+    # Hashed once per test run: the real hasher is deliberately slow.
+    password = factory.LazyFunction(lambda: _staff_password_hash())
+
+    @factory.post_generation
+    def roles(self, create, extracted, **kwargs):
+        if create and extracted:
+            from django.contrib.auth.models import Group
+
+            from surveys.roles import roles_sync
+
+            # The groups come from a data migration; a transactional test's flush removes them.
+            if Group.objects.filter(name__in=extracted).count() < len(set(extracted)):
+                roles_sync()
+            self.groups.add(*Group.objects.filter(name__in=extracted))
+        if create:
+            self.save()
+
+    @factory.post_generation
+    def permissions(self, create, extracted, **kwargs):
+        """``permissions=["surveys.view_personal_data"]``: direct grants besides the roles."""
+        if create and extracted:
+            from django.contrib.auth.models import Permission
+
+            for name in extracted:
+                app_label, codename = name.split(".", 1)
+                self.user_permissions.add(
+                    Permission.objects.get(content_type__app_label=app_label, codename=codename)
+                )
+
+
+class ThemeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "surveys.Theme"
+
+    consultation = factory.SubFactory(ConsultationFactory)
+    name_en = factory.Sequence(lambda n: f"Theme {n}")
+    name_zh = factory.Sequence(lambda n: f"主題 {n}")
+
+
+class CampaignGroupFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "surveys.CampaignGroup"
+
+    consultation = factory.SubFactory(ConsultationFactory)
+    label = factory.Sequence(lambda n: f"C{n + 1}")
+    size = 0
+    representative_text = "We oppose the proposal in its current form."

@@ -136,11 +136,6 @@ def test_staff_without_the_permission_are_refused(client, django_user_model, con
         pytest.param(
             lambda m: _user(m, "r", groups=["Consultation editors"], is_staff=True),
             id="editors",
-            # The issue lets editors read reports; the role mapping (surveys/roles.py, another
-            # engineer's) does not grant it yet. Strict: this fails once it does, to be removed.
-            marks=pytest.mark.xfail(
-                strict=True, reason="Consultation editors lack reports.view_report"
-            ),
         ),
         pytest.param(
             lambda m: m.objects.create_superuser("r", "r@example.hk", "a-long-test-password"),
