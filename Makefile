@@ -4,9 +4,11 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PG_URL ?= postgres://postgres@127.0.0.1:5432/consult_hk
 REDIS_URL ?= redis://127.0.0.1:6379/0
-SIZE ?= 100000
+# make bench: 10,000 and 100,000 submissions; make bench SIZE=1000000 for the million.
+SIZE ?=
+BENCH_URL ?= postgres://postgres@127.0.0.1:5432/consult_bench
 
-.PHONY: run test test-sqlite lint format bench setup messages clean
+.PHONY: run test test-sqlite lint format bench bench-pages bench-load setup messages clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -55,7 +57,20 @@ messages: setup
 
 bench: setup
 	scripts/ensure-system.sh
-	DATABASE_URL=$(PG_URL) $(PY) -m bench --size $(SIZE)
+	DATABASE_URL=$(BENCH_URL) $(PY) -m bench $(if $(SIZE),--size $(SIZE),)
+
+## The respondent pages under load: gunicorn + locust on 127.0.0.1, 20 and 100 users.
+bench-pages: setup
+	scripts/ensure-system.sh
+	DATABASE_URL=$(BENCH_URL) $(PY) -m bench.load
+
+## The load-without-loss test at a larger size: gunicorn on PostgreSQL, respondents at once.
+LOAD_RESPONDENTS ?= 500
+LOAD_CONCURRENCY ?= 100
+bench-load: setup
+	scripts/ensure-system.sh
+	DATABASE_URL=$(PG_URL) LOAD_RESPONDENTS=$(LOAD_RESPONDENTS) LOAD_CONCURRENCY=$(LOAD_CONCURRENCY) \
+		$(VENV)/bin/pytest tests/reliability/test_load.py -s
 
 clean:
 	rm -rf $(VENV) var

@@ -121,9 +121,29 @@ def summarise(
         meta=meta,
         generated_at=generated_at or dt.datetime.now(tz=dt.UTC),
         snapshot=inputs.snapshot,
-        respondents=_respondent_summary(context, respondents),
+        respondents=respondent_summary(context, respondent_groups(respondents)),
         questions=tuple(questions),
     )
+
+
+def closed_and_number_tables(inputs: ReportInputs) -> int:
+    """Count the choice and number answers of ``inputs`` (the tables every closed and number
+    question's figures are read from); return how many answer rows were counted. The benchmark
+    times this against the cost of reading the same rows (see bench/README.md)."""
+    respondents = _respondents_prepared(inputs.respondents)
+    categories = _category_order(inputs.meta, respondents["category"])
+    codes = pd.Categorical(respondents["category"], categories=categories).codes.astype(np.int64)
+    context = _Context(
+        meta=inputs.meta,
+        categories=tuple(categories),
+        ids=respondents["submission_id"].to_numpy(dtype=np.int64),
+        category_codes=codes,
+        category_totals=np.bincount(codes, minlength=len(categories)),
+    )
+    answers = _answer_arrays(context, inputs.answers)
+    _closed_tables(context, answers)
+    _number_tables(context, answers)
+    return len(inputs.answers)
 
 
 # --- Preparing the frames ---------------------------------------------------------------------
@@ -136,10 +156,12 @@ class _Context:
     ids: np.ndarray  # counted submission ids, ascending
     category_codes: np.ndarray  # each counted submission's position in ``categories``
     category_totals: np.ndarray  # respondents per category
+    # Set when the context is rebuilt from partial counts (reports.partials), without ``ids``.
+    count: int | None = None
 
     @property
     def total(self) -> int:
-        return len(self.ids)
+        return len(self.ids) if self.count is None else self.count
 
     def positions(self, submission_ids: np.ndarray) -> np.ndarray:
         """Index of each submission in ``ids``, or -1 for a submission that is not counted."""
@@ -288,7 +310,38 @@ def _themes_by_id(themes: pd.DataFrame) -> dict[int, tuple[Text, Text | None]]:
 # --- Respondents ------------------------------------------------------------------------------
 
 
-def _respondent_summary(context: _Context, respondents: pd.DataFrame) -> RespondentSummary:
+# The columns a respondent summary counts by; ``respondent_groups`` counts each combination.
+RESPONDENT_GROUP_COLUMNS = (
+    "category",
+    "respondent_type",
+    "consent",
+    "language",
+    "is_late",
+    "campaign_group",
+)
+
+
+def respondent_groups(respondents: pd.DataFrame) -> pd.DataFrame:
+    """How many respondents share each combination of ``RESPONDENT_GROUP_COLUMNS`` (column ``n``).
+
+    Counts are additive: the groups of two sets of respondents, concatenated and summed, are the
+    groups of their union. That is what lets chunks of a large consultation be summarised apart.
+    """
+    columns = list(RESPONDENT_GROUP_COLUMNS)
+    frame = respondents[columns].assign(
+        is_late=respondents["is_late"].astype(bool),
+        campaign_group=respondents["campaign_group"].astype("object").fillna(""),
+    )
+    return frame.groupby(columns, sort=True).size().rename("n").reset_index()
+
+
+def _weighted_counts(groups: pd.DataFrame, column: str) -> pd.Series:
+    counts = groups.groupby(column, sort=False)["n"].sum()
+    return counts[counts > 0]
+
+
+def respondent_summary(context: _Context, groups: pd.DataFrame) -> RespondentSummary:
+    """The respondent tables from ``respondent_groups`` counts (of one pass or of merged chunks)."""
     meta = context.meta
     by_category = {
         value: int(n)
@@ -296,15 +349,15 @@ def _respondent_summary(context: _Context, respondents: pd.DataFrame) -> Respond
         if n or value in {option.value for option in meta.categories}
     }
     types = [option.value for option in meta.respondent_types]
-    type_values = respondents["respondent_type"].where(
-        respondents["respondent_type"].isin(types), NOT_STATED
+    groups = groups.assign(
+        respondent_type=groups["respondent_type"].where(
+            groups["respondent_type"].isin(types), NOT_STATED
+        )
     )
-    by_type = _ordered_counts(type_values, types)
-    table = pd.crosstab(
-        pd.Categorical(respondents["category"], categories=list(context.categories)),
-        pd.Categorical(type_values, categories=[*types, NOT_STATED]),
-        dropna=False,
-    )
+    by_type = _ordered_counts(_weighted_counts(groups, "respondent_type"), types)
+    table = groups.pivot_table(
+        index="category", columns="respondent_type", values="n", aggfunc="sum", fill_value=0
+    ).reindex(index=list(context.categories), columns=[*types, NOT_STATED], fill_value=0)
     by_category_type = {
         category: {
             kind: int(table.loc[category, kind])
@@ -314,7 +367,7 @@ def _respondent_summary(context: _Context, respondents: pd.DataFrame) -> Respond
         for category in by_category
     }
     consents = [option.value for option in meta.consents]
-    campaign_sizes = respondents["campaign_group"].dropna().value_counts()
+    campaign_sizes = _weighted_counts(groups[groups["campaign_group"] != ""], "campaign_group")
     campaigns = tuple(
         sorted(
             (
@@ -333,17 +386,17 @@ def _respondent_summary(context: _Context, respondents: pd.DataFrame) -> Respond
         by_category=by_category,
         by_type=by_type,
         by_category_type=by_category_type,
-        by_consent=_ordered_counts(respondents["consent"], consents),
-        by_language=_ordered_counts(respondents["language"], ["en", "zh-hant"]),
-        late=int(respondents["is_late"].astype(bool).sum()),
+        by_consent=_ordered_counts(_weighted_counts(groups, "consent"), consents),
+        by_language=_ordered_counts(_weighted_counts(groups, "language"), ["en", "zh-hant"]),
+        late=int(groups.loc[groups["is_late"].astype(bool), "n"].sum()),
         campaigns=campaigns,
         in_campaigns=int(campaign_sizes.sum()),
     )
 
 
-def _ordered_counts(values: pd.Series, order: Sequence[str]) -> dict[str, int]:
-    """Counts of each value in ``order`` (zeros kept), then any other value found."""
-    counts = values.value_counts()
+def _ordered_counts(counts: pd.Series, order: Sequence[str]) -> dict[str, int]:
+    """Counts (a series indexed by value) of each value in ``order``, zeros kept, then any
+    other value found."""
     result = {value: int(counts.get(value, 0)) for value in order}
     for value in sorted(set(counts.index) - set(order)):
         result[str(value)] = int(counts[value])
@@ -453,38 +506,60 @@ def _number_question(
         rows["category"].to_numpy(dtype=np.int64), minlength=len(context.categories)
     )
     base = _answered_only(context, question, answered_by, closed)
-    values = rows["number"]
-    if values.empty:
-        figures = NumberFigures(0, None, None, None, None, None, None)
-    else:
-        as_float = values.astype(np.float64)
-        q1, median, q3 = (float(x) for x in as_float.quantile([0.25, 0.5, 0.75]))
-        figures = NumberFigures(
-            count=len(values),
-            mean=float(as_float.mean()),
-            median=median,
-            q1=q1,
-            q3=q3,
-            minimum=int(values.min()),
-            maximum=int(values.max()),
-            bands=_bands(values.to_numpy(dtype=np.int64)),
-        )
-    return replace(base, numbers=figures)
+    values, counts = np.unique(rows["number"].to_numpy(dtype=np.int64), return_counts=True)
+    return replace(base, numbers=number_figures(values, counts))
+
+
+def number_figures(values: np.ndarray, counts: np.ndarray) -> NumberFigures:
+    """Figures of number answers given as a histogram: distinct ``values`` ascending and how many
+    answers gave each. Exact: the mean is the integer total over the count, quartiles interpolate
+    linearly between order statistics (pandas' and numpy's default), bands add up the counts."""
+    total = int(counts.sum())
+    if total == 0:
+        return NumberFigures(0, None, None, None, None, None, None)
+    ends = np.cumsum(counts)  # the order statistic at sorted position i is values[ends > i]
+
+    def order_statistic(index: int) -> float:
+        return float(values[int(np.searchsorted(ends, index, side="right"))])
+
+    def quantile(share: float) -> float:
+        position = (total - 1) * share
+        below = int(np.floor(position))
+        fraction = position - below
+        low = order_statistic(below)
+        high = order_statistic(min(below + 1, total - 1))
+        # numpy's lerp: from the nearer end, so that the result stays within [low, high].
+        if fraction >= 0.5:
+            return high - (high - low) * (1 - fraction)
+        return low + (high - low) * fraction
+
+    exact_sum = sum(int(value) * int(n) for value, n in zip(values, counts, strict=True))
+    return NumberFigures(
+        count=total,
+        mean=exact_sum / total,
+        median=quantile(0.5),
+        q1=quantile(0.25),
+        q3=quantile(0.75),
+        minimum=int(values[0]),
+        maximum=int(values[-1]),
+        bands=_bands(values, counts),
+    )
 
 
 _POWERS_OF_TEN = np.array([10**k for k in range(1, 19)], dtype=np.int64)
 
 
-def _bands(values: np.ndarray) -> tuple[NumberBand, ...]:
-    """How many values fall below 0, in 0-9, 10-99, 100-999 ... up to the largest value's band."""
+def _bands(values: np.ndarray, counts: np.ndarray) -> tuple[NumberBand, ...]:
+    """How many answers fall below 0, in 0-9, 10-99, 100-999 ... up to the largest value's band
+    (``counts[i]`` answers gave ``values[i]``)."""
     bands = []
-    negative = int((values < 0).sum())
+    negative = int(counts[values < 0].sum())
     if negative:
         bands.append(NumberBand(lower=None, upper=0, count=negative))
-    positive = values[values >= 0]
-    if len(positive):
-        magnitude = np.searchsorted(_POWERS_OF_TEN, positive, side="right")
-        for k, n in enumerate(np.bincount(magnitude)):
+    positive = values >= 0
+    if positive.any():
+        magnitude = np.searchsorted(_POWERS_OF_TEN, values[positive], side="right")
+        for k, n in enumerate(np.bincount(magnitude, weights=counts[positive]).astype(np.int64)):
             bands.append(
                 NumberBand(
                     lower=0 if k == 0 else 10**k,
@@ -511,36 +586,55 @@ def _text_question(
     )
     base = _answered_only(context, question, answered_by, closed)
     theme_counts = rows["theme_ids"].explode().dropna().astype(np.int64).value_counts()
-    theme_figures = sorted(
-        (
-            ThemeCount(
-                id=int(theme_id),
-                name=themes[int(theme_id)][0],
-                parent=themes[int(theme_id)][1],
-                count=int(n),
-            )
-            for theme_id, n in theme_counts.items()
-            if int(theme_id) in themes
-        ),
-        key=lambda theme: (-theme.count, theme.name.en, theme.id),
-    )
     # A campaign's standard text would drown out every other view; it is reported as a campaign.
     outside_campaigns = rows[rows["campaign_group"].isna()]
-    counted_for_terms = _sample(outside_campaigns, TERMS_POOL)
-    terms, phrases = _top_terms(counted_for_terms["text"].tolist())
     quotable = rows[rows["consent"].isin(QUOTABLE_CONSENTS)]
-    figures = TextFigures(
+    figures = text_figures(
         answered=len(rows),
-        terms=terms,
-        phrases=phrases,
-        terms_counted_over=len(counted_for_terms),
-        terms_sampled=len(counted_for_terms) < len(outside_campaigns),
-        themes=tuple(theme_figures),
+        theme_counts={int(theme_id): int(n) for theme_id, n in theme_counts.items()},
+        themes=themes,
         coded=int(rows["theme_ids"].map(len).gt(0).sum()) if len(rows) else 0,
-        quotes=_choose_quotes(quotable, theme_figures),
+        outside_campaigns=len(outside_campaigns),
+        term_rows=_sample(outside_campaigns, TERMS_POOL),
+        quote_pool=quote_pool(quotable),
         quotable=len(quotable),
     )
     return replace(base, text=figures)
+
+
+def text_figures(
+    *,
+    answered: int,
+    theme_counts: Mapping[int, int],
+    themes: Mapping[int, tuple[Text, Text | None]],
+    coded: int,
+    outside_campaigns: int,
+    term_rows: pd.DataFrame,
+    quote_pool: pd.DataFrame,
+    quotable: int,
+) -> TextFigures:
+    """A free-text question's figures from its counts, the (sampled) answers whose terms are
+    counted, and the pool quotes are chosen from (``quote_pool``)."""
+    theme_figures = sorted(
+        (
+            ThemeCount(id=theme_id, name=themes[theme_id][0], parent=themes[theme_id][1], count=n)
+            for theme_id, n in theme_counts.items()
+            if theme_id in themes and n
+        ),
+        key=lambda theme: (-theme.count, theme.name.en, theme.id),
+    )
+    terms, phrases = _top_terms(term_rows["text"].tolist())
+    return TextFigures(
+        answered=answered,
+        terms=terms,
+        phrases=phrases,
+        terms_counted_over=len(term_rows),
+        terms_sampled=len(term_rows) < outside_campaigns,
+        themes=tuple(theme_figures),
+        coded=coded,
+        quotes=_quotes_from_pool(quote_pool, theme_figures),
+        quotable=quotable,
+    )
 
 
 # Words that say nothing about a topic, added to scikit-learn's English list (see _english_stop).
@@ -713,8 +807,18 @@ def _sample(rows: pd.DataFrame, size: int) -> pd.DataFrame:
     return rows.iloc[np.sort(order)]
 
 
-def _choose_quotes(rows: pd.DataFrame, themes: Sequence[ThemeCount]) -> tuple[Quote, ...]:
-    """Representative answers that may be published, chosen deterministically.
+def quote_pool(rows: pd.DataFrame) -> pd.DataFrame:
+    """The quotable answers quotes may be chosen from: outside campaigns (their standard text is
+    reported as a campaign, not as a view), of a readable length, whitespace normalised, with
+    their length in ``units``, in submission order. Decided row by row, so chunks can do it."""
+    pool = rows[rows["campaign_group"].isna()]
+    pool = pool.assign(text=pool["text"].map(lambda text: " ".join(str(text).split())))
+    pool = pool.assign(units=pool["text"].map(_units))
+    return pool[pool["units"] >= QUOTE_MIN_UNITS].sort_values("submission_id", kind="stable")
+
+
+def _quotes_from_pool(pool: pd.DataFrame, themes: Sequence[ThemeCount]) -> tuple[Quote, ...]:
+    """Representative answers that may be published, chosen deterministically from ``pool``.
 
     Candidates: answers whose respondents allow publication, outside campaigns (their standard text
     is reported as a campaign, not as a view), of a readable length. One quote for each of the most
@@ -723,10 +827,6 @@ def _choose_quotes(rows: pd.DataFrame, themes: Sequence[ThemeCount]) -> tuple[Qu
     Closeness is cosine similarity of TF-IDF vectors, scaled down for curt answers; ties go to the
     lower submission id. Large pools are sampled deterministically (``_sample``).
     """
-    pool = rows[rows["campaign_group"].isna()]
-    pool = pool.assign(text=pool["text"].map(lambda text: " ".join(str(text).split())))
-    pool = pool.assign(units=pool["text"].map(_units))
-    pool = pool[pool["units"] >= QUOTE_MIN_UNITS].sort_values("submission_id", kind="stable")
     chosen: list[tuple[pd.Series, Text | None]] = []
     for theme in themes[:QUOTE_THEMES]:
         if len(chosen) >= MAX_QUOTES:

@@ -28,13 +28,15 @@ from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext, gettext_noop
 
-from reports import tasks
+from reports import chunked, tasks
 from reports.errors import TRANSIENT_ERRORS
 from reports.models import Report, ReportFile, ReportFormat, ReportLanguage, ReportStatus
+from reports.partials import PartialMismatch
 from reports.render import FORMATS, render
 from reports.summary import summary_compute
 from reports.summary_types import Summary
 from surveys.models import Consultation
+from surveys.selectors import report_counted_count
 
 logger = logging.getLogger(__name__)
 
@@ -147,14 +149,26 @@ def report_build(
     try:
         as_of = timezone.now()
         with translation.override(report.language):
-            summary = summary_compute(
-                consultation=report.consultation, as_of=as_of, on_progress=progress
-            )
-            snapshot = _snapshot(summary)
-            with tempfile.TemporaryDirectory(prefix=f"report-{report.pk}-") as directory:
-                paths = _render_all(summary, report.language, Path(directory), progress)
-                progress(STORE_PERCENT, STEP_STORING, force=True)
-                _finish(report, snapshot, paths)
+            count = report_counted_count(consultation=report.consultation, as_of=as_of)
+            if chunked.report_is_chunked(count=count):
+                # Above REPORT_CHUNKED_ABOVE: chunks of REPORT_CHUNK_SIZE, summarised apart.
+                progress(0, chunked.STEP_PLANNING, force=True)
+                plan, chunks = chunked.report_chunks_plan(report=report, as_of=as_of)
+                if chunked.chunks_fan_out():
+                    chunked.plan_record(plan=plan)
+                    chunked.report_chunks_start(plan=plan)
+                    return  # merge_report_chunks finishes the report
+                summary = chunked.summary_chunked_inline(
+                    report=report, plan=plan, chunks=chunks, on_progress=progress
+                )
+            else:
+                summary = summary_compute(
+                    consultation=report.consultation, as_of=as_of, on_progress=progress
+                )
+            _render_and_finish(report, summary, progress)
+    except PartialMismatch:
+        logger.warning("Report %s: the responses changed while it was built", report_id)
+        _fail(report_id, chunked.changed_message())
     except (SoftTimeLimitExceeded, ReportDeadlinePassed):
         logger.error("Report %s stopped at its time limit", report_id)
         _fail(
@@ -180,6 +194,90 @@ def report_build(
             report_id,
             gettext("Building the report failed: %(error)s") % {"error": _describe(exc)},
         )
+
+
+def report_merge(
+    *,
+    plan: dict,
+    names: list[str | None],
+    will_retry: bool = False,
+    deadline: float | None = None,
+) -> None:
+    """Finish a chunked report: merge the chunks' stored partials, render, store the files.
+
+    Does nothing when a chunk found the report no longer running (``names`` holds a None), or
+    when a later attempt has restarted the report meanwhile. Errors are handled as in
+    ``report_build``.
+    """
+    report_id = int(plan["report_id"])
+    report = Report.objects.select_related("consultation").filter(pk=report_id).first()
+    if (
+        report is None
+        or report.status != ReportStatus.RUNNING
+        or report.attempts != plan["attempt"]
+        or any(name is None for name in names)
+    ):
+        logger.info("Report %s attempt %s: nothing to merge", report_id, plan["attempt"])
+        return
+    progress = ProgressWriter(report_id=report_id, deadline=deadline)
+    try:
+        with translation.override(report.language):
+            summary = chunked.report_chunks_merge(plan=plan, names=names, on_progress=progress)
+            _render_and_finish(report, summary, progress)
+        chunked.partials_delete(plan=plan)
+    except PartialMismatch:
+        logger.warning("Report %s: the responses changed while it was built", report_id)
+        chunked.partials_delete(plan=plan)
+        _fail(report_id, chunked.changed_message())
+    except (SoftTimeLimitExceeded, ReportDeadlinePassed):
+        logger.error("Report %s stopped at its time limit", report_id)
+        _fail(report_id, gettext("Stopped: building the report took longer than allowed."))
+    except TRANSIENT_ERRORS as exc:
+        logger.warning("Report %s hit a temporary error while merging: %s", report_id, exc)
+        if not will_retry:
+            _fail(
+                report_id,
+                gettext("A temporary error interrupted the build: %(error)s")
+                % {"error": _describe(exc)},
+            )
+        raise
+    except Exception as exc:
+        logger.exception("Report %s failed while merging", report_id)
+        _fail(
+            report_id,
+            gettext("Building the report failed: %(error)s") % {"error": _describe(exc)},
+        )
+
+
+def report_chunk_summarise(
+    *, report_id: int, attempt: int, as_of: str, chunk: dict, will_retry: bool = False
+) -> str | None:
+    """Summarise one chunk of a chunked report (a chord's header task); the partial's name.
+
+    A non-transient error marks the report failed and returns None, so the merge does nothing.
+    """
+    try:
+        return chunked.report_chunk_build(
+            report_id=report_id, attempt=attempt, as_of=as_of, chunk=chunk
+        )
+    except TRANSIENT_ERRORS as exc:
+        if not will_retry:
+            _fail(
+                report_id,
+                gettext("A temporary error interrupted the build: %(error)s")
+                % {"error": _describe(exc)},
+            )
+        raise
+    except (SoftTimeLimitExceeded, ReportDeadlinePassed):
+        _fail(report_id, gettext("Stopped: building the report took longer than allowed."))
+        return None
+    except Exception as exc:
+        logger.exception("Report %s failed in chunk %s", report_id, chunk.get("index"))
+        _fail(
+            report_id,
+            gettext("Building the report failed: %(error)s") % {"error": _describe(exc)},
+        )
+        return None
 
 
 def reports_rebuild_open(*, now: dt.datetime | None = None) -> list[Report]:
@@ -339,6 +437,14 @@ def _snapshot(summary: Summary) -> Snapshot:
     )
 
 
+def _render_and_finish(report: Report, summary: Summary, progress: ProgressWriter) -> None:
+    snapshot = _snapshot(summary)
+    with tempfile.TemporaryDirectory(prefix=f"report-{report.pk}-") as directory:
+        paths = _render_all(summary, report.language, Path(directory), progress)
+        progress(STORE_PERCENT, STEP_STORING, force=True)
+        _finish(report, snapshot, paths)
+
+
 def _render_all(
     summary: Summary, language: str, directory: Path, progress: ProgressWriter
 ) -> dict[str, Path]:
@@ -347,10 +453,17 @@ def _render_all(
     total = sum(RENDER_WEIGHTS.get(fmt, 1) for fmt in FORMATS)
     done = 0
     for fmt in FORMATS:
-        progress(
-            RENDER_START_PERCENT + span * done // total, STEP_RENDERING.get(fmt, fmt), force=True
+        start = RENDER_START_PERCENT + span * done // total
+        width = span * RENDER_WEIGHTS.get(fmt, 1) // total
+        progress(start, STEP_RENDERING.get(fmt, fmt), force=True)
+
+        def within(fraction: float, step: str, start: int = start, width: int = width) -> None:
+            # The PDF's own steps move the bar across its share of the rendering span.
+            progress(start + int(width * fraction), step)
+
+        paths[fmt] = render(
+            summary=summary, language=language, fmt=fmt, directory=directory, on_progress=within
         )
-        paths[fmt] = render(summary=summary, language=language, fmt=fmt, directory=directory)
         done += RENDER_WEIGHTS.get(fmt, 1)
     return paths
 

@@ -52,3 +52,52 @@ def rebuild_open_reports() -> int:
 def fail_stale_reports() -> int:
     """Every half hour: mark failed the reports whose worker or message was lost."""
     return services.reports_fail_stale()
+
+
+@shared_task(
+    bind=True,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    autoretry_for=TRANSIENT_ERRORS,
+    retry_backoff=5,
+    retry_backoff_max=300,
+    retry_jitter=True,
+    max_retries=5,
+    soft_time_limit=settings.CELERY_TASK_SOFT_TIME_LIMIT,
+    time_limit=settings.CELERY_TASK_TIME_LIMIT,
+    ignore_result=False,  # the chord collects each chunk's partial (its storage name)
+)
+def build_report_chunk(self, report_id: int, attempt: int, as_of: str, chunk: dict) -> str | None:
+    """One chunk of a chunked report: summarise it, store the partial, return its name."""
+    return services.report_chunk_summarise(
+        report_id=int(report_id),
+        attempt=int(attempt),
+        as_of=str(as_of),
+        chunk=dict(chunk),
+        will_retry=self.request.retries < self.max_retries,
+    )
+
+
+@shared_task(
+    bind=True,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    autoretry_for=TRANSIENT_ERRORS,
+    retry_backoff=5,
+    retry_backoff_max=300,
+    retry_jitter=True,
+    max_retries=5,
+    soft_time_limit=settings.CELERY_TASK_SOFT_TIME_LIMIT,
+    time_limit=settings.CELERY_TASK_TIME_LIMIT,
+    ignore_result=True,
+)
+def merge_report_chunks(self, names: list[str | None], plan: dict) -> None:
+    """The chord's body: merge the chunks' partials, render and store the report."""
+    _, soft_limit = self.request.timelimit or (None, None)
+    soft_limit = soft_limit or self.soft_time_limit
+    services.report_merge(
+        plan=plan,
+        names=list(names),
+        will_retry=self.request.retries < self.max_retries,
+        deadline=time.monotonic() + soft_limit if soft_limit else None,
+    )

@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
-import io
 from collections.abc import Sequence
 from contextlib import nullcontext
 from typing import TYPE_CHECKING
 
+import numpy as np
 import pandas as pd
 from django.db import connections, models, router, transaction
 from django.db.models import Case, Count, F, Prefetch, Q, QuerySet, Value, When
 from django.utils import timezone, translation
 
 from reports.inputs import (
-    ANSWER_COLUMNS,
     EXCLUSION_REASONS,
     ChoiceMeta,
     Condition,
@@ -25,13 +24,13 @@ from reports.inputs import (
     SectionMeta,
     Snapshot,
     answers_frame,
-    answers_typed,
     respondents_frame,
     snapshot_sha256,
     texts_frame,
     themes_frame,
 )
 from reports.inputs import Text as ReportText
+from reports.partials import ChunkPlanner, ChunkSpec
 from surveys.models import (
     Answer,
     CampaignGroup,
@@ -75,13 +74,23 @@ def consultation_public_detail(*, slug: str) -> Consultation:
 
 # --- Summary reports ------------------------------------------------------------------------------
 
-# Rows of the COPY stream are parsed this many bytes at a time: large enough for pandas' C parser
-# to be efficient, small enough that the raw text never holds a whole large consultation at once.
+# Rows of the COPY stream are converted this many bytes at a time: large enough for numpy to be
+# efficient, small enough that the raw bytes never hold a whole large consultation at once.
 _COPY_PARSE_BYTES = 16 * 1024 * 1024
 
 
-def report_inputs(*, consultation: Consultation, as_of: dt.datetime) -> ReportInputs:
+def report_inputs(
+    *,
+    consultation: Consultation,
+    as_of: dt.datetime,
+    id_range: tuple[int, int] | None = None,
+    texts: bool = True,
+) -> ReportInputs:
     """Everything a summary report of ``consultation`` reads, counting submissions up to ``as_of``.
+
+    ``id_range=(first, last)`` reads only the counted submissions with ids in that closed range
+    (one chunk of a chunked report; its snapshot covers the chunk and has no exclusion counts).
+    ``texts=False`` skips the free-text answers (the bench's aggregation of closed questions).
 
     Counted: submitted (not drafts, not withdrawn), not excluded by review, submitted at or before
     ``as_of``. The answers of every question arrive from one streamed query (COPY on PostgreSQL);
@@ -96,26 +105,39 @@ def report_inputs(*, consultation: Consultation, as_of: dt.datetime) -> ReportIn
         with transaction.atomic(using=connection.alias):
             with connection.cursor() as cursor:
                 cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
-            return _report_inputs_read(consultation, as_of, connection)
-    return _report_inputs_read(consultation, as_of, connection)
+            return _report_inputs_read(consultation, as_of, connection, id_range, texts)
+    return _report_inputs_read(consultation, as_of, connection, id_range, texts)
 
 
-def _report_inputs_read(
-    consultation: Consultation, as_of: dt.datetime, connection: BaseDatabaseWrapper
-) -> ReportInputs:
+def _report_counted(
+    consultation: Consultation, as_of: dt.datetime, id_range: tuple[int, int] | None = None
+) -> QuerySet[Submission]:
     counted = Submission.objects.filter(
         consultation=consultation, submitted_at__lte=as_of
     ).counted()
+    if id_range is not None:
+        counted = counted.filter(pk__gte=id_range[0], pk__lte=id_range[1])
+    return counted
+
+
+def _report_inputs_read(
+    consultation: Consultation,
+    as_of: dt.datetime,
+    connection: BaseDatabaseWrapper,
+    id_range: tuple[int, int] | None,
+    with_texts: bool,
+) -> ReportInputs:
+    counted = _report_counted(consultation, as_of, id_range)
     meta = _report_meta(consultation)
     respondents, snapshot_rows = _report_respondents(counted)
     snapshot = Snapshot(
         count=len(respondents),
         sha256=snapshot_sha256(snapshot_rows),
         as_of=as_of,
-        excluded=_report_excluded(consultation, as_of),
+        excluded={} if id_range is not None else _report_excluded(consultation, as_of),
     )
     answers = _report_answers(consultation, counted, connection)
-    texts = _report_texts(consultation, counted)
+    texts = _report_texts(consultation, counted) if with_texts else texts_frame([])
     themes = themes_frame(
         Theme.objects.filter(consultation=consultation)
         .order_by("pk")
@@ -268,11 +290,10 @@ def _report_excluded(consultation: Consultation, as_of: dt.datetime) -> dict[str
     return {reason: int(counts[reason]) for reason in EXCLUSION_REASONS}
 
 
-def _report_answers(
-    consultation: Consultation, counted: QuerySet[Submission], connection: BaseDatabaseWrapper
-) -> pd.DataFrame:
-    """One row per choice or number answer of the counted submissions, from one streamed query."""
-    queryset = (
+def _report_answers_queryset(
+    consultation: Consultation, counted: QuerySet[Submission]
+) -> QuerySet[Answer]:
+    return (
         Answer.objects.filter(consultation=consultation, submission__in=counted.values("pk"))
         .exclude(question__kind=QuestionKind.TEXT)
         # A stray row whose "multiple" flag disagrees with its question's kind is not an answer.
@@ -284,49 +305,115 @@ def _report_answers(
         .order_by()
         .values_list("submission_id", "question_id", "choice_id", "number")
     )
-    sql, params = queryset.query.sql_with_params()
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
+
+
+def _report_answers_copy_sql(
+    consultation: Consultation, counted: QuerySet[Submission]
+) -> tuple[str, Sequence[object]]:
+    """The answer rows as five non-null int8 columns, so that a binary COPY row has a fixed size:
+    submission, question, choice (-1 for none), number (0 for none), has-number flag."""
+    sql, params = _report_answers_queryset(consultation, counted).query.sql_with_params()
+    # ``sql`` is Django's own compiled query; the values stay in ``params``.
+    columns = (
+        "a.submission_id::int8, a.question_id::int8, COALESCE(a.choice_id, -1)::int8,"
+        " COALESCE(a.number, 0)::int8, (a.number IS NOT NULL)::int::int8"
+    )
+    wrapped = f"SELECT {columns} FROM ({sql}) AS a(submission_id, question_id, choice_id, number)"  # noqa: S608
+    return wrapped, params
+
+
+def report_answers_sql(
+    *, consultation: Consultation, as_of: dt.datetime
+) -> tuple[str, Sequence[object]]:
+    """The SQL (and parameters) of the answer rows a report of ``consultation`` reads.
+
+    The benchmark streams it once with ``COPY ... TO STDOUT`` as the floor that aggregation is
+    compared with.
+    """
+    return _report_answers_copy_sql(consultation, _report_counted(consultation, as_of))
+
+
+def _report_answers(
+    consultation: Consultation, counted: QuerySet[Submission], connection: BaseDatabaseWrapper
+) -> pd.DataFrame:
+    """One row per choice or number answer of the counted submissions, from one streamed query."""
+    if connection.vendor == "postgresql":
+        sql, params = _report_answers_copy_sql(consultation, counted)
+        with connection.cursor() as cursor:
             return _copy_frame(cursor, sql, params)
+    sql, params = _report_answers_queryset(consultation, counted).query.sql_with_params()
+    with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return answers_frame(cursor.fetchall())
 
 
+# A binary COPY of five int8 columns: per row a field count, then per field its length and value.
+_COPY_SIGNATURE = b"PGCOPY\n\xff\r\n\x00"
+_COPY_ROW = np.dtype(
+    [
+        ("fields", ">i2"),
+        ("l0", ">i4"),
+        ("submission_id", ">i8"),
+        ("l1", ">i4"),
+        ("question_id", ">i8"),
+        ("l2", ">i4"),
+        ("choice_id", ">i8"),
+        ("l3", ">i4"),
+        ("number", ">i8"),
+        ("l4", ">i4"),
+        ("has_number", ">i8"),
+    ]
+)
+
+
 def _copy_frame(cursor: CursorWrapper, sql: str, params: Sequence[object]) -> pd.DataFrame:
-    """Stream ``sql`` through PostgreSQL's COPY into an answers frame, parsing in large pieces."""
-    statement = f"COPY ({sql}) TO STDOUT (FORMAT csv)"
+    """Stream ``sql`` through PostgreSQL's binary COPY into an answers frame.
+
+    Every row has the same size (five non-null int8 columns), so numpy reads the raw stream as an
+    array of records, a few megabytes at a time: no text parsing, and the raw bytes of a large
+    consultation are never held all at once.
+    """
+    statement = f"COPY ({sql}) TO STDOUT (FORMAT binary)"
     # COPY bypasses Django's cursor wrapper: record it like any query so query counts see it.
     debug = cursor.debug_sql(statement, params) if hasattr(cursor, "debug_sql") else nullcontext()
-    pieces: list[pd.DataFrame] = []
-    pending: list[bytes] = []
-    size = 0
+    pieces: list[np.ndarray] = []
+    pending = bytearray()
+    header_read = False
     with debug, cursor.cursor.copy(statement, params) as copy:
         for block in copy:
-            pending.append(bytes(block))
-            size += len(block)
-            if size >= _COPY_PARSE_BYTES:
-                data = b"".join(pending)
-                cut = data.rfind(b"\n") + 1
-                pieces.append(_parse_answer_csv(data[:cut]))
-                pending, size = [data[cut:]], len(data) - cut
-    pieces.append(_parse_answer_csv(b"".join(pending)))
-    frame = pd.concat(pieces, ignore_index=True) if len(pieces) > 1 else pieces[0]
-    return answers_typed(frame)
-
-
-def _parse_answer_csv(data: bytes) -> pd.DataFrame:
-    if not data.strip():
-        return answers_frame([])
-    return pd.read_csv(
-        io.BytesIO(data),
-        header=None,
-        names=list(ANSWER_COLUMNS),
-        dtype={
-            "submission_id": "int64",
-            "question_id": "int64",
-            "choice_id": "Int64",
-            "number": "Int64",
-        },
+            pending += block
+            if not header_read:
+                if len(pending) < 19:
+                    continue
+                if bytes(pending[:11]) != _COPY_SIGNATURE:
+                    raise ValueError("Unexpected COPY header from the database.")
+                extension = int.from_bytes(pending[15:19], "big")
+                del pending[: 19 + extension]
+                header_read = True
+            if len(pending) >= _COPY_PARSE_BYTES:
+                whole = len(pending) // _COPY_ROW.itemsize * _COPY_ROW.itemsize
+                pieces.append(np.frombuffer(bytes(pending[:whole]), dtype=_COPY_ROW))
+                del pending[:whole]
+    # What is left: whole rows, then the two-byte trailer (-1).
+    if pending[-2:] == b"\xff\xff":
+        del pending[-2:]
+    if len(pending) % _COPY_ROW.itemsize:
+        raise ValueError("Truncated COPY data from the database.")
+    pieces.append(np.frombuffer(bytes(pending), dtype=_COPY_ROW))
+    del pending
+    rows = np.concatenate(pieces) if len(pieces) > 1 else pieces[0]
+    del pieces
+    if len(rows) and (rows["fields"] != 5).any():
+        raise ValueError("Unexpected COPY row from the database.")
+    choice = rows["choice_id"].astype(np.int64)
+    has_number = rows["has_number"].astype(bool)
+    return pd.DataFrame(
+        {
+            "submission_id": rows["submission_id"].astype(np.int64),
+            "question_id": rows["question_id"].astype(np.int64),
+            "choice_id": pd.arrays.IntegerArray(choice, choice < 0),
+            "number": pd.arrays.IntegerArray(rows["number"].astype(np.int64), ~has_number),
+        }
     )
 
 
@@ -355,3 +442,42 @@ def _report_texts(consultation: Consultation, counted: QuerySet[Submission]) -> 
         for answer_id, submission_id, question_id, text in rows
         if text.strip()
     )
+
+
+def report_chunk_plan(
+    *, consultation: Consultation, as_of: dt.datetime, chunk_size: int
+) -> tuple[Snapshot, list[ChunkSpec]]:
+    """The snapshot of a chunked report and its chunks of ``chunk_size`` counted submissions.
+
+    Streams the counted submissions' (id, updated_at) in id order through a server-side cursor,
+    hashing them as ``report_inputs`` would, so memory stays flat however many there are. Each
+    chunk's own hash lets the merge check that its chunk read the same submissions.
+    """
+    planner = ChunkPlanner(size=chunk_size)
+    rows = (
+        _report_counted(consultation, as_of)
+        .order_by("pk")
+        .values_list("pk", "updated_at")
+        .iterator(chunk_size=20_000)
+    )
+    with transaction.atomic():
+        for submission_id, updated_at in rows:
+            planner.add(submission_id, updated_at)
+        excluded = _report_excluded(consultation, as_of)
+    chunks, sha256 = planner.finish()
+    return Snapshot(count=planner.count, sha256=sha256, as_of=as_of, excluded=excluded), chunks
+
+
+def report_counted_count(*, consultation: Consultation, as_of: dt.datetime) -> int:
+    """How many submissions a report of ``consultation`` as of ``as_of`` counts."""
+    return _report_counted(consultation, as_of).count()
+
+
+def report_meta_and_themes(*, consultation: Consultation) -> tuple[ConsultationMeta, pd.DataFrame]:
+    """The questions, labels and staff themes a merged (chunked) summary needs."""
+    themes = themes_frame(
+        Theme.objects.filter(consultation=consultation)
+        .order_by("pk")
+        .values_list("pk", "name_en", "name_zh", "parent_id")
+    )
+    return _report_meta(consultation), themes

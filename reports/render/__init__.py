@@ -6,6 +6,7 @@ same for either edition; the workbook and the PDF are written in the edition's l
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from reports.summary_types import Summary
@@ -21,8 +22,18 @@ def file_name(*, summary: Summary, language: str, fmt: str) -> str:
     return f"{summary.meta.slug}-summary-{language}.{fmt}"
 
 
-def render(*, summary: Summary, language: str, fmt: str, directory: Path) -> Path:
-    """Write ``summary`` as ``fmt`` in ``language`` into ``directory``; return the file's path."""
+def render(
+    *,
+    summary: Summary,
+    language: str,
+    fmt: str,
+    directory: Path,
+    on_progress: Callable[[float, str], None] | None = None,
+) -> Path:
+    """Write ``summary`` as ``fmt`` in ``language`` into ``directory``; return the file's path.
+
+    ``on_progress(fraction, step)``, if given, follows the PDF's steps (the other formats take
+    a fraction of a second)."""
     if fmt not in FORMATS:
         raise ValueError(f"Unknown report format {fmt!r}: choose one of {', '.join(FORMATS)}.")
     if language not in LANGUAGES:
@@ -48,5 +59,5 @@ def render(*, summary: Summary, language: str, fmt: str, directory: Path) -> Pat
     else:
         from reports.render.pdf import write_pdf
 
-        write_pdf(summary=summary, language=language, path=path)
+        write_pdf(summary=summary, language=language, path=path, on_progress=on_progress)
     return path

@@ -1,0 +1,222 @@
+"""``python -m bench.load``: the respondent pages under load, on gunicorn and PostgreSQL.
+
+Starts gunicorn on 127.0.0.1 (port 8180 unless ``LOAD_PORT``) against the bench database,
+runs locust headless with 20 and then 100 respondents stepping through the form of the
+10,000-response bench consultation and submitting, then the trivial ``/healthz`` view with 20
+users as the ceiling, and writes the table to ``bench/load/results.md``.
+
+All virtual users come from one address, so the submit rate limit (per address) is raised for the
+run; emails go to Django's dummy backend. Everything else is the production configuration:
+DEBUG off, persistent database connections (``CONN_MAX_AGE``), gunicorn sync workers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import datetime as dt
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+from bench.data import ROOT, consultation_ensure, database_ensure
+
+HERE = Path(__file__).resolve().parent
+RESULTS = HERE / "results.md"
+SIZE = 10_000
+
+
+def _server_env(slug: str) -> dict[str, str]:
+    return {
+        **os.environ,
+        "DEBUG": "0",
+        "HTTPS_ONLY": "0",
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "RATELIMIT_SUBMIT": "1000000/h",
+        "EMAIL_URL": "dummymail://",
+        "CONN_MAX_AGE": os.environ.get("CONN_MAX_AGE", "60"),
+        "LOAD_SLUG": slug,
+    }
+
+
+def _wait_ready(url: str, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 - our server
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.3)
+    raise SystemExit(f"gunicorn did not answer at {url}")
+
+
+def _locust(user: str, users: int, seconds: int, host: str, env: dict, out: Path) -> dict:
+    prefix = out / f"{user}-{users}"
+    subprocess.run(  # noqa: S603 - our own interpreter and locustfile
+        [
+            sys.executable,
+            "-m",
+            "locust",
+            "-f",
+            str(HERE / "locustfile.py"),
+            user,
+            "--headless",
+            "--users",
+            str(users),
+            "--spawn-rate",
+            str(users),
+            "--run-time",
+            f"{seconds}s",
+            "--host",
+            host,
+            "--csv",
+            str(prefix),
+            "--only-summary",
+            "--loglevel",
+            "WARNING",
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    rows = {}
+    with open(f"{prefix}_stats.csv", encoding="utf-8") as handle:
+        for row in csv.DictReader(handle):
+            rows[row["Name"]] = row
+    return rows
+
+
+def _figures(row: dict) -> tuple[float, int, int, int, int, int]:
+    return (
+        float(row["Requests/s"]),
+        int(float(row["50%"])),
+        int(float(row["95%"])),
+        int(float(row["99%"])),
+        int(row["Request Count"]),
+        int(row["Failure Count"]),
+    )
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--seconds", type=int, default=40, help="Length of each run.")
+    parser.add_argument("--workers", type=int, default=5, help="gunicorn sync workers.")
+    parser.add_argument("--users", type=int, action="append", help="Default: 20 and 100.")
+    args = parser.parse_args(argv)
+    user_counts = args.users or [20, 100]
+
+    url = os.environ.get("DATABASE_URL", "")
+    database_ensure(url)
+    os.environ.setdefault("SECRET_KEY", "bench-" + secrets.token_hex(16))
+    os.environ["DEBUG"] = "0"
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "consultation.settings")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    # Its own copy: every run adds the responses its virtual respondents submit.
+    slug, _ = consultation_ensure(size=SIZE, purpose="load", exact=False)
+    port = int(os.environ.get("LOAD_PORT", "8180"))
+    host = f"http://127.0.0.1:{port}"
+    env = _server_env(slug)
+    server = subprocess.Popen(  # noqa: S603
+        [
+            str(Path(sys.executable).parent / "gunicorn"),
+            "consultation.wsgi",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            str(args.workers),
+            "--worker-class",
+            "sync",
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
+    )
+    results: list[tuple[str, int, dict]] = []
+    try:
+        _wait_ready(f"{host}/healthz")
+        with tempfile.TemporaryDirectory(prefix="bench-load-") as directory:
+            out = Path(directory)
+            for users in user_counts:
+                rows = _locust("Respondent", users, args.seconds, host, env, out)
+                results.append(("Respondent", users, rows))
+                _print(users, rows)
+            rows = _locust("Ceiling", 20, args.seconds, host, env, out)
+            results.append(("Ceiling", 20, rows))
+            _print(20, rows)
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=30)
+    _write(results, args)
+
+
+def _print(users: int, rows: dict) -> None:
+    for name, row in rows.items():
+        rps, p50, p95, p99, count, failures = _figures(row)
+        print(
+            f"{users:>4} users  {name:<22} {rps:8.1f} req/s  p50 {p50:4d} ms  p95 {p95:4d} ms  "
+            f"p99 {p99:4d} ms  {count:6d} requests  {failures} errors",
+            flush=True,
+        )
+
+
+def _write(results: list[tuple[str, int, dict]], args: argparse.Namespace) -> None:
+    ceiling = next(rows for user, _, rows in results if user == "Ceiling")["Aggregated"]
+    ceiling_rps = float(ceiling["Requests/s"])
+    now = dt.datetime.now(tz=dt.timezone(dt.timedelta(hours=8)))
+    lines = [
+        "# Load test results",
+        "",
+        f"Run on {now:%Y-%m-%d %H:%M} HKT by `python -m bench.load`: gunicorn ({args.workers} sync"
+        f" workers) and locust (one process) on the same {os.cpu_count()}-core machine, against"
+        " PostgreSQL, {args.seconds} s per run, no think time (every user sends its next request"
+        " as soon as the last one is answered).".replace("{args.seconds}", str(args.seconds)),
+        "",
+        "| Users | Request | Requests/s | p50 (ms) | p95 (ms) | p99 (ms) | Requests | Errors |",
+        "| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for user, users, rows in results:
+        for name, row in rows.items():
+            rps, p50, p95, p99, count, failures = _figures(row)
+            label = "all requests" if name == "Aggregated" else name
+            if user == "Ceiling":
+                label = f"ceiling: {label}"
+            lines.append(
+                f"| {users} | {label} | {rps:.1f} | {p50} | {p95} | {p99} | {count} | {failures} |"
+            )
+    lines += ["", "Targets:", ""]
+    for user, users, rows in results:
+        if user != "Respondent":
+            continue
+        rps, _, p95, _, _, failures = _figures(rows["Aggregated"])
+        lines.append(
+            f"- {users} users: p95 {p95} ms"
+            + (
+                f" ({'met' if p95 < 100 else 'MISSED'}: under 100 ms at 20 users)"
+                if users == 20
+                else ""
+            )
+            + f"; {failures} errors ({'met' if failures == 0 else 'MISSED'});"
+            f" page throughput {rps:.1f} req/s = {rps / ceiling_rps:.2f} of the ceiling's"
+            f" {ceiling_rps:.1f} ({'met' if rps * 3 >= ceiling_rps else 'MISSED'}: at least 1/3)"
+        )
+    RESULTS.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    print(f"\nWritten to {RESULTS.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,73 @@
+"""Locust users for the load test: respondents answering a consultation, and a trivial check.
+
+``Respondent`` opens the consultation, starts a response, fills every step of the form the way a
+person would (the first option of each question, a sentence in each text box) and submits it,
+then starts again with a fresh session. ``Ceiling`` requests ``/healthz`` only: what the server
+stack serves when no page work is done. The consultation's slug comes from ``LOAD_SLUG``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+
+from locust import HttpUser, constant, task
+
+from bench.load.forms import form_fields as _form
+
+SLUG = os.environ.get("LOAD_SLUG", "va-otc-dealing")
+MAX_STEPS = 20
+
+
+_STEP = re.compile(r"/respond/step/(\d+)/$")
+
+
+class Respondent(HttpUser):
+    wait_time = constant(0)
+
+    def _follow(self, response):  # noqa: ANN001, ANN202 - locust's response objects
+        """GET the page a POST redirected to, recorded as its own request."""
+        location = response.headers.get("Location", "")
+        if response.status_code not in (301, 302, 303) or not location:
+            return response, None
+        name = "form step (GET)" if _STEP.search(location) else "after submit (GET)"
+        return self.client.get(location, name=name), location
+
+    def _fail(self, message: str) -> None:
+        self.environment.events.request.fire(
+            request_type="JOURNEY",
+            name="complete response",
+            response_time=0,
+            response_length=0,
+            exception=AssertionError(message),
+            context={},
+        )
+
+    @task
+    def respond(self) -> None:
+        self.client.cookies.clear()
+        base = f"/consultations/{SLUG}/"
+        self.client.get(base, name="consultation page")
+        start = self.client.get(f"{base}respond/", name="start", allow_redirects=False)
+        response, url = self._follow(start)
+        for _ in range(MAX_STEPS):
+            if url is None or not _STEP.search(url):
+                break
+            form = _form(response.text)
+            action = form.action or url
+            name = "submit (POST)" if "/submit/" in action else "form step (POST)"
+            posted = self.client.post(action, data=form.data(), name=name, allow_redirects=False)
+            if posted.status_code != 302:
+                self._fail(f"{action} answered {posted.status_code}, not a redirect")
+                return
+            response, url = self._follow(posted)
+        if url is None or "/done/" not in url:
+            self._fail(f"the journey ended at {url}")
+
+
+class Ceiling(HttpUser):
+    wait_time = constant(0)
+
+    @task
+    def healthz(self) -> None:
+        self.client.get("/healthz", name="healthz")

@@ -1,0 +1,483 @@
+"""Chunked summaries: additive partial counts of one chunk of submissions, and their exact merge.
+
+A large consultation's report is split by submission id into chunks; ``partial_compute`` turns one
+chunk's :class:`ReportInputs` into a :class:`Partial` of plain JSON data, and a
+:class:`PartialMerge` adds partials up and builds the :class:`Summary`. Pure pandas and numpy, like
+``reports.aggregate``, whose helpers it reuses: the merged summary equals ``summarise`` of all the
+chunks' rows read at once, figure for figure (``tests/reports/test_partials.py`` checks it).
+
+What a partial holds, and why each part merges exactly:
+
+* counts (respondents per category, choices per category, respondents answering per question and
+  category, respondent groups, themes, coded and quotable answers) add up;
+* number answers as a histogram of their integer values: counts add up, and the median and
+  quartiles are then read off the merged histogram exactly (``aggregate.number_figures``);
+* free text: the summary counts terms over a deterministic sample (the ``TERMS_POOL`` answers with
+  the smallest hashed submission id) and picks quotes among the ``QUOTE_POOL`` smallest of a pool.
+  A chunk keeps its own smallest candidates, a superset's worth: the global smallest are among the
+  union of each chunk's smallest. The merge keeps trimming to that many, so it holds at most two
+  chunks' candidates at a time, and counts terms and picks quotes once, over the same answers the
+  one-pass summary uses.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import gzip
+import hashlib
+import json
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from reports import aggregate
+from reports.aggregate import (
+    MAX_QUOTES,
+    QUOTABLE_CONSENTS,
+    RESPONDENT_GROUP_COLUMNS,
+    _answer_arrays,
+    _answered_only,
+    _category_order,
+    _closed_question,
+    _closed_tables,
+    _ClosedTables,
+    _Context,
+    _respondents_prepared,
+    _sample,
+    _texts_prepared,
+    _themes_by_id,
+    number_figures,
+    quote_pool,
+    respondent_groups,
+    respondent_summary,
+    text_figures,
+)
+from reports.inputs import ConsultationMeta, ReportInputs, Snapshot
+from reports.summary_types import QuestionSummary, Summary
+
+QUOTE_COLUMNS = (
+    "submission_id",
+    "text",
+    "units",
+    "category",
+    "consent",
+    "display_name",
+    "theme_ids",
+)
+
+
+class PartialMismatch(Exception):
+    """A chunk counted other submissions than the plan said: the responses changed meanwhile."""
+
+
+@dataclass(frozen=True)
+class ChunkSpec:
+    """One chunk of a plan: counted submissions with ids from ``first_id`` to ``last_id``."""
+
+    index: int
+    first_id: int
+    last_id: int
+    count: int
+    sha256: str  # of the chunk's (id, updated_at) lines, as in ``inputs.snapshot_sha256``
+
+
+@dataclass
+class ChunkPlanner:
+    """Cuts a stream of counted (id, updated_at) rows, in ascending id order, into chunks of
+    ``size`` submissions, hashing them for the snapshot as it goes (memory stays flat)."""
+
+    size: int
+    chunks: list[ChunkSpec] = field(default_factory=list)
+    count: int = 0
+    _digest: Any = field(default_factory=hashlib.sha256)
+    _chunk_digest: Any = None
+    _chunk_first: int | None = None
+    _chunk_last: int = 0
+    _chunk_count: int = 0
+
+    def add(self, submission_id: int, updated_at: dt.datetime) -> None:
+        line = f"{submission_id} {updated_at.astimezone(dt.UTC).isoformat()}\n".encode()
+        self._digest.update(line)
+        if self._chunk_first is None:
+            self._chunk_first, self._chunk_digest, self._chunk_count = (
+                submission_id,
+                hashlib.sha256(),
+                0,
+            )
+        self._chunk_digest.update(line)
+        self._chunk_last = submission_id
+        self._chunk_count += 1
+        self.count += 1
+        if self._chunk_count >= self.size:
+            self._close()
+
+    def _close(self) -> None:
+        if self._chunk_first is None:
+            return
+        self.chunks.append(
+            ChunkSpec(
+                index=len(self.chunks),
+                first_id=self._chunk_first,
+                last_id=self._chunk_last,
+                count=self._chunk_count,
+                sha256=self._chunk_digest.hexdigest(),
+            )
+        )
+        self._chunk_first = None
+
+    def finish(self) -> tuple[list[ChunkSpec], str]:
+        """The chunks, and the SHA-256 of the whole snapshot."""
+        self._close()
+        return self.chunks, self._digest.hexdigest()
+
+
+def _pairs(counter: Mapping[Any, int]) -> list[list[Any]]:
+    return [[*key, n] if isinstance(key, tuple) else [key, n] for key, n in counter.items() if n]
+
+
+def partial_compute(inputs: ReportInputs) -> dict[str, Any]:
+    """The additive counts of one chunk's inputs, as plain JSON data (see the module docstring)."""
+    meta = inputs.meta
+    respondents = _respondents_prepared(inputs.respondents)
+    categories = _category_order(meta, respondents["category"])
+    category_codes = pd.Categorical(respondents["category"], categories=categories).codes.astype(
+        np.int64
+    )
+    context = _Context(
+        meta=meta,
+        categories=tuple(categories),
+        ids=respondents["submission_id"].to_numpy(dtype=np.int64),
+        category_codes=category_codes,
+        category_totals=np.bincount(category_codes, minlength=len(categories)),
+    )
+    answers = _answer_arrays(context, inputs.answers)
+    closed = _closed_tables(context, answers)
+    choice_ids = list(closed.row_of_choice)
+    choices = Counter()
+    for row, col in zip(*np.nonzero(closed.counts), strict=True):
+        choices[(choice_ids[row], categories[col])] = int(closed.counts[row, col])
+    question_ids = list(closed.row_of_question)
+    answered = Counter()
+    for row, col in zip(*np.nonzero(closed.answered), strict=True):
+        answered[(question_ids[row], categories[col])] = int(closed.answered[row, col])
+
+    numbers: dict[str, Any] = {}
+    number_questions = [q.id for q in meta.questions if q.kind == "number"]
+    keep = (
+        answers.has_number & np.isin(answers.question, number_questions) & (answers.position >= 0)
+    )
+    frame = pd.DataFrame(
+        {
+            "question_id": answers.question[keep],
+            "category": np.asarray(categories, dtype=object)[
+                category_codes[answers.position[keep]]
+            ],
+            "number": answers.number[keep],
+        }
+    )
+    for question_id, rows in frame.groupby("question_id", sort=True):
+        values, counts = np.unique(rows["number"].to_numpy(dtype=np.int64), return_counts=True)
+        numbers[str(question_id)] = {
+            "answered": _pairs(Counter(rows["category"].tolist())),
+            "values": [[int(v), int(n)] for v, n in zip(values, counts, strict=True)],
+        }
+
+    texts = _texts_prepared(context, inputs.texts, respondents)
+    free_text: dict[str, Any] = {}
+    for question in meta.questions:
+        if question.kind != "text":
+            continue
+        rows = texts[texts["question_id"] == question.id].reset_index(drop=True)
+        outside = rows[rows["campaign_group"].isna()]
+        quotable = rows[rows["consent"].isin(QUOTABLE_CONSENTS)]
+        free_text[str(question.id)] = {
+            "answered": _pairs(Counter(rows["category"].tolist())),
+            "themes": _pairs(Counter(int(i) for ids in rows["theme_ids"] for i in ids)),
+            "coded": int(sum(1 for ids in rows["theme_ids"] if ids)),
+            "quotable": len(quotable),
+            "outside_campaigns": len(outside),
+            "term_rows": [
+                [int(i), str(text)]
+                for i, text in _term_candidates(outside[["submission_id", "text"]]).itertuples(
+                    index=False
+                )
+            ],
+            "quote_rows": _quote_records(_quote_candidates(quote_pool(quotable))),
+        }
+
+    groups = respondent_groups(respondents)
+    return {
+        "count": context.total,
+        "sha256": inputs.snapshot.sha256,
+        "categories": {
+            c: int(n) for c, n in zip(categories, context.category_totals, strict=True) if n
+        },
+        "respondent_groups": [
+            [str(c), str(t), str(k), str(lang), bool(late), str(group), int(n)]
+            for c, t, k, lang, late, group, n in groups[
+                [*RESPONDENT_GROUP_COLUMNS, "n"]
+            ].itertuples(index=False)
+        ],
+        "choices": _pairs(choices),
+        "answered": _pairs(answered),
+        "numbers": numbers,
+        "texts": free_text,
+    }
+
+
+def _term_candidates(rows: pd.DataFrame) -> pd.DataFrame:
+    return _sample(rows.sort_values("submission_id", kind="stable"), aggregate.TERMS_POOL)
+
+
+def _quote_candidates(pool: pd.DataFrame) -> pd.DataFrame:
+    """The rows of a quote pool any choice of quotes can need: the smallest sample keys of the
+    whole pool and of each theme's part of it (``_quotes_from_pool`` samples both)."""
+    # Enough for every quote chosen before the last one to be taken out of the pool and the
+    # sample still to be complete.
+    size = aggregate.QUOTE_POOL + MAX_QUOTES
+    keep = set(_sample(pool, size)["submission_id"].tolist())
+    theme_ids = {int(i) for ids in pool["theme_ids"] for i in ids}
+    for theme_id in theme_ids:
+        members = pool[pool["theme_ids"].map(lambda ids, t=theme_id: t in ids)]
+        keep.update(_sample(members, size)["submission_id"].tolist())
+    return pool[pool["submission_id"].isin(keep)]
+
+
+def _quote_records(pool: pd.DataFrame) -> list[list[Any]]:
+    return [
+        [
+            int(row.submission_id),
+            str(row.text),
+            int(row.units),
+            str(row.category),
+            str(row.consent),
+            row.display_name if isinstance(row.display_name, str) else None,
+            [int(i) for i in row.theme_ids],
+        ]
+        for row in pool.itertuples(index=False)
+    ]
+
+
+def _quote_frame(records: Iterable[Sequence[Any]]) -> pd.DataFrame:
+    frame = pd.DataFrame.from_records(list(records), columns=list(QUOTE_COLUMNS))
+    frame = frame.astype({"submission_id": "int64", "units": "int64"})
+    frame["theme_ids"] = [tuple(ids) for ids in frame["theme_ids"]]
+    frame["display_name"] = frame["display_name"].astype("object")
+    frame["campaign_group"] = None
+    return frame.sort_values("submission_id", kind="stable").reset_index(drop=True)
+
+
+def partial_dumps(partial: Mapping[str, Any]) -> bytes:
+    """A partial as gzip-compressed JSON, the form it is stored in between tasks."""
+    text = json.dumps(partial, ensure_ascii=False, separators=(",", ":"))
+    return gzip.compress(text.encode(), compresslevel=3)
+
+
+def partial_loads(data: bytes) -> dict[str, Any]:
+    return json.loads(gzip.decompress(data))
+
+
+class PartialMerge:
+    """Adds partials up one at a time, then builds the summary (``summary``).
+
+    Text candidates are trimmed after each partial, so memory holds the counts (small) and at
+    most two partials' text candidates.
+    """
+
+    def __init__(self, *, meta: ConsultationMeta, themes: pd.DataFrame) -> None:
+        self.meta = meta
+        self.themes = _themes_by_id(themes)
+        self.count = 0
+        self.merged = 0
+        self.categories: Counter = Counter()
+        self.groups: list[pd.DataFrame] = []
+        self.choices: Counter = Counter()
+        self.answered: Counter = Counter()
+        self.number_answered: dict[int, Counter] = {}
+        self.number_values: dict[int, Counter] = {}
+        self.text_answered: dict[int, Counter] = {}
+        self.text_themes: dict[int, Counter] = {}
+        self.text_totals: dict[int, Counter] = {}
+        self.term_rows: dict[int, pd.DataFrame] = {}
+        self.quote_rows: dict[int, pd.DataFrame] = {}
+
+    def add(self, partial: Mapping[str, Any], *, expected: ChunkSpec | None = None) -> None:
+        """Add one chunk's partial; with ``expected``, first check it counted what the plan
+        said (the same number of submissions, the same versions of them)."""
+        if expected is not None and (
+            partial["count"] != expected.count or partial["sha256"] != expected.sha256
+        ):
+            raise PartialMismatch(
+                f"chunk {expected.index} counted {partial['count']} submissions, "
+                f"the plan {expected.count}"
+            )
+        self.merged += 1
+        self.count += int(partial["count"])
+        self.categories.update({str(k): int(n) for k, n in partial["categories"].items()})
+        group_rows = partial["respondent_groups"]
+        if group_rows:
+            self.groups = [
+                _groups_sum(
+                    [
+                        *self.groups,
+                        pd.DataFrame(group_rows, columns=[*RESPONDENT_GROUP_COLUMNS, "n"]),
+                    ]
+                )
+            ]
+        self.choices.update({(int(c), str(k)): int(n) for c, k, n in partial["choices"]})
+        self.answered.update({(int(q), str(k)): int(n) for q, k, n in partial["answered"]})
+        for key, data in partial["numbers"].items():
+            question_id = int(key)
+            self.number_answered.setdefault(question_id, Counter()).update(
+                {str(k): int(n) for k, n in data["answered"]}
+            )
+            self.number_values.setdefault(question_id, Counter()).update(
+                {int(v): int(n) for v, n in data["values"]}
+            )
+        for key, data in partial["texts"].items():
+            question_id = int(key)
+            self.text_answered.setdefault(question_id, Counter()).update(
+                {str(k): int(n) for k, n in data["answered"]}
+            )
+            self.text_themes.setdefault(question_id, Counter()).update(
+                {int(t): int(n) for t, n in data["themes"]}
+            )
+            self.text_totals.setdefault(question_id, Counter()).update(
+                {name: int(data[name]) for name in ("coded", "quotable", "outside_campaigns")}
+            )
+            terms = pd.DataFrame(data["term_rows"], columns=["submission_id", "text"]).astype(
+                {"submission_id": "int64"}
+            )
+            if question_id in self.term_rows:
+                terms = pd.concat([self.term_rows[question_id], terms], ignore_index=True)
+            self.term_rows[question_id] = _term_candidates(terms).reset_index(drop=True)
+            quotes = _quote_frame(data["quote_rows"])
+            if question_id in self.quote_rows:
+                quotes = pd.concat([self.quote_rows[question_id], quotes], ignore_index=True)
+                quotes = quotes.sort_values("submission_id", kind="stable")
+            self.quote_rows[question_id] = _quote_candidates(quotes).reset_index(drop=True)
+
+    def summary(self, *, snapshot: Snapshot, generated_at: dt.datetime | None = None) -> Summary:
+        """The summary of every partial added, with the plan's ``snapshot``."""
+        meta = self.meta
+        categories = _category_order(meta, pd.Series(list(self.categories), dtype=object))
+        index = {category: i for i, category in enumerate(categories)}
+        totals = np.array([self.categories.get(c, 0) for c in categories], dtype=np.int64)
+        context = _Context(
+            meta=meta,
+            categories=tuple(categories),
+            ids=np.zeros(0, dtype=np.int64),
+            category_codes=np.zeros(0, dtype=np.int64),
+            category_totals=totals,
+            count=self.count,
+        )
+        closed = self._closed_tables(context, index)
+        questions: list[QuestionSummary] = []
+        for question in meta.questions:
+            if question.is_closed:
+                questions.append(_closed_question(context, question, closed))
+            elif question.kind == "number":
+                answered_by = _by_category(self.number_answered.get(question.id), index)
+                values = self.number_values.get(question.id, Counter())
+                ordered = sorted(values)
+                figures = number_figures(
+                    np.array(ordered, dtype=np.int64),
+                    np.array([values[v] for v in ordered], dtype=np.int64),
+                )
+                base = _answered_only(context, question, answered_by, closed)
+                questions.append(_replace(base, numbers=figures))
+            else:
+                questions.append(self._text_question(context, question, closed, index))
+        groups = (
+            self.groups[0]
+            if self.groups
+            else pd.DataFrame(columns=[*RESPONDENT_GROUP_COLUMNS, "n"])
+        )
+        return Summary(
+            meta=meta,
+            generated_at=generated_at or dt.datetime.now(tz=dt.UTC),
+            snapshot=snapshot,
+            respondents=respondent_summary(context, groups),
+            questions=tuple(questions),
+        )
+
+    def _closed_tables(self, context: _Context, index: Mapping[str, int]) -> _ClosedTables:
+        questions = [q for q in self.meta.questions if q.is_closed]
+        row_of_choice = {
+            choice.id: row for row, choice in enumerate(c for q in questions for c in q.choices)
+        }
+        row_of_question = {q.id: row for row, q in enumerate(questions)}
+        counts = np.zeros((len(row_of_choice), len(index)), dtype=np.int64)
+        for (choice_id, category), n in self.choices.items():
+            if choice_id in row_of_choice:
+                counts[row_of_choice[choice_id], index[category]] += n
+        answered = np.zeros((len(questions), len(index)), dtype=np.int64)
+        for (question_id, category), n in self.answered.items():
+            if question_id in row_of_question:
+                answered[row_of_question[question_id], index[category]] += n
+        return _ClosedTables(row_of_choice, counts, row_of_question, answered)
+
+    def _text_question(
+        self,
+        context: _Context,
+        question: Any,
+        closed: _ClosedTables,
+        index: Mapping[str, int],
+    ) -> QuestionSummary:
+        answered_by = _by_category(self.text_answered.get(question.id), index)
+        base = _answered_only(context, question, answered_by, closed)
+        totals = self.text_totals.get(question.id, Counter())
+        empty_quotes = _quote_frame([])
+        figures = text_figures(
+            answered=int(answered_by.sum()),
+            theme_counts=dict(self.text_themes.get(question.id, Counter())),
+            themes=self.themes,
+            coded=totals["coded"],
+            outside_campaigns=totals["outside_campaigns"],
+            term_rows=self.term_rows.get(
+                question.id, pd.DataFrame({"submission_id": [], "text": []})
+            ),
+            quote_pool=self.quote_rows.get(question.id, empty_quotes),
+            quotable=totals["quotable"],
+        )
+        return _replace(base, text=figures)
+
+
+def _groups_sum(frames: Sequence[pd.DataFrame]) -> pd.DataFrame:
+    frame = pd.concat(frames, ignore_index=True)
+    frame["is_late"] = frame["is_late"].astype(bool)
+    frame["n"] = frame["n"].astype(np.int64)
+    columns = list(RESPONDENT_GROUP_COLUMNS)
+    return frame.groupby(columns, sort=True)["n"].sum().reset_index()
+
+
+def _by_category(counter: Counter | None, index: Mapping[str, int]) -> np.ndarray:
+    result = np.zeros(len(index), dtype=np.int64)
+    for category, n in (counter or {}).items():
+        result[index[category]] += n
+    return result
+
+
+def _replace(summary: QuestionSummary, **changes: Any) -> QuestionSummary:
+    from dataclasses import replace
+
+    return replace(summary, **changes)
+
+
+def partials_merge(
+    *,
+    meta: ConsultationMeta,
+    themes: pd.DataFrame,
+    snapshot: Snapshot,
+    partials: Iterable[Mapping[str, Any]],
+    generated_at: dt.datetime | None = None,
+) -> Summary:
+    """The summary of several chunks' partials (each from ``partial_compute``)."""
+    merge = PartialMerge(meta=meta, themes=themes)
+    for partial in partials:
+        merge.add(partial)
+    return merge.summary(snapshot=snapshot, generated_at=generated_at)
