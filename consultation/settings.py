@@ -10,6 +10,8 @@ import environ
 from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
+from consultation.security import content_security_policy
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
 
@@ -22,6 +24,34 @@ SECRET_KEY = env("SECRET_KEY", default="dev-only-insecure-key" if DEBUG else env
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
+# HTTPS, cookies and browser protections: on whenever DEBUG is off (``check --deploy`` is clean).
+# HTTPS_ONLY=0 turns the HTTPS parts off for a server reached over plain HTTP on this machine.
+HTTPS_ONLY = env.bool("HTTPS_ONLY", default=not DEBUG)
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=HTTPS_ONLY)
+SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=HTTPS_ONLY)
+CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=HTTPS_ONLY)
+LANGUAGE_COOKIE_SECURE = SESSION_COOKIE_SECURE
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000 if HTTPS_ONLY else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=HTTPS_ONLY)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=HTTPS_ONLY)
+# Behind a reverse proxy that terminates TLS and sets X-Forwarded-Proto (and strips it from
+# clients' requests): without this, every request looks like plain HTTP and is redirected.
+BEHIND_PROXY = env.bool("BEHIND_PROXY", default=False)
+if BEHIND_PROXY:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Where the visitor's own address is, behind the proxy (consultation.security.client_ip): rate
+# limits, login lockouts and stored responses would otherwise all see the proxy's address.
+CLIENT_IP_HEADER = env("CLIENT_IP_HEADER", default="HTTP_X_REAL_IP" if BEHIND_PROXY else "")
+RATELIMIT_IP_META_KEY = "consultation.security.client_ip"
+AXES_CLIENT_IP_CALLABLE = "consultation.security.client_ip"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+# django-csp: scripts and styles from our own static files only (see consultation/security.py).
+CONTENT_SECURITY_POLICY = content_security_policy(report_uri=env("CSP_REPORT_URI", default=""))
+
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",
@@ -32,12 +62,14 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "axes",
+    "csp",
     "surveys",
     "reports",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -46,6 +78,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # A lost database connection shows a clear "try again" page (503), not a bare server error.
+    "consultation.errors.DatabaseUnavailableMiddleware",
     # Last, as django-axes asks: turns a locked-out login into its lockout response.
     "axes.middleware.AxesMiddleware",
 ]
@@ -97,7 +131,12 @@ RATELIMIT_RESUME = env("RATELIMIT_RESUME", default="10/h")
 # A respondent's draft is found through the session: keep it for the length of a consultation.
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=60 * 60 * 24 * 90)
 SESSION_COOKIE_HTTPONLY = True
+
 SESSION_COOKIE_SAMESITE = "Lax"
+
+# Respondents' personal data is erased this many days after a consultation's conclusions are
+# published (``manage.py erase_personal_data``); the privacy statement promises 12 months.
+PERSONAL_DATA_RETENTION_DAYS = env.int("PERSONAL_DATA_RETENTION_DAYS", default=365)
 
 # Lockout first: it refuses a locked-out login before any password is checked (django-axes).
 AUTHENTICATION_BACKENDS = [
@@ -111,7 +150,7 @@ AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=0.5)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "admin/locked_out.html"
-# Behind a proxy, set AXES_IPWARE_PROXY_COUNT and AXES_IPWARE_META_PRECEDENCE_ORDER.
+# Behind a proxy the client's address comes from CLIENT_IP_HEADER (see AXES_CLIENT_IP_CALLABLE).
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -178,8 +217,16 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-# Job state lives in our own rows (reports.Report), not in a result backend.
+# Job state lives in our own rows (reports.Report), not in a result backend. The one exception:
+# the chord of a chunked report needs a backend to know when every chunk is done (Redis, e.g.
+# redis://127.0.0.1:6379/1). Without one, chunks run one after the other in a single worker.
 CELERY_TASK_IGNORE_RESULT = True
+CELERY_RESULT_BACKEND = env("CELERY_RESULT_BACKEND", default=None)
+CELERY_RESULT_EXPIRES = 24 * 3600
+# Reports of more counted submissions than this are summarised in chunks of REPORT_CHUNK_SIZE
+# (reports.chunked): memory per process follows the chunk size, not the consultation's size.
+REPORT_CHUNKED_ABOVE = env.int("REPORT_CHUNKED_ABOVE", default=150_000)
+REPORT_CHUNK_SIZE = env.int("REPORT_CHUNK_SIZE", default=100_000)
 CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=3000)
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=3600)
 CELERY_TIMEZONE = TIME_ZONE

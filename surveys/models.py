@@ -75,6 +75,15 @@ class Consultation(Bilingual):
     is_draft = models.BooleanField(
         _("draft"), default=True, help_text=_("Drafts are not shown to the public.")
     )
+    conclusions_published_at = models.DateTimeField(
+        _("conclusions published at"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "When the consultation conclusions were published. Respondents' personal data is "
+            "erased a set number of days later (PERSONAL_DATA_RETENTION_DAYS)."
+        ),
+    )
     # The last number used in a response reference; raised atomically by services.
     last_reference_number = models.PositiveIntegerField(default=0, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -580,3 +589,35 @@ class ReviewEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.submission_id} {self.field}: {self.old_value} -> {self.new_value}"
+
+
+class PrivacyActionKind(models.TextChoices):
+    ERASURE = "erasure", _("Personal data erased after the retention period")
+    ACCESS_EXPORT = "access_export", _("Personal data exported for an access request")
+
+
+class PrivacyAction(models.Model):
+    """Audit record of each personal-data erasure and each access request (``surveys.privacy``).
+
+    It names the submissions by reference only and never copies the personal data it concerns:
+    an audit trail must not itself keep what was erased.
+    """
+
+    kind = models.CharField(max_length=16, choices=PrivacyActionKind.choices)
+    at = models.DateTimeField(default=timezone.now)
+    operator = models.CharField(
+        max_length=150, help_text=_("Who ran it: a staff user name or the server account.")
+    )
+    reason = models.TextField(blank=True, help_text=_("For example the access request's file."))
+    consultation = models.ForeignKey(
+        Consultation, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    references = models.JSONField(default=list, blank=True)
+    submission_count = models.PositiveIntegerField(default=0)
+    details = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.at:%Y-%m-%d %H:%M} ({self.submission_count})"

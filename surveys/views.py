@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 from django_ratelimit.decorators import ratelimit
 
+from consultation.security import client_ip
 from surveys import emails, selectors, services
 from surveys.attachments import AttachmentRejected
 from surveys.forms import (
@@ -107,7 +108,7 @@ def _language() -> str:
 
 
 def _client_address(request: HttpRequest) -> str | None:
-    return request.META.get("REMOTE_ADDR") or None
+    return client_ip(request) or None
 
 
 def _absolute(request: HttpRequest, name: str, *args: Any) -> str:
@@ -652,6 +653,8 @@ def resume(request: HttpRequest, token: str) -> HttpResponse:
         submission.language,
         max_age=settings.LANGUAGE_COOKIE_AGE,
         samesite="Lax",
+        secure=settings.LANGUAGE_COOKIE_SECURE,
+        httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
     )
     return response
 

@@ -13,6 +13,7 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 from reports.summary_types import QuestionSummary, Summary
+from surveys.exports import safe_cell
 
 COLUMNS = ("question", "kind", "category", "row", "value", "label_en", "label_zh", "count", "share")
 ALL = "all"
@@ -23,7 +24,8 @@ def write_csv(*, summary: Summary, path: Path) -> None:
         writer = csv.writer(handle)
         writer.writerow(COLUMNS)
         for question in summary.questions:
-            writer.writerows(_question_rows(question))
+            # Labels are staff-written text: a leading "=" must not become a formula.
+            writer.writerows([safe_cell(v) for v in row] for row in _question_rows(question))
 
 
 def _question_rows(question: QuestionSummary) -> Iterator[tuple[object, ...]]:

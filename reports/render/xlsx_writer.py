@@ -17,6 +17,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from reports.render import labels
 from reports.summary_types import QuestionSummary, Summary
+from surveys.exports import safe_cell
 
 HEADER_FILL = PatternFill("solid", fgColor="DCE6F0")
 TITLE_FONT = Font(bold=True, size=14, color="1F3A5F")
@@ -59,7 +60,7 @@ class _Writer:
         self, *values: object, font: Font | None = None, formats: dict[int, str] | None = None
     ):
         for column, value in enumerate(values, start=1):
-            cell = self.sheet.cell(row=self.row, column=column, value=value)
+            cell = self.sheet.cell(row=self.row, column=column, value=safe_cell(value))
             if font is not None:
                 cell.font = font
             if formats and column in formats and value is not None:
@@ -68,7 +69,7 @@ class _Writer:
 
     def header(self, *values: object) -> None:
         for column, value in enumerate(values, start=1):
-            cell = self.sheet.cell(row=self.row, column=column, value=value)
+            cell = self.sheet.cell(row=self.row, column=column, value=safe_cell(value))
             cell.font = BOLD
             cell.fill = HEADER_FILL
             cell.alignment = WRAP
@@ -169,7 +170,7 @@ def _question_sheet(
     meta = question.meta
     out = _Writer(sheet)
     out.line(f"{meta.code} · {labels.kind_label(meta.kind)}", font=TITLE_FONT)
-    sheet.cell(row=out.row, column=1, value=meta.text.get(language)).alignment = WRAP
+    sheet.cell(row=out.row, column=1, value=safe_cell(meta.text.get(language))).alignment = WRAP
     sheet.merge_cells(start_row=out.row, start_column=1, end_row=out.row, end_column=6)
     sheet.row_dimensions[out.row].height = max(30, 15 * (len(meta.text.get(language)) // 90 + 1))
     out.row += 1

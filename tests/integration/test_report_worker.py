@@ -7,6 +7,7 @@ soft time limit; and a staff user watching the progress bar in Debian's chromium
 
 from __future__ import annotations
 
+import concurrent.futures
 import contextlib
 import os
 import signal
@@ -15,6 +16,7 @@ import time
 from collections.abc import Callable, Iterator
 
 import pytest
+from django import db
 from django.contrib.auth.models import Permission
 from django.urls import reverse
 from playwright.sync_api import BrowserContext, Page, sync_playwright
@@ -237,12 +239,20 @@ def test_staff_watch_the_bar_move_and_download_the_pdf(
     client.force_login(staff_requester)
     session = client.cookies[settings.SESSION_COOKIE_NAME].value
     url = live_server.url + reverse("reports:consultation", args=[consultation.slug])
-    with _chromium_context() as browser_context:
-        browser_context.add_cookies(
-            [{"name": settings.SESSION_COOKIE_NAME, "value": session, "url": live_server.url}]
-        )
-        page = browser_context.new_page()
-        _watch_and_download(page, url, worker)
+    cookie = {"name": settings.SESSION_COOKIE_NAME, "value": session, "url": live_server.url}
+
+    def watch() -> None:
+        try:
+            with _chromium_context() as browser_context:
+                browser_context.add_cookies([cookie])
+                _watch_and_download(browser_context.new_page(), url, worker)
+        finally:
+            db.connections.close_all()  # this thread's connections, before the test DB goes
+
+    # In a thread of its own: pytest-playwright's session keeps an event loop running in this
+    # one once any browser test has run, and the sync API refuses to start inside it.
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        pool.submit(watch).result()
 
 
 def _watch_and_download(page: Page, url: str, worker) -> None:
