@@ -362,6 +362,7 @@ def _closed(view: QuestionView, summary: Summary, question: QuestionSummary, lan
     view.counts_header = [
         gettext("Answer"),
         gettext("Respondents"),
+        # xgettext:no-python-format
         gettext("% of those answering"),
     ]
     view.counts = [
@@ -374,6 +375,7 @@ def _closed(view: QuestionView, summary: Summary, question: QuestionSummary, lan
         )
         for choice in meta.choices
     ] + _answered_rows(question, 2)
+    # xgettext:no-python-format
     view.chart_title = gettext("% of those answering")
     if question.answered:
         view.chart = charts.bar_chart(

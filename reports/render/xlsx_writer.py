@@ -189,6 +189,7 @@ def _question_sheet(
 
     if meta.is_closed:
         out.widths(40, 14, 16, 14, 14, 14, 14, 14, 14, 14)
+        # xgettext:no-python-format
         out.header(gettext("Answer"), gettext("Respondents"), gettext("% of those answering"))
         for choice in meta.choices:
             out.line(
@@ -277,6 +278,7 @@ def _cross_tab(out: _Writer, summary: Summary, question: QuestionSummary, langua
             total,
         )
     out.gap()
+    # xgettext:no-python-format
     out.line(gettext("By respondent category: % of those answering"), font=HEADING_FONT)
     out.header(
         gettext("Category"),
@@ -315,7 +317,12 @@ def _free_text(out: _Writer, question: QuestionSummary, language: str) -> None:
     if text is None:
         return
     out.line(gettext("Themes identified by staff"), font=HEADING_FONT)
-    out.header(gettext("Theme"), gettext("Answers"), gettext("% of answers"))
+    out.header(
+        gettext("Theme"),
+        gettext("Answers"),
+        # xgettext:no-python-format
+        gettext("% of answers"),
+    )
     for theme in text.themes:
         name = theme.name.get(language)
         if theme.parent is not None:
