@@ -16,18 +16,24 @@ from django.conf import settings
 from reports import services
 from reports.errors import TRANSIENT_ERRORS
 
+# Work that must not be lost: acknowledged only when done, requeued if its worker dies, retried
+# with backoff only on transient database and broker errors, within soft and hard time limits.
+RELIABLE_JOB = {
+    "bind": True,
+    "acks_late": True,
+    "reject_on_worker_lost": True,
+    "autoretry_for": TRANSIENT_ERRORS,
+    "retry_backoff": 5,
+    "retry_backoff_max": 300,
+    "retry_jitter": True,
+    "max_retries": 5,
+    "soft_time_limit": settings.CELERY_TASK_SOFT_TIME_LIMIT,
+    "time_limit": settings.CELERY_TASK_TIME_LIMIT,
+}
+
 
 @shared_task(
-    bind=True,
-    acks_late=True,
-    reject_on_worker_lost=True,
-    autoretry_for=TRANSIENT_ERRORS,
-    retry_backoff=5,
-    retry_backoff_max=300,
-    retry_jitter=True,
-    max_retries=5,
-    soft_time_limit=settings.CELERY_TASK_SOFT_TIME_LIMIT,
-    time_limit=settings.CELERY_TASK_TIME_LIMIT,
+    **RELIABLE_JOB,
     ignore_result=True,
 )
 def build_report(self, report_id: int) -> None:
@@ -55,16 +61,7 @@ def fail_stale_reports() -> int:
 
 
 @shared_task(
-    bind=True,
-    acks_late=True,
-    reject_on_worker_lost=True,
-    autoretry_for=TRANSIENT_ERRORS,
-    retry_backoff=5,
-    retry_backoff_max=300,
-    retry_jitter=True,
-    max_retries=5,
-    soft_time_limit=settings.CELERY_TASK_SOFT_TIME_LIMIT,
-    time_limit=settings.CELERY_TASK_TIME_LIMIT,
+    **RELIABLE_JOB,
     ignore_result=False,  # the chord collects each chunk's partial (its storage name)
 )
 def build_report_chunk(self, report_id: int, attempt: int, as_of: str, chunk: dict) -> str | None:
@@ -79,16 +76,7 @@ def build_report_chunk(self, report_id: int, attempt: int, as_of: str, chunk: di
 
 
 @shared_task(
-    bind=True,
-    acks_late=True,
-    reject_on_worker_lost=True,
-    autoretry_for=TRANSIENT_ERRORS,
-    retry_backoff=5,
-    retry_backoff_max=300,
-    retry_jitter=True,
-    max_retries=5,
-    soft_time_limit=settings.CELERY_TASK_SOFT_TIME_LIMIT,
-    time_limit=settings.CELERY_TASK_TIME_LIMIT,
+    **RELIABLE_JOB,
     ignore_result=True,
 )
 def merge_report_chunks(self, names: list[str | None], plan: dict) -> None:
