@@ -21,7 +21,8 @@ from django.urls import reverse
 
 from surveys import services
 from surveys.models import Submission
-from tests.reliability.servers import ROOT, gunicorn, production_env, running_database_url
+from tests.processes import ROOT, running_database_url
+from tests.reliability.servers import gunicorn, production_env
 
 HOST = "consult.example.hk"
 

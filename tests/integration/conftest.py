@@ -12,7 +12,6 @@ import contextlib
 import os
 import signal
 import subprocess
-import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -23,10 +22,10 @@ import pytest
 from django.db import connection
 
 from consultation.celery import app
+from tests.processes import celery_worker_spawn
 from tests.reports.celery_support import broker_url
 from tests.reports.report_data import report_storage
 
-ROOT = Path(__file__).resolve().parents[2]
 # `make test` passes TEST_BROKER_URL; on its own this suite uses Redis database 5.
 BROKER_URL = os.environ.get("TEST_BROKER_URL", "redis://127.0.0.1:6379/5")
 READY_TIMEOUT = 90
@@ -45,14 +44,6 @@ class Worker:
         """Process ids of the worker's pool processes (prefork children)."""
         path = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
         return [int(pid) for pid in path.read_text().split()]
-
-
-def _database_url() -> str:
-    db = connection.settings_dict
-    password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
-    host = db.get("HOST") or "127.0.0.1"
-    port = db.get("PORT") or "5432"
-    return f"postgres://{db['USER']}{password}@{host}:{port}/{db['NAME']}"
 
 
 @pytest.fixture
@@ -88,38 +79,13 @@ def celery_worker_process(
     def start(**extra_env: str) -> Worker:
         name = f"test-{uuid.uuid4().hex[:8]}@localhost"
         log = tmp_path / f"{name.split('@')[0]}.log"
-        env = {
-            **os.environ,
-            "DJANGO_SETTINGS_MODULE": "consultation.settings",
-            "DATABASE_URL": _database_url(),
-            "CELERY_BROKER_URL": celery_broker,
-            "PRIVATE_ROOT": str(report_files),
-            "CELERY_TASK_ALWAYS_EAGER": "0",
-            **extra_env,
-        }
-        with log.open("wb") as handle:
-            process = subprocess.Popen(  # noqa: S603
-                [
-                    sys.executable,
-                    "-m",
-                    "celery",
-                    "-A",
-                    "consultation",
-                    "worker",
-                    "--loglevel=INFO",
-                    "--pool=prefork",
-                    "--concurrency=1",
-                    "--without-gossip",
-                    "--without-mingle",
-                    "--without-heartbeat",
-                    "-n",
-                    name,
-                ],
-                cwd=ROOT,
-                env=env,
-                stdout=handle,
-                stderr=subprocess.STDOUT,
-            )
+        process = celery_worker_spawn(
+            name=name,
+            log=log,
+            broker_url=celery_broker,
+            private_root=report_files,
+            extra_env=extra_env,
+        )
         worker = Worker(process=process, log=log, name=name)
         started.append(worker)
         deadline = time.monotonic() + READY_TIMEOUT

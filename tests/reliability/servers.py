@@ -20,24 +20,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
-from django.db import connection
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.processes import ROOT
+
 GUNICORN_PORTS = range(8170, 8180)
 REDIS_PORT = 6391
 START_TIMEOUT = 60
 
 # Variables of the test process that must not leak into a "production" server.
 _TEST_ONLY_ENV = ("DEBUG", "HTTPS_ONLY", "DJANGO_ALLOW_ASYNC_UNSAFE", "PYTEST_CURRENT_TEST")
-
-
-def running_database_url() -> str:
-    """The URL of the database the test runs on (pytest-django's ``test_…`` database)."""
-    db = connection.settings_dict
-    password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
-    host = db.get("HOST") or "127.0.0.1"
-    port = db.get("PORT") or "5432"
-    return f"postgres://{db['USER']}{password}@{host}:{port}/{db['NAME']}"
 
 
 def free_port(ports: range = GUNICORN_PORTS) -> int:

@@ -27,8 +27,9 @@ import pytest
 from django.db import connection
 
 from surveys.models import Answer, Consultation, Submission, SubmissionRevision, SubmissionState
+from tests.processes import running_database_url
 from tests.reliability.respondent import Respondent, about_you, form_spec, plan_answers, run_async
-from tests.reliability.servers import gunicorn, production_env, running_database_url
+from tests.reliability.servers import gunicorn, production_env
 
 pytestmark = pytest.mark.integration
 

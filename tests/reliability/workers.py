@@ -11,14 +11,13 @@ import contextlib
 import os
 import signal
 import subprocess
-import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tests.reliability.servers import ROOT, running_database_url
+from tests.processes import celery_worker_spawn
 
 READY_TIMEOUT = 90
 
@@ -63,39 +62,14 @@ class Workers:
     def start(self, **extra_env: str) -> Worker:
         name = f"fault-{uuid.uuid4().hex[:8]}@localhost"
         log = self.log_dir / f"{name.split('@')[0]}.log"
-        env = {
-            **os.environ,
-            "DJANGO_SETTINGS_MODULE": "consultation.settings",
-            "DATABASE_URL": running_database_url(),
-            "CELERY_BROKER_URL": self.broker_url,
-            "PRIVATE_ROOT": str(self.private_root),
-            "CELERY_TASK_ALWAYS_EAGER": "0",
-            **extra_env,
-        }
-        with log.open("wb") as handle:
-            process = subprocess.Popen(  # noqa: S603
-                [
-                    sys.executable,
-                    "-m",
-                    "celery",
-                    "-A",
-                    "consultation",
-                    "worker",
-                    "--loglevel=INFO",
-                    "--pool=prefork",
-                    "--concurrency=1",
-                    "--without-gossip",
-                    "--without-mingle",
-                    "--without-heartbeat",
-                    "-n",
-                    name,
-                ],
-                cwd=ROOT,
-                env=env,
-                stdout=handle,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
+        process = celery_worker_spawn(
+            name=name,
+            log=log,
+            broker_url=self.broker_url,
+            private_root=self.private_root,
+            extra_env=extra_env,
+            new_session=True,
+        )
         worker = Worker(process=process, log=log, name=name)
         self.started.append(worker)
         wait_for(
