@@ -122,6 +122,15 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://consult-hk")}
 
+# With a shared cache (Redis), sessions are read from it and written through to the database:
+# respondent pages then read no session row per request. Without one, each process would keep its
+# own stale copy, so sessions stay in the database alone.
+SESSION_ENGINE = (
+    "django.contrib.sessions.backends.cached_db"
+    if env("CACHE_URL", default="")
+    else "django.contrib.sessions.backends.db"
+)
+
 # Rate limits per client address (django-ratelimit) count in the default cache: Redis in
 # production (CACHE_URL), so that every web process shares the counters.
 RATELIMIT_USE_CACHE = "default"

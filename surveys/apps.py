@@ -5,3 +5,6 @@ from django.utils.translation import gettext_lazy as _
 class SurveysConfig(AppConfig):
     name = "surveys"
     verbose_name = _("Consultations and responses")
+
+    def ready(self) -> None:
+        from surveys import signals  # noqa: F401 - connects the receivers

@@ -17,6 +17,7 @@ from django.utils.translation import ngettext
 
 from surveys.models import Choice, Consultation, Question, Section, Submission
 from surveys.scales import STANDARD_CHOICES
+from surveys.signals import form_version_bump
 
 
 def consultation_response_count(*, consultation_id: int | None) -> int:
@@ -136,4 +137,6 @@ def question_standard_choices_ensure(*, question: Question) -> int:
         Choice(question=question, value=value, order=order, label_en=en, label_zh=zh)
         for order, (value, en, zh) in enumerate(standard, start=1)
     )
+    # bulk_create sends no post_save: retire the cached form structure here.
+    form_version_bump(consultation_id=question.consultation_id)
     return len(standard)

@@ -208,21 +208,16 @@ class SectionForm(forms.Form):
             or self._parent_here(q, here)
             or question_is_shown(q, prior_answers, journey)
         ]
-        layout: list[Any] = []
+        # question pk -> (field, value): shown only when that field on this page has that value.
+        self.conditions: dict[int, tuple[str, str]] = {}
         for question in self.questions:
             self.fields[field_name(question)] = self._field(question)
             if question.is_conditional and self._parent_here(question, here):
-                layout.append(
-                    Div(
-                        field_name(question),
-                        css_class="chk-conditional",
-                        data_condition_field=f"q_{journey.by_id[question.condition_question_id].code}",
-                        data_condition_value=question.condition_choice.value,
-                    )
+                parent = journey.by_id[question.condition_question_id]
+                self.conditions[question.pk] = (
+                    field_name(parent),
+                    question.condition_choice.value,
                 )
-            else:
-                layout.append(field_name(question))
-        self.helper = _helper(*layout)
 
     def _parent_here(self, question: Question, here: set[int]) -> bool:
         """Whether ``question``'s condition (or its parent's) is asked on this same page."""
@@ -324,7 +319,7 @@ class SectionForm(forms.Form):
             )
         field.required = required
         field.label = label
-        # crispy renders help text unescaped: every part was escaped above.
+        # The page renders help text unescaped (question_markup): every part was escaped above.
         field.help_text = "<br>".join(str(h) for h in hints)
         return field
 

@@ -8,6 +8,7 @@ Chinese) column, and ``localized(name)`` picks the one for the active language. 
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -86,6 +87,9 @@ class Consultation(Bilingual):
     )
     # The last number used in a response reference; raised atomically by services.
     last_reference_number = models.PositiveIntegerField(default=0, editable=False)
+    # Replaced whenever a section, question or choice of the consultation changes
+    # (surveys.signals), so the respondent form's structure can be cached under it.
+    form_version = models.UUIDField(default=uuid.uuid4, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -64,6 +64,11 @@ def consultation_list(*, now: dt.datetime | None = None) -> dict[str, list[Consu
     return grouped
 
 
+def consultation_published(*, slug: str) -> Consultation:
+    """A published consultation (one query), or Consultation.DoesNotExist."""
+    return Consultation.objects.published().get(slug=slug)
+
+
 def consultation_public_detail(*, slug: str) -> Consultation:
     """A published consultation with its documents, or Consultation.DoesNotExist."""
     queryset: QuerySet[Consultation] = Consultation.objects.published().prefetch_related(

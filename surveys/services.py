@@ -97,7 +97,7 @@ class Step:
 
 @dataclass
 class Journey:
-    """A consultation's pages and questions, loaded once per request (four queries)."""
+    """A consultation's pages and questions (choices prefetched), in form order."""
 
     consultation: Consultation
     sections: list[Section]
@@ -112,6 +112,7 @@ class Journey:
         self.steps = steps
         self.by_code = {q.code: q for q in self.questions}
         self.by_id = {q.pk: q for q in self.questions}
+        self.choice_by_id = {c.pk: c for q in self.questions for c in q.choices.all()}
 
     @property
     def total(self) -> int:
@@ -128,14 +129,37 @@ class Journey:
         return [q for q in self.questions if q.section_id == section.pk]
 
 
-def journey_load(*, consultation: Consultation) -> Journey:
-    """The sections, questions and choices of ``consultation`` in form order."""
+def _structure_load(consultation: Consultation) -> tuple[list[Section], list[Question]]:
     sections = list(consultation.sections.order_by("order"))
     questions = list(
         consultation.questions.order_by("order")
         .select_related("condition_choice")
         .prefetch_related(Prefetch("choices", queryset=Choice.objects.order_by("order")))
     )
+    return sections, questions
+
+
+def journey_load(*, consultation: Consultation) -> Journey:
+    """The sections, questions and choices of ``consultation`` in form order (three queries)."""
+    sections, questions = _structure_load(consultation)
+    return Journey(consultation=consultation, sections=sections, questions=questions)
+
+
+# Per process: consultation pk -> (form_version, sections, questions). One entry per consultation;
+# a new form_version (surveys.signals) replaces it. The cached model instances are shared by
+# every request of the process, so nothing may modify them.
+_STRUCTURES: dict[int, tuple[Any, list[Section], list[Question]]] = {}
+
+
+def journey_cached(*, consultation: Consultation) -> Journey:
+    """``journey_load`` without queries when this process has already loaded the consultation's
+    current ``form_version``. ``consultation`` must be freshly read (its version current): the
+    respondent pages read it on every request."""
+    cached = _STRUCTURES.get(consultation.pk)
+    if cached is None or cached[0] != consultation.form_version:
+        cached = (consultation.form_version, *_structure_load(consultation))
+        _STRUCTURES[consultation.pk] = cached
+    _, sections, questions = cached
     return Journey(consultation=consultation, sections=sections, questions=questions)
 
 
@@ -179,8 +203,13 @@ def answers_missing(*, answers: Mapping[str, Any], journey: Journey) -> list[str
 # --- Reading a submission ----------------------------------------------------------------------
 
 
-def submission_answers(*, submission: Submission) -> Answers:
-    """The stored answers of ``submission`` as a dict by question code (one query)."""
+def submission_answers(*, submission: Submission, journey: Journey | None = None) -> Answers:
+    """The stored answers of ``submission`` as a dict by question code (one query).
+
+    With the consultation's ``journey`` the rows are read without joins and labelled from it.
+    """
+    if journey is not None:
+        return _answers_from_rows(_answer_rows(submission), journey)
     answers: Answers = {}
     rows = Answer.objects.filter(submission=submission).select_related("question", "choice")
     for row in rows.order_by("question__order", "choice__order"):
@@ -193,6 +222,41 @@ def submission_answers(*, submission: Submission) -> Answers:
             answers[question.code] = row.number  # type: ignore[assignment]
         else:
             answers[question.code] = row.text
+    return answers
+
+
+# An answer row as stored: (pk, question_id, choice_id, number, text).
+AnswerRow = tuple[int, int, int | None, int | None, str]
+
+
+def _answer_rows(submission: Submission) -> list[AnswerRow]:
+    # order_by(): no join for the model's default ordering; _answers_from_rows orders them.
+    return list(
+        Answer.objects.filter(submission=submission)
+        .order_by()
+        .values_list("pk", "question_id", "choice_id", "number", "text")
+    )
+
+
+def _answers_from_rows(rows: Iterable[AnswerRow], journey: Journey) -> Answers:
+    """Rows as answers, in form order and, for multiple choice, in choice order."""
+    by_question: dict[int, list[AnswerRow]] = {}
+    for row in rows:
+        by_question.setdefault(row[1], []).append(row)
+    answers: Answers = {}
+    for question in journey.questions:
+        found = by_question.get(question.pk)
+        if not found:
+            continue
+        if question.kind == QuestionKind.MULTIPLE:
+            picked = sorted((journey.choice_by_id[r[2]] for r in found), key=lambda c: c.order)  # type: ignore[index]
+            answers[question.code] = [c.value for c in picked]
+        elif question.is_closed:
+            answers[question.code] = journey.choice_by_id[found[0][2]].value  # type: ignore[index]
+        elif question.kind == QuestionKind.NUMBER:
+            answers[question.code] = found[0][3]  # type: ignore[assignment]
+        else:
+            answers[question.code] = found[0][4]
     return answers
 
 
@@ -339,13 +403,16 @@ def draft_save(
     submission = _lock(submission)
     _check_editable(submission, now)
     section_codes = {q.code for q in journey.section_questions(section)}
+    stored = _answer_rows(submission)
     merged = {
         code: value
-        for code, value in submission_answers(submission=submission).items()
+        for code, value in _answers_from_rows(stored, journey).items()
         if code not in section_codes
     }
     merged.update({code: value for code, value in answers.items() if code in section_codes})
-    _answers_replace(submission, journey, answers_prune(answers=merged, journey=journey))
+    _answers_replace(
+        submission, journey, answers_prune(answers=merged, journey=journey), stored=stored
+    )
     submission.current_step = max(submission.current_step, step + 1)
     submission.language = language
     submission.updated_at = now
@@ -365,30 +432,56 @@ def draft_advance(*, submission: Submission, step: int, now: dt.datetime | None 
         submission.save(update_fields=["current_step", "updated_at"])
 
 
-def _answers_replace(submission: Submission, journey: Journey, answers: Answers) -> None:
-    """Write ``answers`` (already validated and pruned) as the submission's only answer rows."""
-    Answer.objects.filter(submission=submission).delete()
-    rows: list[Answer] = []
+def _answers_replace(
+    submission: Submission,
+    journey: Journey,
+    answers: Answers,
+    stored: list[AnswerRow] | None = None,
+) -> None:
+    """Make ``answers`` (already validated and pruned) the submission's only answer rows.
+
+    Only rows that differ are written: saving one page of a draft inserts that page's answers
+    and leaves the rest alone. ``stored`` is the rows as read under the submission's lock.
+    """
+    if stored is None:
+        stored = _answer_rows(submission)
+    wanted: list[tuple[int, int | None, int | None, str]] = []
     for code, value in answers.items():
         question = journey.by_code[code]
-        choices = {c.value: c for c in question.choices.all()}
-        base = {
-            "consultation_id": submission.consultation_id,
-            "submission": submission,
-            "question": question,
-        }
+        choices = {c.value: c.pk for c in question.choices.all()}
         if question.kind == QuestionKind.MULTIPLE:
             values = value if isinstance(value, list) else [value]
-            rows += [
-                Answer(**base, choice=choices[v], multiple=True) for v in dict.fromkeys(values)
-            ]
+            wanted += [(question.pk, choices[v], None, "") for v in dict.fromkeys(values)]
         elif question.is_closed:
-            rows.append(Answer(**base, choice=choices[str(value)]))
+            wanted.append((question.pk, choices[str(value)], None, ""))
         elif question.kind == QuestionKind.NUMBER:
-            rows.append(Answer(**base, number=int(value)))  # type: ignore[arg-type]
+            wanted.append((question.pk, None, int(value), ""))  # type: ignore[arg-type]
         else:
-            rows.append(Answer(**base, text=str(value)))
-    Answer.objects.bulk_create(rows)
+            wanted.append((question.pk, None, None, str(value)))
+    keep = set(wanted)
+    kept: set[tuple[int, int | None, int | None, str]] = set()
+    stale: list[int] = []
+    for pk, *values in stored:
+        key = tuple(values)
+        if key in keep and key not in kept:
+            kept.add(key)  # type: ignore[arg-type]
+        else:
+            stale.append(pk)
+    if stale:
+        Answer.objects.filter(pk__in=stale).delete()
+    Answer.objects.bulk_create(
+        Answer(
+            consultation_id=submission.consultation_id,
+            submission=submission,
+            question_id=question_id,
+            choice_id=choice_id,
+            number=number,
+            text=text,
+            multiple=journey.by_id[question_id].kind == QuestionKind.MULTIPLE,
+        )
+        for question_id, choice_id, number, text in wanted
+        if (question_id, choice_id, number, text) not in kept
+    )
 
 
 def _reference_allocate(consultation: Consultation) -> str:
@@ -445,7 +538,9 @@ def submission_submit(
         return SubmitResult(submission=submission, created=False)
     consultation = submission.consultation
     _require_accepting(consultation, now)
-    answers = answers_prune(answers=submission_answers(submission=submission), journey=journey)
+    answers = answers_prune(
+        answers=submission_answers(submission=submission, journey=journey), journey=journey
+    )
     missing = answers_missing(answers=answers, journey=journey)
     if missing:
         raise SubmissionIncomplete(missing)

@@ -59,7 +59,10 @@ def consultation_index(request: HttpRequest) -> HttpResponse:
 
 
 def consultation_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    consultation = _consultation(slug)
+    try:
+        consultation = selectors.consultation_public_detail(slug=slug)
+    except Consultation.DoesNotExist as exc:
+        raise Http404 from exc
     now = timezone.now()
     return render(
         request,
@@ -80,7 +83,7 @@ def consultation_detail(request: HttpRequest, slug: str) -> HttpResponse:
 
 def _consultation(slug: str) -> Consultation:
     try:
-        return selectors.consultation_public_detail(slug=slug)
+        return selectors.consultation_published(slug=slug)
     except Consultation.DoesNotExist as exc:
         raise Http404 from exc
 
@@ -133,7 +136,7 @@ class Respondent:
             return self.amendment["answers"]
         if self.submission is None:
             return {}
-        return services.submission_answers(submission=self.submission)
+        return services.submission_answers(submission=self.submission, journey=self.journey)
 
     def respondent(self) -> dict[str, Any]:
         if self.amendment is not None:
@@ -151,7 +154,7 @@ def _respondent(request: HttpRequest, slug: str) -> Respondent:
         amendment = request.session.get(AMEND_KEY.format(submission.pk))
     return Respondent(
         consultation=consultation,
-        journey=services.journey_load(consultation=consultation),
+        journey=services.journey_cached(consultation=consultation),
         submission=submission,
         amendment=amendment,
     )
@@ -467,7 +470,7 @@ def respond_submit(request: HttpRequest, slug: str) -> HttpResponse:
         emails.send_receipt(
             submission=submission,
             journey=who.journey,
-            answers=services.submission_answers(submission=submission),
+            answers=services.submission_answers(submission=submission, journey=who.journey),
             link=_absolute(request, "surveys:resume", token),
             amended=amended,
         )
@@ -521,7 +524,7 @@ def your_response(request: HttpRequest, slug: str) -> HttpResponse:
         return redirect("surveys:respond", slug)
     language = _language()
     now = timezone.now()
-    answers = services.submission_answers(submission=submission)
+    answers = services.submission_answers(submission=submission, journey=who.journey)
     return render(
         request,
         "surveys/respond/your_response.html",
@@ -563,7 +566,7 @@ def amend_start(request: HttpRequest, slug: str) -> HttpResponse:
         return _closed_page(request, who.consultation)
     request.session[AMEND_KEY.format(submission.pk)] = {
         "respondent": services.submission_respondent(submission=submission),
-        "answers": services.submission_answers(submission=submission),
+        "answers": services.submission_answers(submission=submission, journey=who.journey),
     }
     return redirect(_step_url(who, who.journey.review_step))
 

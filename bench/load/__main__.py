@@ -7,7 +7,8 @@ users as the ceiling, and writes the table to ``bench/load/results.md``.
 
 All virtual users come from one address, so the submit rate limit (per address) is raised for the
 run; emails go to Django's dummy backend. Everything else is the production configuration:
-DEBUG off, persistent database connections (``CONN_MAX_AGE``), gunicorn sync workers.
+DEBUG off, persistent database connections (``CONN_MAX_AGE``), a Redis cache (``CACHE_URL``,
+which also holds sessions), gunicorn sync workers.
 """
 
 from __future__ import annotations
@@ -41,6 +42,8 @@ def _server_env(slug: str) -> dict[str, str]:
         "RATELIMIT_SUBMIT": "1000000/h",
         "EMAIL_URL": "dummymail://",
         "CONN_MAX_AGE": os.environ.get("CONN_MAX_AGE", "60"),
+        # As in production: rate limits and sessions in a shared Redis cache.
+        "CACHE_URL": os.environ.get("LOAD_CACHE_URL", "redis://127.0.0.1:6379/4"),
         "LOAD_SLUG": slug,
     }
 

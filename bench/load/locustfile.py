@@ -20,6 +20,11 @@ MAX_STEPS = 20
 
 
 _STEP = re.compile(r"/respond/step/(\d+)/$")
+# Step URL -> (form action, field values without the CSRF token). Every virtual respondent
+# answers the same way, so each step's form is parsed once per locust process: parsing HTML in
+# Python costs about as much CPU as serving the page, and the load generator shares the server's
+# cores. Every page is still requested and checked; the token comes from the CSRF cookie.
+_FORMS: dict[str, tuple[str | None, dict[str, str]]] = {}
 
 
 class Respondent(HttpUser):
@@ -53,10 +58,18 @@ class Respondent(HttpUser):
         for _ in range(MAX_STEPS):
             if url is None or not _STEP.search(url):
                 break
-            form = _form(response.text)
-            action = form.action or url
+            if response.status_code != 200:
+                self._fail(f"{url} answered {response.status_code}")
+                return
+            if url not in _FORMS:
+                form = _form(response.text)
+                fields = {k: v for k, v in form.data().items() if k != "csrfmiddlewaretoken"}
+                _FORMS[url] = (form.action, fields)
+            action, fields = _FORMS[url]
+            action = action or url
+            data = {**fields, "csrfmiddlewaretoken": self.client.cookies.get("csrftoken", "")}
             name = "submit (POST)" if "/submit/" in action else "form step (POST)"
-            posted = self.client.post(action, data=form.data(), name=name, allow_redirects=False)
+            posted = self.client.post(action, data=data, name=name, allow_redirects=False)
             if posted.status_code != 302:
                 self._fail(f"{action} answered {posted.status_code}, not a redirect")
                 return
