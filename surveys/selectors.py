@@ -65,8 +65,23 @@ def consultation_list(*, now: dt.datetime | None = None) -> dict[str, list[Consu
 
 
 def consultation_published(*, slug: str) -> Consultation:
-    """A published consultation (one query), or Consultation.DoesNotExist."""
-    return Consultation.objects.published().get(slug=slug)
+    """A published consultation (one query), or Consultation.DoesNotExist. The paper's text,
+    shown on its own page only, is not read."""
+    return Consultation.objects.published().defer("body_en", "body_zh").get(slug=slug)
+
+
+def session_submission_published(*, submission_ids: list[int], slug: str) -> Submission | None:
+    """The one of ``submission_ids`` (a browser's own responses, one per consultation) that
+    answers the published consultation ``slug``, with that consultation, in one query."""
+    if not submission_ids:
+        return None
+    return (
+        Submission.objects.select_related("consultation")
+        .defer("consultation__body_en", "consultation__body_zh")
+        .filter(pk__in=submission_ids, consultation__slug=slug)
+        .filter(consultation__in=Consultation.objects.published().values("pk"))
+        .first()
+    )
 
 
 def consultation_public_detail(*, slug: str) -> Consultation:

@@ -92,11 +92,9 @@ def _session_submission(request: HttpRequest, consultation: Consultation) -> Sub
     submission_id = request.session.get(SESSION_KEY, {}).get(str(consultation.pk))
     if submission_id is None:
         return None
-    submission = (
-        Submission.objects.select_related("consultation")
-        .filter(pk=submission_id, consultation=consultation)
-        .first()
-    )
+    submission = Submission.objects.filter(pk=submission_id, consultation=consultation).first()
+    if submission is not None:
+        submission.consultation = consultation  # already read: no second copy through a join
     return submission
 
 
@@ -147,8 +145,12 @@ class Respondent:
 
 
 def _respondent(request: HttpRequest, slug: str) -> Respondent:
-    consultation = _consultation(slug)
-    submission = _session_submission(request, consultation)
+    # A returning browser's response and its consultation come in one query; otherwise the
+    # consultation alone (or 404).
+    submission = selectors.session_submission_published(
+        submission_ids=[int(i) for i in request.session.get(SESSION_KEY, {}).values()], slug=slug
+    )
+    consultation = submission.consultation if submission else _consultation(slug)
     amendment = None
     if submission is not None and submission.state == SubmissionState.SUBMITTED:
         amendment = request.session.get(AMEND_KEY.format(submission.pk))
