@@ -209,7 +209,9 @@ def submission_answers(*, submission: Submission, journey: Journey | None = None
     With the consultation's ``journey`` the rows are read without joins and labelled from it.
     """
     if journey is not None:
-        return _answers_from_rows(_answer_rows(submission), journey)
+        return answers_from_rows(
+            rows=submission_answer_rows(submission=submission), journey=journey
+        )
     answers: Answers = {}
     rows = Answer.objects.filter(submission=submission).select_related("question", "choice")
     for row in rows.order_by("question__order", "choice__order"):
@@ -229,8 +231,9 @@ def submission_answers(*, submission: Submission, journey: Journey | None = None
 AnswerRow = tuple[int, int, int | None, int | None, str]
 
 
-def _answer_rows(submission: Submission) -> list[AnswerRow]:
-    # order_by(): no join for the model's default ordering; _answers_from_rows orders them.
+def submission_answer_rows(*, submission: Submission) -> list[AnswerRow]:
+    """The submission's answer rows as stored (one query, no joins)."""
+    # order_by(): no join for the model's default ordering; answers_from_rows orders them.
     return list(
         Answer.objects.filter(submission=submission)
         .order_by()
@@ -238,7 +241,7 @@ def _answer_rows(submission: Submission) -> list[AnswerRow]:
     )
 
 
-def _answers_from_rows(rows: Iterable[AnswerRow], journey: Journey) -> Answers:
+def answers_from_rows(*, rows: Iterable[AnswerRow], journey: Journey) -> Answers:
     """Rows as answers, in form order and, for multiple choice, in choice order."""
     by_question: dict[int, list[AnswerRow]] = {}
     for row in rows:
@@ -394,19 +397,26 @@ def draft_save(
     step: int,
     language: str,
     now: dt.datetime | None = None,
+    rows_read: list[AnswerRow] | None = None,
 ) -> Submission:
     """Replace the answers to ``section``'s questions and remember how far the respondent got.
 
-    Answers elsewhere whose condition no longer holds are discarded too.
+    Answers elsewhere whose condition no longer holds are discarded too. ``rows_read`` are the
+    answer rows the caller read (before the lock) along with ``submission``: they are used if the
+    response has not changed since, which every answer write would show in ``updated_at``.
     """
     now = now or timezone.now()
+    read_at = submission.updated_at
     submission = _lock(submission)
     _check_editable(submission, now)
     section_codes = {q.code for q in journey.section_questions(section)}
-    stored = _answer_rows(submission)
+    if rows_read is not None and submission.updated_at == read_at:
+        stored = rows_read
+    else:
+        stored = submission_answer_rows(submission=submission)
     merged = {
         code: value
-        for code, value in _answers_from_rows(stored, journey).items()
+        for code, value in answers_from_rows(rows=stored, journey=journey).items()
         if code not in section_codes
     }
     merged.update({code: value for code, value in answers.items() if code in section_codes})
@@ -444,7 +454,7 @@ def _answers_replace(
     and leaves the rest alone. ``stored`` is the rows as read under the submission's lock.
     """
     if stored is None:
-        stored = _answer_rows(submission)
+        stored = submission_answer_rows(submission=submission)
     wanted: list[tuple[int, int | None, int | None, str]] = []
     for code, value in answers.items():
         question = journey.by_code[code]

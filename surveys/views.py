@@ -11,7 +11,7 @@ on every step, in Hong Kong time, by the services and again here to show a clear
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
@@ -124,17 +124,24 @@ class Respondent:
     journey: services.Journey
     submission: Submission | None
     amendment: dict[str, Any] | None  # the working copy while amending a submitted response
+    _answer_rows: list[services.AnswerRow] | None = field(default=None, repr=False)
 
     @property
     def amending(self) -> bool:
         return self.amendment is not None
 
+    def answer_rows(self) -> list[services.AnswerRow]:
+        """The response's stored answer rows, read once per request."""
+        if self.submission is None:
+            return []
+        if self._answer_rows is None:
+            self._answer_rows = services.submission_answer_rows(submission=self.submission)
+        return self._answer_rows
+
     def answers(self) -> dict[str, Any]:
         if self.amendment is not None:
             return self.amendment["answers"]
-        if self.submission is None:
-            return {}
-        return services.submission_answers(submission=self.submission, journey=self.journey)
+        return services.answers_from_rows(rows=self.answer_rows(), journey=self.journey)
 
     def respondent(self) -> dict[str, Any]:
         if self.amendment is not None:
@@ -337,6 +344,7 @@ def _step_section(request: HttpRequest, who: Respondent, step: services.Step) ->
                 answers=form.answers(),
                 step=step.number,
                 language=_language(),
+                rows_read=who.answer_rows(),
             )
         return _after_save(request, who, step)
     return _render_step(

@@ -6,7 +6,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from surveys import services
-from surveys.models import Answer, Consultation
+from surveys.models import Answer, Consultation, Submission
 from surveys.signals import form_version_bump
 from tests.factories import ChoiceFactory, ConsultationFactory, QuestionFactory, SectionFactory
 
@@ -146,3 +146,45 @@ def test_saving_a_page_again_keeps_unchanged_rows_and_replaces_changed_ones(demo
     save({"Q1": "disagree"})
     assert services.submission_answers(submission=submission, journey=journey) == {"Q1": "disagree"}
     assert Answer.objects.filter(submission=submission).count() == 1
+
+
+def test_rows_read_before_the_lock_are_not_trusted_once_the_response_changed(demo_consultations):
+    consultation = demo_consultations["va-otc-dealing"]
+    journey = services.journey_load(consultation=consultation)
+    submission, _ = services.draft_start(
+        consultation=consultation,
+        respondent={
+            "respondent_type": "individual",
+            "category": "public",
+            "contact_name": "Lee",
+            "email": "lee@example.com",
+            "consent": "response_only",
+            "privacy_acknowledged": True,
+        },
+        language="en",
+    )
+    # This tab reads the response (no answers yet) ...
+    this_tab = Submission.objects.get(pk=submission.pk)
+    rows_read = services.submission_answer_rows(submission=this_tab)
+    # ... another tab saves pages 2 and 3 meanwhile ...
+    for number, answers in ((2, {"Q1": "agree"}), (3, {"Q9": "disagree"})):
+        services.draft_save(
+            submission=Submission.objects.get(pk=submission.pk),
+            journey=journey,
+            section=journey.step(number).section,
+            answers=answers,
+            step=number,
+            language="en",
+        )
+    # ... and this tab's save of page 3 replaces that tab's Q9 (one row per question) and keeps
+    # page 2's answer: its own stale reading would have added a second Q9 row.
+    services.draft_save(
+        submission=this_tab,
+        journey=journey,
+        section=journey.step(3).section,
+        answers={"Q9": "agree"},
+        step=3,
+        language="en",
+        rows_read=rows_read,
+    )
+    assert services.submission_answers(submission=submission) == {"Q1": "agree", "Q9": "agree"}
