@@ -6,8 +6,10 @@
 Counting is vectorised over whole columns: every answer row is mapped to integer codes (its choice's
 position among all choices of the consultation, its respondent's category) and counted with one
 ``np.bincount`` per table, so the cost grows with the number of rows only through numpy, and the
-Python loops run once per question, never once per answer. Free text is the exception that cannot
-avoid looking at each text: terms are counted with scikit-learn's vectorisers.
+Python loops run once per question, never once per answer. Free text cannot avoid looking at each
+text, but it too is scanned once per question: regular expressions and numpy over the question's
+answers joined into one string (``_document_features``); quotes are scored with scikit-learn's
+TF-IDF.
 
 Definitions (also in the PDF's method note):
 
@@ -24,7 +26,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import cache
 from typing import Any
@@ -656,8 +658,6 @@ _CHINESE_STOP_PAIRS = frozenset(
 # Place names written as two words, kept together as one term.
 _COMPOUNDS = (("hong kong", "hong-kong"),)
 _CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]+")
-_LATIN_CLAUSE = re.compile(r"[^.,;:!?()\[\]{}\"“”‘’\n\r\t/|、，。；：！？（）「」『』《》]+")
-_WORD = re.compile(r"[a-z][a-z0-9'’-]*[a-z0-9]|[a-z]")
 
 
 @cache
@@ -668,44 +668,207 @@ def _english_stop() -> frozenset[str]:
     return frozenset(ENGLISH_STOP_WORDS) | frozenset(_EXTRA_ENGLISH_STOP.split())
 
 
-def _features(text: str) -> list[str]:
-    """A text's distinct terms ("t:") and phrases ("p:"), sorted.
+# One token of the free-text scan: a word, or a character that ends a clause (punctuation, line
+# ends, "|" put in place of Chinese, and "\x00", which separates the answers in one scan). Phrases
+# never span a clause end. "’" ends a clause, so it cannot occur inside a word. A word starts with a
+# letter and ends with a letter or digit.
+_CLAUSE_ENDS = '.,;:!?()\\[\\]{}"“”‘’\n\r\t/|、，。；：！？（）「」『』《》'
+_TOKEN = re.compile(rf"[a-z][a-z0-9'-]*[a-z0-9]|[a-z]|[{_CLAUSE_ENDS}\x00]")
+_CJK_RANGES = ((0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF), (0x20000, 0x3134F))
+_CODE_BITS = 18  # every CJK code point is below 2**18, so a pair or triple packs into an int64
+_CODE_MASK = (1 << _CODE_BITS) - 1
+
+
+def _is_cjk(points: np.ndarray) -> np.ndarray:
+    mask = np.zeros(len(points), dtype=bool)
+    for low, high in _CJK_RANGES:
+        mask |= (points >= low) & (points <= high)
+    return mask
+
+
+@dataclass(frozen=True)
+class _DocumentFeatures:
+    """The distinct terms ("t:") and phrases ("p:") of each of a list of texts, as pairs
+    (``doc[i]``, ``feature[i]``) with each pair once; ``names[feature]`` is the feature's text."""
+
+    doc: np.ndarray
+    feature: np.ndarray
+    names: np.ndarray  # object array of str
+
+    def per_document(self, count: int) -> list[list[str]]:
+        """Each of the ``count`` texts' features, sorted (what a vectoriser's analyser returns)."""
+        ranks = np.empty(len(self.names), dtype=np.int64)
+        ranks[sorted(range(len(self.names)), key=self.names.__getitem__)] = np.arange(
+            len(self.names)
+        )
+        order = np.lexsort((ranks[self.feature], self.doc))
+        names = self.names[self.feature[order]].tolist()
+        ends = np.searchsorted(self.doc[order], np.arange(count + 1), side="left").tolist()
+        return [names[ends[i] : ends[i + 1]] for i in range(count)]
+
+
+class _FeatureLookup:
+    """A vectoriser's analyser: each text's sorted features, computed in batches (``add``) by
+    ``_document_features``, since one scan of many texts is far cheaper than one per text."""
+
+    def __init__(self) -> None:
+        self._known: dict[str, list[str]] = {}
+
+    def add(self, texts: Iterable[str]) -> None:
+        missing = list(dict.fromkeys(text for text in texts if text not in self._known))
+        if missing:
+            found = _document_features(missing).per_document(len(missing))
+            self._known.update(zip(missing, found, strict=True))
+
+    def __call__(self, text: str) -> list[str]:
+        if text not in self._known:
+            self.add([text])
+        return self._known[text]
+
+
+def _document_features(texts: Sequence[str]) -> _DocumentFeatures:
+    """The features of every text in one scan of all of them (regular expressions and numpy over
+    the joined texts, no Python loop per word), so that a question's 20,000 answers take a
+    fraction of a second.
 
     English: words of three letters or more that are not stop words, and phrases of two or three
     such words in a row within one clause. Chinese: character pairs as terms (a dependable
-    stand-in for words without a dictionary), three- and four-character sequences as phrases.
+    stand-in for words without a dictionary), three- and four-character sequences as phrases; no
+    term or phrase contains a function character (``_CHINESE_STOP_CHARS``).
     """
-    lowered = text.lower()
+    # "\x00" separates the texts; PostgreSQL text never holds it, and "\x01" is read the same way
+    # (neither a word, clause-ending nor CJK character) should a text hold it anyway.
+    joined = "\x00".join(str(text).replace("\x00", "\x01").lower() for text in texts)
+    parts = [_latin_features(joined), _chinese_features(joined)]
+    names = np.concatenate([part[2] for part in parts])
+    offsets = np.cumsum([0] + [len(part[2]) for part in parts])
+    doc = np.concatenate([part[0] for part in parts])
+    feature = np.concatenate(
+        [part[1] + offset for part, offset in zip(parts, offsets[:-1], strict=True)]
+    )
+    # Each (text, feature) once: a text counts once for a term however often it uses it.
+    # Sorted, not np.unique: numpy 2's hashing unique is many times slower on these keys.
+    pairs = np.sort(doc * max(len(names), 1) + feature)
+    pairs = pairs[np.concatenate([[True], pairs[1:] != pairs[:-1]])] if len(pairs) else pairs
+    return _DocumentFeatures(
+        doc=pairs // max(len(names), 1), feature=pairs % max(len(names), 1), names=names
+    )
+
+
+def _latin_features(joined: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(doc, feature, names) of the English words and phrases of ``joined`` (pairs may repeat)."""
+    latin = _CJK_RUN.sub(" | ", joined)
+    for words, compound in _COMPOUNDS:
+        latin = latin.replace(words, compound)
+    codes, uniques = pd.factorize(pd.Series(_TOKEN.findall(latin), dtype=object))
+    uniques = np.asarray(uniques, dtype=object)
     stop = _english_stop()
-    features: set[str] = set()
-    for run in _CJK_RUN.findall(lowered):
-        # Positions of function characters: no term or phrase may contain one.
-        blocked = [char in _CHINESE_STOP_CHARS for char in run]
-        for start in range(len(run) - 1):
-            if blocked[start] or blocked[start + 1]:
-                continue
-            pair = run[start : start + 2]
-            if pair not in _CHINESE_STOP_PAIRS:
-                features.add("t:" + pair)
-            for size in (3, 4):
-                stop_at = start + size
-                if stop_at <= len(run) and not any(blocked[start + 2 : stop_at]):
-                    features.add("p:" + run[start:stop_at])
-    latin = _CJK_RUN.sub(" | ", lowered)
-    for words, joined in _COMPOUNDS:
-        latin = latin.replace(words, joined)
-    for clause in _LATIN_CLAUSE.findall(latin):
-        kept = [
-            word if len(word) >= 3 and word not in stop and not word.isdigit() else ""
-            for word in (raw.strip("'’-") for raw in _WORD.findall(clause))
+    # Per distinct token: kept as a term or not. Whatever is not kept (a clause end, the end of a
+    # text, a stop word, a short word) breaks a phrase.
+    kept_by_token = np.array(
+        [len(token) >= 3 and "a" <= token[0] <= "z" and token not in stop for token in uniques],
+        dtype=bool,
+    )
+    # Compared in Python: numpy would read "\x00" as an empty string.
+    ends_by_token = np.array([item == "\x00" for item in uniques], dtype=bool)
+    word = codes.astype(np.int64)
+    kept = kept_by_token[word]
+    doc = np.cumsum(ends_by_token[word])
+    size = max(len(uniques), 1)
+
+    term_at = np.flatnonzero(kept)
+    pair_at = np.flatnonzero(kept[:-1] & kept[1:])
+    triple_at = np.flatnonzero(kept[:-2] & kept[1:-1] & kept[2:])
+    terms, term_ids = np.unique(word[term_at], return_inverse=True)
+    pairs, pair_ids = np.unique(word[pair_at] * size + word[pair_at + 1], return_inverse=True)
+    # A triple is a pair and a word: number the pairs first, so that the key fits in an int64.
+    leading = np.searchsorted(pairs, word[triple_at] * size + word[triple_at + 1])
+    triples, triple_ids = np.unique(leading * size + word[triple_at + 2], return_inverse=True)
+
+    term_names = ["t:" + uniques[key] for key in terms.tolist()]
+    pair_names = [f"p:{uniques[key // size]} {uniques[key % size]}" for key in pairs.tolist()]
+    triple_names = [f"{pair_names[key // size]} {uniques[key % size]}" for key in triples.tolist()]
+    feature = np.concatenate(
+        [
+            term_ids.ravel(),
+            pair_ids.ravel() + len(term_names),
+            triple_ids.ravel() + len(term_names) + len(pair_names),
         ]
-        features.update("t:" + word for word in kept if word)
-        pairs = [f"{a} {b}" if a and b else "" for a, b in zip(kept, kept[1:], strict=False)]
-        features.update("p:" + pair for pair in pairs if pair)
-        features.update(
-            f"p:{pair} {word}" for pair, word in zip(pairs, kept[2:], strict=False) if pair and word
+    )
+    return (
+        np.concatenate([doc[term_at], doc[pair_at], doc[triple_at]]).astype(np.int64),
+        feature.astype(np.int64),
+        np.array(term_names + pair_names + triple_names, dtype=object),
+    )
+
+
+def _chinese_features(joined: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(doc, feature, names) of the Chinese character pairs and sequences of ``joined``."""
+    points = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32)
+    separators = np.flatnonzero(points == 0)
+    stop_points = np.array([ord(char) for char in _CHINESE_STOP_CHARS], dtype=np.int64)
+    # Usable: a CJK character that is not a function character. Terms and phrases are windows of
+    # usable characters (consecutive CJK characters always lie in one run).
+    usable = _is_cjk(points) & ~np.isin(points, stop_points)
+    n = len(points)
+    pair_ok = usable[: max(n - 1, 0)] & usable[1:]
+    triple_ok = pair_ok[: max(n - 2, 0)] & usable[2:]
+    quad_ok = triple_ok[: max(n - 3, 0)] & usable[3:]
+
+    def packed(at: np.ndarray, count: int) -> np.ndarray:
+        key = points[at].astype(np.int64)
+        for offset in range(1, count):
+            key = (key << _CODE_BITS) | points[at + offset]
+        return key
+
+    def doc(at: np.ndarray) -> np.ndarray:
+        # The text a position lies in: how many separators come before it (no array per
+        # character: the joined texts may hold millions).
+        return np.searchsorted(separators, at, side="right")
+
+    def text(key: int, count: int) -> str:
+        return "".join(
+            chr((key >> (_CODE_BITS * (count - 1 - i))) & _CODE_MASK) for i in range(count)
         )
-    return sorted(features)
+
+    stop_pairs = np.array(
+        [(ord(pair[0]) << _CODE_BITS) | ord(pair[1]) for pair in _CHINESE_STOP_PAIRS],
+        dtype=np.int64,
+    )
+    pair_at = np.flatnonzero(pair_ok)
+    pair_keys = packed(pair_at, 2)
+    term = ~np.isin(pair_keys, stop_pairs)
+    term_at = pair_at[term]
+    terms, term_ids = np.unique(pair_keys[term], return_inverse=True)
+    triple_at = np.flatnonzero(triple_ok)
+    triples, triple_ids = np.unique(packed(triple_at, 3), return_inverse=True)
+    # Four characters do not fit in an int64: number the leading three first.
+    quad_at = np.flatnonzero(quad_ok)
+    leading = np.searchsorted(triples, packed(quad_at, 3))
+    quads, quad_ids = np.unique(
+        (leading << _CODE_BITS) | points[quad_at + 3].astype(np.int64), return_inverse=True
+    )
+
+    names = (
+        ["t:" + text(key, 2) for key in terms.tolist()]
+        + ["p:" + text(key, 3) for key in triples.tolist()]
+        + [
+            f"p:{text(int(triples[key >> _CODE_BITS]), 3)}{chr(key & _CODE_MASK)}"
+            for key in quads.tolist()
+        ]
+    )
+    feature = np.concatenate(
+        [
+            term_ids.ravel(),
+            triple_ids.ravel() + len(terms),
+            quad_ids.ravel() + len(terms) + len(triples),
+        ]
+    )
+    return (
+        np.concatenate([doc(term_at), doc(triple_at), doc(quad_at)]).astype(np.int64),
+        feature.astype(np.int64),
+        np.array(names, dtype=object),
+    )
 
 
 def _tokens(term: str) -> tuple[str, ...]:
@@ -732,20 +895,12 @@ def _top_terms(texts: Sequence[str]) -> tuple[tuple[TermCount, ...], tuple[TermC
     """
     if not texts:
         return (), ()
-    from sklearn.feature_extraction.text import CountVectorizer
-
-    vectorizer = CountVectorizer(analyzer=_features, binary=True)
-    try:
-        matrix = vectorizer.fit_transform(texts)
-    except ValueError:  # no feature at all: every text was stop words or punctuation
-        return (), ()
-    counts = np.asarray(matrix.sum(axis=0)).ravel()
+    found = _document_features(texts)
+    counts = np.bincount(found.feature, minlength=len(found.names))
+    # Features in name order before the (stable) ranking, so that ties keep one order.
+    frequent = sorted((found.names[i], int(counts[i])) for i in np.flatnonzero(counts >= 2))
     ranked = sorted(
-        (
-            (int(n), feature[:2], _display(feature[2:]))
-            for feature, n in zip(vectorizer.get_feature_names_out(), counts, strict=True)
-            if n >= 2
-        ),
+        ((n, feature[:2], _display(feature[2:])) for feature, n in frequent),
         key=lambda item: (-item[0], -len(_tokens(item[2])), item[2]),
     )
     terms: list[TermCount] = []
@@ -776,6 +931,18 @@ def _display(term: str) -> str:
 def _units(text: str) -> int:
     """Length for quote limits: CJK characters count twice, as they carry about a word each."""
     return len(text) + sum(len(run) for run in _CJK_RUN.findall(text))
+
+
+def _units_each(texts: Sequence[str]) -> np.ndarray:
+    """``_units`` of each text, the CJK characters counted in one pass over all of them."""
+    if not texts:
+        return np.zeros(0, dtype=np.int64)
+    joined = "\x00".join(text.replace("\x00", "\x01") for text in texts)
+    points = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32)
+    cjk = np.flatnonzero(_is_cjk(points))
+    doc = np.searchsorted(np.flatnonzero(points == 0), cjk, side="right")
+    lengths = np.array([len(text) for text in texts], dtype=np.int64)
+    return lengths + np.bincount(doc, minlength=len(texts))
 
 
 def _shortened(text: str) -> tuple[str, bool]:
@@ -813,7 +980,7 @@ def quote_pool(rows: pd.DataFrame) -> pd.DataFrame:
     their length in ``units``, in submission order. Decided row by row, so chunks can do it."""
     pool = rows[rows["campaign_group"].isna()]
     pool = pool.assign(text=pool["text"].map(lambda text: " ".join(str(text).split())))
-    pool = pool.assign(units=pool["text"].map(_units))
+    pool = pool.assign(units=_units_each(pool["text"].tolist()))
     return pool[pool["units"] >= QUOTE_MIN_UNITS].sort_values("submission_id", kind="stable")
 
 
@@ -828,14 +995,20 @@ def _quotes_from_pool(pool: pd.DataFrame, themes: Sequence[ThemeCount]) -> tuple
     lower submission id. Large pools are sampled deterministically (``_sample``).
     """
     chosen: list[tuple[pd.Series, Text | None]] = []
+    features = _FeatureLookup()  # shared: the themes' pools overlap the whole pool
+    # Each (answer position, theme) once, so a theme's answers are one comparison away.
+    coded = pool["theme_ids"].reset_index(drop=True).explode().dropna()
+    coded_positions = coded.index.to_numpy()
+    coded_themes = coded.to_numpy(dtype=np.int64)
     for theme in themes[:QUOTE_THEMES]:
         if len(chosen) >= MAX_QUOTES:
             break
-        members = pool[pool["theme_ids"].map(lambda ids, theme_id=theme.id: theme_id in ids)]
-        chosen += [(row, theme.name) for row in _most_central(members, chosen, limit=1)]
+        members = pool.iloc[np.unique(coded_positions[coded_themes == theme.id])]
+        chosen += [(row, theme.name) for row in _most_central(members, chosen, features, limit=1)]
     if len(chosen) < MAX_QUOTES:
         chosen += [
-            (row, None) for row in _most_central(pool, chosen, limit=MAX_QUOTES - len(chosen))
+            (row, None)
+            for row in _most_central(pool, chosen, features, limit=MAX_QUOTES - len(chosen))
         ]
 
     quotes = []
@@ -856,7 +1029,11 @@ def _quotes_from_pool(pool: pd.DataFrame, themes: Sequence[ThemeCount]) -> tuple
 
 
 def _most_central(
-    pool: pd.DataFrame, chosen: Sequence[tuple[pd.Series, Text | None]], *, limit: int
+    pool: pd.DataFrame,
+    chosen: Sequence[tuple[pd.Series, Text | None]],
+    features: _FeatureLookup,
+    *,
+    limit: int,
 ) -> list[pd.Series]:
     """Up to ``limit`` rows of ``pool`` closest to its centre, not too close to ``chosen``."""
     taken = {int(row["submission_id"]) for row, _ in chosen}
@@ -865,7 +1042,8 @@ def _most_central(
         return []
     from sklearn.feature_extraction.text import TfidfVectorizer
 
-    vectorizer = TfidfVectorizer(analyzer=_features, sublinear_tf=True)
+    features.add(pool["text"])
+    vectorizer = TfidfVectorizer(analyzer=features, sublinear_tf=True)
     try:
         vectors = vectorizer.fit_transform(pool["text"])
     except ValueError:  # no usable words at all: prefer the fullest answers

@@ -1,7 +1,7 @@
 """The summary as a PDF publication, typeset by WeasyPrint from Django templates.
 
 ``write_pdf`` prepares a plain view of the summary in the edition's language (formatted figures,
-translated labels, charts as SVG data URIs), renders ``reports/pdf/report.html`` and typesets it.
+translated labels, charts as PNG data URIs), renders ``reports/pdf/report.html`` and typesets it.
 Templates never format numbers or choose labels; they lay out what this module prepared. All
 respondent text reaches the template as ordinary strings, so Django escapes it.
 """
