@@ -2,21 +2,27 @@
 
 ``Respondent`` opens the consultation, starts a response, fills every step of the form the way a
 person would (the first option of each question, a sentence in each text box) and submits it,
-then starts again with a fresh session. ``Ceiling`` requests ``/healthz`` only: what the server
-stack serves when no page work is done. The consultation's slug comes from ``LOAD_SLUG``.
+then starts again with a fresh session. Between pages it pauses for a think time drawn from
+``LOAD_THINK`` ("1-3": one to three seconds; "0", the default: none, every request as soon as the
+last is answered, which measures the most the server can do). ``Ceiling`` requests ``/healthz``
+only: what the server stack serves when no page work is done. The consultation's slug comes from
+``LOAD_SLUG``.
 """
 
 from __future__ import annotations
 
 import os
+import random
 import re
 
+import gevent
 from locust import HttpUser, constant, task
 
 from bench.load.forms import form_fields as _form
 
 SLUG = os.environ.get("LOAD_SLUG", "va-otc-dealing")
 MAX_STEPS = 20
+THINK = tuple(float(x) for x in os.environ.get("LOAD_THINK", "0").split("-"))
 
 
 _STEP = re.compile(r"/respond/step/(\d+)/$")
@@ -29,6 +35,11 @@ _FORMS: dict[str, tuple[str | None, dict[str, str]]] = {}
 
 class Respondent(HttpUser):
     wait_time = constant(0)
+
+    def _think(self) -> None:
+        """A respondent reads the page and answers before sending it."""
+        if THINK[-1] > 0:
+            gevent.sleep(random.uniform(THINK[0], THINK[-1]))  # noqa: S311 - not security
 
     def _follow(self, response):  # noqa: ANN001, ANN202 - locust's response objects
         """GET the page a POST redirected to, recorded as its own request."""
@@ -53,6 +64,7 @@ class Respondent(HttpUser):
         self.client.cookies.clear()
         base = f"/consultations/{SLUG}/"
         self.client.get(base, name="consultation page")
+        self._think()
         start = self.client.get(f"{base}respond/", name="start", allow_redirects=False)
         response, url = self._follow(start)
         for _ in range(MAX_STEPS):
@@ -69,6 +81,7 @@ class Respondent(HttpUser):
             action = action or url
             data = {**fields, "csrfmiddlewaretoken": self.client.cookies.get("csrftoken", "")}
             name = "submit (POST)" if "/submit/" in action else "form step (POST)"
+            self._think()
             posted = self.client.post(action, data=data, name=name, allow_redirects=False)
             if posted.status_code != 302:
                 self._fail(f"{action} answered {posted.status_code}, not a redirect")
