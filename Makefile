@@ -4,7 +4,8 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PG_URL ?= postgres://postgres@127.0.0.1:5432/consult_hk
 REDIS_URL ?= redis://127.0.0.1:6379/0
-# make bench: 10,000 and 100,000 submissions; make bench SIZE=1000000 for the million.
+# make bench: 10,000 and 100,000 submissions; make bench SIZE=1000000 for the million
+# (several sizes in one table: make bench SIZE="10000 100000 1000000").
 SIZE ?=
 BENCH_URL ?= postgres://postgres@127.0.0.1:5432/consult_bench
 
@@ -57,7 +58,7 @@ messages: setup
 
 bench: setup
 	scripts/ensure-system.sh
-	DATABASE_URL=$(BENCH_URL) $(PY) -m bench $(if $(SIZE),--size $(SIZE),)
+	DATABASE_URL=$(BENCH_URL) $(PY) -m bench $(foreach size,$(SIZE),--size $(size))
 
 ## The respondent pages under load: gunicorn + locust on 127.0.0.1, 20 and 100 users.
 bench-pages: setup
