@@ -16,7 +16,7 @@ from django.core.files.base import ContentFile
 from reports import conclusions
 from reports.models import Publication
 from surveys.models import Answer, Attachment, Consultation, Submission
-from surveys.roles import EDITORS
+from surveys.roles import EDITORS, roles_sync
 from tests.reports.conclusions_data import closed_consultation, draft_complete, reports_build
 
 CONFIDENTIAL_TEXT = "CONFIDENTIAL-MARKER we intend to leave Hong Kong if the regime passes."
@@ -77,6 +77,9 @@ def published_consultation(django_user_model, *, count: int = 30) -> Published:
     editor = django_user_model.objects.create_user(
         "publishing-editor", "publisher@consult.example.hk", "a-long-test-password", is_staff=True
     )
+    # The groups come from a data migration; a transactional test's flush removes them.
+    if not Group.objects.filter(name=EDITORS).exists():
+        roles_sync()
     editor.groups.add(Group.objects.get(name=EDITORS))
     reports_build(consultation)
     draft_complete(consultation, editor)
