@@ -233,6 +233,25 @@ def test_conditional_question_appears_and_disappears_without_reload(page, live_s
     axe.assert_clean(at_least=1)
 
 
+def test_switching_language_keeps_what_was_typed_but_not_saved(page, live_server, demo):
+    start_otc(page, live_server)
+    page.get_by_role("group", name=re.compile("^Q4\\.")).get_by_label("Yes", exact=True).check()
+    page.locator("#id_q_Q5").fill("Two business days, then back to the client.")
+    page.get_by_label("Physical shops").check()
+    page.get_by_role("button", name="繁體中文").click()
+    page.wait_for_load_state()
+    expect(page.locator(".chk-progress")).to_contain_text("第 2 步")
+    # Nothing was saved, yet the page shows what the respondent had typed and picked.
+    assert services.submission_answers(submission=Submission.objects.get()) == {}
+    expect(page.locator("#id_q_Q5")).to_be_visible()
+    expect(page.locator("#id_q_Q5")).to_have_value("Two business days, then back to the client.")
+    expect(page.locator("#id_q_Q2_0")).to_be_checked()
+    expect(page.locator("#id_q_Q4_0")).to_be_checked()
+    # Restored once: reloading shows the page as saved.
+    page.reload()
+    expect(page.locator("#id_q_Q5")).to_have_value("")
+
+
 def test_form_works_with_javascript_off(browser, live_server, demo):
     context = browser.new_context(java_script_enabled=False)
     page = context.new_page()

@@ -4,7 +4,9 @@
  *  - shows and hides conditional questions as the answers they depend on change;
  *  - counts characters left in free-text answers;
  *  - moves focus to the error summary after a failed submit, and from its links to the field;
- *  - ignores a second click on a submit button while the first submit is on its way.
+ *  - ignores a second click on a submit button while the first submit is on its way;
+ *  - keeps what the respondent typed but has not saved across a switch of language: the switch
+ *    reloads the page, so the page's answers wait in this tab's sessionStorage meanwhile.
  */
 (function () {
   "use strict";
@@ -99,7 +101,64 @@
     });
   }
 
+  var UNSAVED_KEY = "chk-unsaved:" + window.location.pathname;
+
+  function answerFields(form) {
+    return Array.prototype.filter.call(form.elements, function (field) {
+      return field.name && field.name !== "csrfmiddlewaretoken" &&
+        ["hidden", "file", "submit", "button"].indexOf(field.type) === -1;
+    });
+  }
+
+  function keepUnsaved(form) {
+    var values = {};
+    answerFields(form).forEach(function (field) {
+      var list = values[field.name] || (values[field.name] = []);
+      if (field.type === "radio" || field.type === "checkbox") {
+        if (field.checked) { list.push(field.value); }
+      } else {
+        list.push(field.value);
+      }
+    });
+    try {
+      window.sessionStorage.setItem(UNSAVED_KEY, JSON.stringify(values));
+    } catch (error) { /* storage full or disabled: the switch still works */ }
+  }
+
+  function restoreUnsaved(form) {
+    var stored = null;
+    try {
+      stored = window.sessionStorage.getItem(UNSAVED_KEY);
+      window.sessionStorage.removeItem(UNSAVED_KEY);
+    } catch (error) { return; }
+    if (!stored) { return; }
+    var values = JSON.parse(stored);
+    var seen = {};
+    answerFields(form).forEach(function (field) {
+      var list = values[field.name];
+      if (!list) { return; }
+      if (field.type === "radio" || field.type === "checkbox") {
+        field.checked = list.indexOf(field.value) !== -1;
+      } else {
+        var index = seen[field.name] || 0;
+        field.value = list[index] === undefined ? field.value : list[index];
+        seen[field.name] = index + 1;
+      }
+    });
+  }
+
+  function setUpLanguageSwitch(form) {
+    var switcher = document.querySelector("form.chk-language");
+    if (!switcher) { return; }
+    switcher.addEventListener("submit", function () { keepUnsaved(form); });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    var answers = document.querySelector("form.chk-form");
+    if (answers) {
+      restoreUnsaved(answers);
+      setUpLanguageSwitch(answers);
+    }
     Array.prototype.forEach.call(document.querySelectorAll("form.chk-form"), setUpConditionals);
     Array.prototype.forEach.call(document.querySelectorAll(".chk-count[data-count-for]"), setUpCounter);
     Array.prototype.forEach.call(document.querySelectorAll("form.chk-submit"), setUpSingleSubmit);
