@@ -251,7 +251,7 @@ def _label(choices: Any, value: str) -> str:
 def submission_personal_record(submission: Submission, *, attachment_paths: dict[int, str]) -> dict:
     """Everything held about one response, as plain JSON-ready data (English labels)."""
     journey = services.journey_load(consultation=submission.consultation)
-    answers = services.submission_answers(submission=submission)
+    answers = services.submission_answers(submission=submission, journey=journey)
     themes: dict[int, list[str]] = {}
     for answer in submission.answers.prefetch_related("themes").select_related("question"):
         names = [theme.name_en for theme in answer.themes.all()]

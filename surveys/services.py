@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
+import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -148,7 +149,7 @@ def journey_load(*, consultation: Consultation) -> Journey:
 # Per process: consultation pk -> (form_version, sections, questions). One entry per consultation;
 # a new form_version (surveys.signals) replaces it. The cached model instances are shared by
 # every request of the process, so nothing may modify them.
-_STRUCTURES: dict[int, tuple[Any, list[Section], list[Question]]] = {}
+_STRUCTURES: dict[int, tuple[uuid.UUID, list[Section], list[Question]]] = {}
 
 
 def journey_cached(*, consultation: Consultation) -> Journey:
@@ -204,27 +205,13 @@ def answers_missing(*, answers: Mapping[str, Any], journey: Journey) -> list[str
 
 
 def submission_answers(*, submission: Submission, journey: Journey | None = None) -> Answers:
-    """The stored answers of ``submission`` as a dict by question code (one query).
+    """The stored answers of ``submission`` as a dict by question code.
 
-    With the consultation's ``journey`` the rows are read without joins and labelled from it.
+    One query with the consultation's ``journey``; without it the journey is loaded too.
     """
-    if journey is not None:
-        return answers_from_rows(
-            rows=submission_answer_rows(submission=submission), journey=journey
-        )
-    answers: Answers = {}
-    rows = Answer.objects.filter(submission=submission).select_related("question", "choice")
-    for row in rows.order_by("question__order", "choice__order"):
-        question = row.question
-        if question.kind == QuestionKind.MULTIPLE:
-            answers.setdefault(question.code, []).append(row.choice.value)  # type: ignore[union-attr]
-        elif question.is_closed:
-            answers[question.code] = row.choice.value  # type: ignore[union-attr]
-        elif question.kind == QuestionKind.NUMBER:
-            answers[question.code] = row.number  # type: ignore[assignment]
-        else:
-            answers[question.code] = row.text
-    return answers
+    if journey is None:
+        journey = journey_load(consultation=submission.consultation)
+    return answers_from_rows(rows=submission_answer_rows(submission=submission), journey=journey)
 
 
 # An answer row as stored: (pk, question_id, choice_id, number, text).

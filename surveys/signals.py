@@ -1,6 +1,6 @@
 """Keep ``Consultation.form_version`` current: any change to a consultation's sections, questions
 or choices gives it a new version, which retires the form structure cached under the old one
-(``surveys.journeys``). Bulk writes that bypass these signals call ``form_version_bump``."""
+(``services.journey_cached``). Bulk writes that bypass these signals call ``form_version_bump``."""
 
 from __future__ import annotations
 
