@@ -16,7 +16,7 @@ import hashlib
 import secrets
 import uuid
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
@@ -38,6 +38,7 @@ from surveys.models import (
     SubmissionRevision,
     SubmissionState,
 )
+from surveys.prepared import PreparedRead
 
 AnswerValue = str | int | list[str]
 Answers = dict[str, AnswerValue]
@@ -96,28 +97,76 @@ class Step:
     section: Section | None = None
 
 
-@dataclass
-class Journey:
-    """A consultation's pages and questions (choices prefetched), in form order."""
+@dataclass(frozen=True)
+class FormStructure:
+    """A consultation's sections, questions (choices prefetched) and steps, with lookups.
 
-    consultation: Consultation
+    Built once per ``form_version`` and shared by every request of a process (``journey_cached``),
+    so nothing may modify it or the model instances it holds.
+    """
+
     sections: list[Section]
     questions: list[Question]
-    steps: list[Step] = field(init=False)
+    steps: list[Step]
+    by_code: dict[str, Question]
+    by_id: dict[int, Question]
+    choice_by_id: dict[int, Choice]
+    questions_by_section: dict[int, list[Question]]
 
-    def __post_init__(self) -> None:
+    @classmethod
+    def build(cls, sections: list[Section], questions: list[Question]) -> FormStructure:
         steps = [Step(1, "about")]
-        steps += [Step(i + 2, "section", s) for i, s in enumerate(self.sections)]
+        steps += [Step(i + 2, "section", s) for i, s in enumerate(sections)]
         steps.append(Step(len(steps) + 1, "attachments"))
         steps.append(Step(len(steps) + 1, "review"))
-        self.steps = steps
-        self.by_code = {q.code: q for q in self.questions}
-        self.by_id = {q.pk: q for q in self.questions}
-        self.choice_by_id = {c.pk: c for q in self.questions for c in q.choices.all()}
+        by_section: dict[int, list[Question]] = {s.pk: [] for s in sections}
+        for question in questions:
+            by_section.setdefault(question.section_id, []).append(question)
+        return cls(
+            sections=sections,
+            questions=questions,
+            steps=steps,
+            by_code={q.code: q for q in questions},
+            by_id={q.pk: q for q in questions},
+            choice_by_id={c.pk: c for q in questions for c in q.choices.all()},
+            questions_by_section=by_section,
+        )
+
+
+@dataclass(frozen=True)
+class Journey:
+    """A consultation's pages and questions, in form order, for one request."""
+
+    consultation: Consultation
+    structure: FormStructure
+
+    @property
+    def sections(self) -> list[Section]:
+        return self.structure.sections
+
+    @property
+    def questions(self) -> list[Question]:
+        return self.structure.questions
+
+    @property
+    def steps(self) -> list[Step]:
+        return self.structure.steps
+
+    @property
+    def by_code(self) -> dict[str, Question]:
+        return self.structure.by_code
+
+    @property
+    def by_id(self) -> dict[int, Question]:
+        return self.structure.by_id
+
+    @property
+    def choice_by_id(self) -> dict[int, Choice]:
+        return self.structure.choice_by_id
 
     @property
     def total(self) -> int:
-        return len(self.steps)
+        return len(self.structure.steps)
 
     @property
     def review_step(self) -> int:
@@ -127,7 +176,8 @@ class Journey:
         return self.steps[number - 1] if 1 <= number <= self.total else None
 
     def section_questions(self, section: Section) -> list[Question]:
-        return [q for q in self.questions if q.section_id == section.pk]
+        """The section's questions in order (a new list: the cached one is shared)."""
+        return list(self.structure.questions_by_section.get(section.pk, ()))
 
 
 def _structure_load(consultation: Consultation) -> tuple[list[Section], list[Question]]:
@@ -142,14 +192,13 @@ def _structure_load(consultation: Consultation) -> tuple[list[Section], list[Que
 
 def journey_load(*, consultation: Consultation) -> Journey:
     """The sections, questions and choices of ``consultation`` in form order (three queries)."""
-    sections, questions = _structure_load(consultation)
-    return Journey(consultation=consultation, sections=sections, questions=questions)
+    structure = FormStructure.build(*_structure_load(consultation))
+    return Journey(consultation=consultation, structure=structure)
 
 
-# Per process: consultation pk -> (form_version, sections, questions). One entry per consultation;
-# a new form_version (surveys.signals) replaces it. The cached model instances are shared by
-# every request of the process, so nothing may modify them.
-_STRUCTURES: dict[int, tuple[uuid.UUID, list[Section], list[Question]]] = {}
+# Per process: consultation pk -> (form_version, structure). One entry per consultation; a new
+# form_version (surveys.signals) replaces it.
+_STRUCTURES: dict[int, tuple[uuid.UUID, FormStructure]] = {}
 
 
 def journey_cached(*, consultation: Consultation) -> Journey:
@@ -158,10 +207,9 @@ def journey_cached(*, consultation: Consultation) -> Journey:
     respondent pages read it on every request."""
     cached = _STRUCTURES.get(consultation.pk)
     if cached is None or cached[0] != consultation.form_version:
-        cached = (consultation.form_version, *_structure_load(consultation))
+        cached = (consultation.form_version, FormStructure.build(*_structure_load(consultation)))
         _STRUCTURES[consultation.pk] = cached
-    _, sections, questions = cached
-    return Journey(consultation=consultation, sections=sections, questions=questions)
+    return Journey(consultation=consultation, structure=cached[1])
 
 
 def question_is_shown(question: Question, answers: Mapping[str, Any], journey: Journey) -> bool:
@@ -218,14 +266,20 @@ def submission_answers(*, submission: Submission, journey: Journey | None = None
 AnswerRow = tuple[int, int, int | None, int | None, str]
 
 
-def submission_answer_rows(*, submission: Submission) -> list[AnswerRow]:
-    """The submission's answer rows as stored (one query, no joins)."""
-    # order_by(): no join for the model's default ordering; answers_from_rows orders them.
-    return list(
-        Answer.objects.filter(submission=submission)
+# order_by(): no join for the model's default ordering; answers_from_rows orders them. Read on
+# every form page, so its SQL is built once per process.
+_ANSWER_ROWS: PreparedRead[AnswerRow] = PreparedRead(
+    lambda submission_id: (
+        Answer.objects.filter(submission_id=submission_id)
         .order_by()
         .values_list("pk", "question_id", "choice_id", "number", "text")
     )
+)
+
+
+def submission_answer_rows(*, submission: Submission) -> list[AnswerRow]:
+    """The submission's answer rows as stored (one query, no joins)."""
+    return _ANSWER_ROWS.read(submission_id=submission.pk)
 
 
 def answers_from_rows(*, rows: Iterable[AnswerRow], journey: Journey) -> Answers:
@@ -296,9 +350,17 @@ def _require_accepting(consultation: Consultation, now: dt.datetime) -> None:
         raise ConsultationClosed
 
 
+_LOCKED_SUBMISSION: PreparedRead[Submission] = PreparedRead(
+    lambda pk: Submission.objects.select_for_update().filter(pk=pk).order_by()
+)
+
+
 def _lock(submission: Submission) -> Submission:
     """Re-read ``submission`` under a row lock so that concurrent requests queue up."""
-    locked = Submission.objects.select_for_update().get(pk=submission.pk)
+    found = _LOCKED_SUBMISSION.read(pk=submission.pk)
+    if not found:
+        raise Submission.DoesNotExist
+    locked = found[0]
     # The consultation the caller read with the response (moments ago) serves for the checks; the
     # lock covers the response only, so other respondents keep writing to the consultation.
     locked.consultation = submission.consultation

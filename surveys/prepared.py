@@ -1,0 +1,146 @@
+"""Querysets whose SQL is built once per process, for the few reads on every respondent page.
+
+Building a queryset's SQL (resolving the lookups, listing and quoting every column) costs more
+CPU than the database spends running a primary-key lookup: about 0.5 ms against 0.1 ms here. A
+``PreparedRead`` builds its queryset once for each shape of arguments (the number of ids in a
+list), with stand-in values, and from then on runs the same SQL with the real values in their
+places. Rows become results through Django's own converters and model loading, so a prepared
+read returns exactly what the queryset would.
+
+Only arguments that reach the SQL unchanged can be stand-ins: an equality or ``__in`` lookup on
+an integer or text column. If a stand-in cannot be found among the compiled parameters (a lookup
+that transforms its value, such as ``__icontains``), building fails loudly rather than guessing.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Hashable, Sequence
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from django.db import connections
+from django.db.models import Model, QuerySet
+from django.db.models.query import ModelIterable, ValuesListIterable, get_related_populators
+from django.db.models.sql.compiler import SQLCompiler
+from django.db.transaction import TransactionManagementError
+
+T = TypeVar("T")
+
+# Stand-ins no real argument takes: ids are positive, and text never holds these control bytes.
+_STAND_IN_IDS = itertools.count(-7_000_000_001, -1)
+_STAND_IN_TEXTS = (f"\x00\x01stand-in-{n}\x01\x00" for n in itertools.count())
+
+
+@dataclass(frozen=True)
+class _Compiled:
+    sql: str
+    # For each parameter of ``sql``: (argument name, index in that argument's list or None), or
+    # None for a constant the queryset itself contributes (kept in ``constants``).
+    slots: tuple[tuple[str, int | None] | None, ...]
+    constants: tuple[Any, ...]
+    compiler: SQLCompiler
+    iterable: type
+    alias: str
+    for_update: bool
+
+
+class PreparedRead(Generic[T]):
+    """``build(**arguments)`` (a queryset) compiled once per shape of ``arguments``.
+
+    ``read(**arguments)`` returns the list the queryset would. ``build`` must return a queryset
+    of model instances or of ``values_list`` tuples; its arguments must be ints, strings or
+    lists of ints.
+    """
+
+    def __init__(self, build: Callable[..., QuerySet[Any]]) -> None:
+        self._build = build
+        self._compiled: dict[Hashable, _Compiled] = {}
+
+    def read(self, **arguments: Any) -> list[T]:
+        shape = tuple(
+            (name, len(value) if isinstance(value, (list, tuple)) else None)
+            for name, value in sorted(arguments.items())
+        )
+        compiled = self._compiled.get(shape)
+        if compiled is None:
+            compiled = self._compiled[shape] = self._compile(arguments)
+        connection = connections[compiled.alias]
+        if compiled.for_update and connection.get_autocommit():
+            raise TransactionManagementError("A row lock needs a transaction.")
+        params = [
+            constant if slot is None else _argument(arguments, slot)
+            for slot, constant in zip(compiled.slots, compiled.constants, strict=True)
+        ]
+        with connection.cursor() as cursor:
+            cursor.execute(compiled.sql, params)
+            rows = cursor.fetchall()
+        return _results(compiled, rows)
+
+    def _compile(self, arguments: dict[str, Any]) -> _Compiled:
+        stand_ins: dict[Any, tuple[str, int | None]] = {}
+        built_with: dict[str, Any] = {}
+        for name, value in arguments.items():
+            if isinstance(value, (list, tuple)):
+                built_with[name] = [_stand_in(item) for item in value]
+                stand_ins.update({s: (name, index) for index, s in enumerate(built_with[name])})
+            else:
+                built_with[name] = _stand_in(value)
+                stand_ins[built_with[name]] = (name, None)
+        queryset = self._build(**built_with)
+        if queryset._iterable_class not in (ModelIterable, ValuesListIterable):
+            raise TypeError("A prepared read returns model instances or values_list tuples.")
+        alias = queryset.db
+        compiler = queryset.query.get_compiler(using=alias)
+        sql, params = compiler.as_sql()
+        slots = tuple(stand_ins.get(p) if _hashable(p) else None for p in params)
+        missing = set(stand_ins.values()) - set(slots)
+        if missing:
+            raise ValueError(f"Arguments not passed to the SQL unchanged: {sorted(missing)}")
+        constants = tuple(None if slot else p for slot, p in zip(slots, params, strict=True))
+        return _Compiled(
+            sql,
+            slots,
+            constants,
+            compiler,
+            queryset._iterable_class,
+            alias,
+            queryset.query.select_for_update,
+        )
+
+
+def _stand_in(value: Any) -> int | str:
+    if isinstance(value, bool) or not isinstance(value, (int, str)):
+        raise TypeError(f"A prepared read's arguments are ints or strings, not {value!r}.")
+    return next(_STAND_IN_IDS) if isinstance(value, int) else next(_STAND_IN_TEXTS)
+
+
+def _hashable(value: Any) -> bool:
+    return isinstance(value, (int, str)) and not isinstance(value, bool)
+
+
+def _argument(arguments: dict[str, Any], slot: tuple[str, int | None]) -> Any:
+    name, index = slot
+    value = arguments[name]
+    return value if index is None else value[index]
+
+
+def _results(compiled: _Compiled, rows: Sequence[tuple[Any, ...]]) -> list[Any]:
+    compiler = compiled.compiler
+    converted = compiler.results_iter(results=[rows], tuple_expected=True)
+    if compiled.iterable is ValuesListIterable:
+        return list(converted)
+    # As ModelIterable does, without its options this module never builds (annotations,
+    # known related objects).
+    select, klass_info = compiler.select, compiler.klass_info
+    model: type[Model] = klass_info["model"]
+    start, end = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
+    init_list = [column[0].target.attname for column in select[start:end]]
+    populators = get_related_populators(klass_info, select, compiled.alias)
+    objects = []
+    for row in converted:
+        instance = model.from_db(compiled.alias, init_list, row[start:end])
+        for populator in populators:
+            populator.populate(row, instance)
+        objects.append(instance)
+    return objects
