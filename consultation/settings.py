@@ -121,6 +121,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://consult-hk")}
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+    CACHES["default"]["BACKEND"] = "consultation.cache.ReusingRedisCache"
 
 # With a shared cache (Redis), sessions are read from it and written through to the database:
 # respondent pages then read no session row per request. Without one, each process would keep its

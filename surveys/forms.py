@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import HTML, Div, Field, Layout
@@ -26,7 +27,7 @@ from surveys.models import (
     RespondentCategory,
     RespondentType,
 )
-from surveys.services import Journey, question_is_shown
+from surveys.services import FormStructure, Journey, question_is_shown
 
 # Far inside PostgreSQL's bigint, so that no number a respondent types can overflow the column.
 NUMBER_LIMIT = 10**15
@@ -59,6 +60,8 @@ def _helper(*layout: Any) -> FormHelper:
 
 class AboutYouForm(HoneypotMixin):
     """Step 1: who is responding, how to reach them, what may be published, the PICS."""
+
+    blank_markup_is_shared = True  # see surveys.templatetags.shared_markup
 
     respondent_type = forms.ChoiceField(
         label=_("Are you responding as an individual or on behalf of an organisation?"),
@@ -183,6 +186,12 @@ def field_name(question: Question) -> str:
     return f"q_{question.code}"
 
 
+# Per form structure (one per consultation form_version, shared by a process's requests): each
+# question's field in each language, built once. Nothing changes a field once built (the page's
+# markup and validation only read it), so every form on every request shares them.
+_FIELDS: WeakKeyDictionary[FormStructure, dict[tuple[int, str], forms.Field]] = WeakKeyDictionary()
+
+
 class SectionForm(forms.Form):
     """The questions of one section, each as a field named ``q_<code>``."""
 
@@ -210,8 +219,12 @@ class SectionForm(forms.Form):
         ]
         # question pk -> (field, value): shown only when that field on this page has that value.
         self.conditions: dict[int, tuple[str, str]] = {}
+        built = _FIELDS.setdefault(journey.structure, {})
         for question in self.questions:
-            self.fields[field_name(question)] = self._field(question)
+            field = built.get((question.pk, language))
+            if field is None:
+                field = built[(question.pk, language)] = self._field(question)
+            self.fields[field_name(question)] = field
             if question.is_conditional and self._parent_here(question, here):
                 parent = journey.by_id[question.condition_question_id]
                 self.conditions[question.pk] = (
@@ -362,6 +375,7 @@ def section_initial(questions: list[Question], answers: Mapping[str, Any]) -> di
 
 
 class AttachmentForm(forms.Form):
+    blank_markup_is_shared = True
     file = forms.FileField(
         label=_("Add a position paper"),
         help_text=_("A PDF or Word (DOCX) document of up to 10 MB. You can attach up to 3 files."),
@@ -405,6 +419,8 @@ class ResumeRequestForm(HoneypotMixin):
 
 class SubmitForm(HoneypotMixin):
     """The submit button on the review page; carries only the honeypot."""
+
+    blank_markup_is_shared = True
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

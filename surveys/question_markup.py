@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
+from weakref import WeakKeyDictionary
 
 from django import forms
 from django.utils.html import conditional_escape, escape, format_html
@@ -42,8 +43,24 @@ def section_fields_html(form: SectionForm) -> SafeString:
     return mark_safe("\n".join(parts))  # noqa: S308 - every part is built by format_html
 
 
+# A question's markup before anything is chosen, typed or wrong is the same for every respondent.
+# Section forms share their fields across requests (surveys.forms), so it is kept per field.
+_BLANK: WeakKeyDictionary[forms.Field, dict[tuple[str, str], SafeString]] = WeakKeyDictionary()
+
+
 def field_html(field: forms.BoundField) -> SafeString:
     """One question: a fieldset of options, a text box or a number box, with help and errors."""
+    if field.errors or field.value() not in (None, "", [], ()):
+        return _field_html(field)
+    by_name = _BLANK.setdefault(field.field, {})
+    key = (field.html_name, field.auto_id)
+    html = by_name.get(key)
+    if html is None:
+        html = by_name[key] = _field_html(field)
+    return html
+
+
+def _field_html(field: forms.BoundField) -> SafeString:
     widget = field.field.widget
     if isinstance(widget, (forms.RadioSelect, forms.CheckboxSelectMultiple)):
         return _options_html(field, multiple=isinstance(widget, forms.CheckboxSelectMultiple))

@@ -97,7 +97,7 @@ class Step:
     section: Section | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # compared and hashed by identity: a cache key
 class FormStructure:
     """A consultation's sections, questions (choices prefetched) and steps, with lookups.
 

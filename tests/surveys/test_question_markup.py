@@ -165,3 +165,38 @@ def test_errors_keep_what_was_typed_and_are_announced(page):
     assert group
     assert all(r["aria-invalid"] == "true" for r in html.find("input", type="radio"))
     assert not any("aria-invalid" in c for c in html.find("input", type="checkbox"))
+
+
+# --- Shared fields and blank markup (built once per form structure) ----------------------------
+
+
+def test_forms_of_one_structure_and_language_share_their_fields(page):
+    journey, section = page
+    first, second = form_for(journey, section), form_for(journey, section)
+    assert first.fields["q_Q1"] is second.fields["q_Q1"]
+    chinese = SectionForm(
+        journey=journey,
+        questions=journey.section_questions(section),
+        prior_answers={},
+        language="zh-hant",
+    )
+    assert chinese.fields["q_Q1"] is not first.fields["q_Q1"]
+    # A new structure (a new form_version) builds its own.
+    reloaded = services.journey_load(consultation=journey.consultation)
+    assert form_for(reloaded, section).fields["q_Q1"] is not first.fields["q_Q1"]
+
+
+def test_blank_markup_is_reused_but_never_hides_answers_or_errors(page):
+    journey, section = page
+    blank = section_fields_html(form_for(journey, section))
+    assert section_fields_html(form_for(journey, section)) == blank
+    # The same shared fields with a saved answer, then with an error, then blank again.
+    answered = Elements(section_fields_html(form_for(journey, section, initial={"q_Q1": "beta"})))
+    assert [r["value"] for r in answered.find("input", type="radio") if "checked" in r] == ["beta"]
+    invalid = form_for(journey, section, data={"q_Q3": "t" * 60})
+    assert not invalid.is_valid()
+    assert "error_1_id_q_Q3" in Elements(section_fields_html(invalid)).text
+    again = Elements(section_fields_html(form_for(journey, section)))
+    assert not [r for r in again.find("input", type="radio") if "checked" in r]
+    assert not again.find("div", **{"class": "invalid-feedback"})
+    assert str(section_fields_html(form_for(journey, section))) == str(blank)
