@@ -76,6 +76,8 @@ def consultation_published(*, slug: str) -> Consultation:
 _SESSION_SUBMISSION: PreparedRead[Submission] = PreparedRead(
     lambda ids, slug: (
         Submission.objects.select_related("consultation")
+        # The paper's text is shown on the consultation's own page only, not on the form's.
+        .defer("consultation__body_en", "consultation__body_zh")
         .filter(pk__in=ids, consultation__slug=slug, consultation__is_draft=False)
         .order_by()[:1]
     )
