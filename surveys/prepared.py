@@ -14,9 +14,9 @@ that transforms its value, such as ``__icontains``), building fails loudly rathe
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
-from collections.abc import Callable, Hashable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from typing import Any, Generic, TypeVar
 
 from django.db import connections
@@ -32,7 +32,7 @@ _STAND_IN_IDS = itertools.count(-7_000_000_001, -1)
 _STAND_IN_TEXTS = (f"\x00\x01stand-in-{n}\x01\x00" for n in itertools.count())
 
 
-@dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True)
 class _Compiled:
     sql: str
     # For each parameter of ``sql``: (argument name, index in that argument's list or None), or
@@ -43,6 +43,14 @@ class _Compiled:
     iterable: type
     alias: str
     for_update: bool
+    # Column position -> (converters, expression), as the compiler finds them for these columns.
+    converters: dict[int, tuple[list[Any], Any]]
+    # For model instances: the model, its columns' slice and attribute names, and the loaders of
+    # related objects (select_related), all fixed by the SQL.
+    model: type[Model] | None = None
+    columns: slice = dataclasses.field(default_factory=lambda: slice(0))
+    init_list: tuple[str, ...] = ()
+    populators: tuple[Any, ...] = ()
 
 
 class PreparedRead(Generic[T]):
@@ -98,7 +106,10 @@ class PreparedRead(Generic[T]):
         if missing:
             raise ValueError(f"Arguments not passed to the SQL unchanged: {sorted(missing)}")
         constants = tuple(None if slot else p for slot, p in zip(slots, params, strict=True))
-        return _Compiled(
+        columns = [column[0] for column in compiler.select[: compiler.col_count]]
+        if compiler.has_composite_fields(columns):
+            raise TypeError("A prepared read cannot return composite primary keys.")
+        compiled = _Compiled(
             sql,
             slots,
             constants,
@@ -106,6 +117,21 @@ class PreparedRead(Generic[T]):
             queryset._iterable_class,
             alias,
             queryset.query.select_for_update,
+            compiler.get_converters(columns),
+        )
+        if compiled.iterable is ValuesListIterable:
+            return compiled
+        # As ModelIterable does, without its rarer options.
+        if compiler.annotation_col_map or queryset._known_related_objects:
+            raise TypeError("A prepared read returns plain model instances, not annotated ones.")
+        select, klass_info = compiler.select, compiler.klass_info
+        start, end = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
+        return dataclasses.replace(
+            compiled,
+            model=klass_info["model"],
+            columns=slice(start, end),
+            init_list=tuple(column[0].target.attname for column in select[start:end]),
+            populators=tuple(get_related_populators(klass_info, select, alias)),
         )
 
 
@@ -126,21 +152,15 @@ def _argument(arguments: dict[str, Any], slot: tuple[str, int | None]) -> Any:
 
 
 def _results(compiled: _Compiled, rows: Sequence[tuple[Any, ...]]) -> list[Any]:
-    compiler = compiled.compiler
-    converted = compiler.results_iter(results=[rows], tuple_expected=True)
-    if compiled.iterable is ValuesListIterable:
-        return list(converted)
-    # As ModelIterable does, without its options this module never builds (annotations,
-    # known related objects).
-    select, klass_info = compiler.select, compiler.klass_info
-    model: type[Model] = klass_info["model"]
-    start, end = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
-    init_list = [column[0].target.attname for column in select[start:end]]
-    populators = get_related_populators(klass_info, select, compiled.alias)
+    converted: Iterable[Sequence[Any]] = rows
+    if compiled.converters:
+        converted = compiled.compiler.apply_converters(rows, compiled.converters)
+    if compiled.model is None:
+        return [tuple(row) for row in converted]
     objects = []
     for row in converted:
-        instance = model.from_db(compiled.alias, init_list, row[start:end])
-        for populator in populators:
+        instance = compiled.model.from_db(compiled.alias, compiled.init_list, row[compiled.columns])
+        for populator in compiled.populators:
             populator.populate(row, instance)
         objects.append(instance)
     return objects

@@ -3,6 +3,7 @@ and refuses what it cannot prepare faithfully."""
 
 import pytest
 from django.db import transaction
+from django.db.models import Count
 from django.db.transaction import TransactionManagementError
 
 from surveys.models import Answer, Consultation, QuestionKind, Submission
@@ -105,6 +106,14 @@ def test_values_list_rows_equal_the_querysets():
 def test_a_lookup_that_changes_its_value_cannot_be_prepared():
     read = PreparedRead(lambda slug: Consultation.objects.filter(slug__icontains=slug))
     with pytest.raises(ValueError, match="not passed to the SQL unchanged"):
+        read.read(slug="otc")
+
+
+def test_annotated_instances_are_refused_rather_than_returned_without_their_annotation():
+    read = PreparedRead(
+        lambda slug: Consultation.objects.filter(slug=slug).annotate(responses=Count("submissions"))
+    )
+    with pytest.raises(TypeError, match="annotated"):
         read.read(slug="otc")
 
 
