@@ -19,7 +19,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import transaction
+from django.db import connections, router, transaction
 from django.db.models import F, Prefetch
 from django.utils import timezone
 
@@ -527,19 +527,46 @@ def _answers_replace(
             stale.append(pk)
     if stale:
         Answer.objects.filter(pk__in=stale).delete()
-    Answer.objects.bulk_create(
-        Answer(
-            consultation_id=submission.consultation_id,
-            submission=submission,
-            question_id=question_id,
-            choice_id=choice_id,
-            number=number,
-            text=text,
-            multiple=journey.by_id[question_id].kind == QuestionKind.MULTIPLE,
-        )
-        for question_id, choice_id, number, text in wanted
-        if (question_id, choice_id, number, text) not in kept
+    _answers_insert(
+        [
+            (
+                submission.consultation_id,
+                submission.pk,
+                question_id,
+                choice_id,
+                journey.by_id[question_id].kind == QuestionKind.MULTIPLE,
+                text,
+                number,
+            )
+            for question_id, choice_id, number, text in wanted
+            if (question_id, choice_id, number, text) not in kept
+        ]
     )
+
+
+# The columns _answers_insert writes, in its rows' order.
+_ANSWER_COLUMNS = ("consultation", "submission", "question", "choice", "multiple", "text", "number")
+_INSERT_ROWS_AT_ONCE = 500
+
+
+def _answers_insert(rows: list[tuple[Any, ...]]) -> None:
+    """Insert answer rows, ordered as _ANSWER_COLUMNS, in one statement (per 500 rows).
+
+    Every page save writes a few rows and needs neither model instances nor their new ids:
+    built by bulk_create, those cost more CPU than the database spends on the insert.
+    """
+    connection = connections[router.db_for_write(Answer)]
+    name = connection.ops.quote_name
+    columns = ", ".join(name(Answer._meta.get_field(c).column) for c in _ANSWER_COLUMNS)
+    placeholders = "(" + ", ".join(["%s"] * len(_ANSWER_COLUMNS)) + ")"
+    for start in range(0, len(rows), _INSERT_ROWS_AT_ONCE):
+        chunk = rows[start : start + _INSERT_ROWS_AT_ONCE]
+        values = ", ".join([placeholders] * len(chunk))
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {name(Answer._meta.db_table)} ({columns}) VALUES {values}",  # noqa: S608 - names from the model
+                [value for row in chunk for value in row],
+            )
 
 
 def _reference_allocate(consultation: Consultation) -> str:
