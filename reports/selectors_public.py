@@ -64,7 +64,9 @@ def publication_public(*, slug: str) -> Publication:
 
 def publication_for_consultation(*, consultation: Consultation) -> Publication | None:
     """The live publication of ``consultation`` if it is public (for its page's block)."""
-    if consultation.is_draft:
+    # Publishing stamps conclusions_published_at in the same transaction: a consultation never
+    # published (every open one) needs no query.
+    if consultation.is_draft or consultation.conclusions_published_at is None:
         return None
     return (
         Publication.objects.filter(consultation=consultation, unpublished_at__isnull=True)
