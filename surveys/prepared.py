@@ -58,7 +58,8 @@ class PreparedRead(Generic[T]):
 
     ``read(**arguments)`` returns the list the queryset would. ``build`` must return a queryset
     of model instances or of ``values_list`` tuples; its arguments must be ints, strings or
-    lists of ints.
+    non-empty lists of them (an empty ``__in`` list matches nothing: the caller knows that
+    without a query).
     """
 
     def __init__(self, build: Callable[..., QuerySet[Any]]) -> None:

@@ -16,7 +16,7 @@ import hashlib
 import secrets
 import uuid
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import connections, router, transaction
@@ -637,6 +637,7 @@ def _revision_add(submission: Submission, journey: Journey, answers: Answers, no
 class SubmitResult:
     submission: Submission
     created: bool  # False when this call found the response already submitted (a replay)
+    answers: Answers = field(default_factory=dict)  # what was submitted (none for a replay)
 
 
 @transaction.atomic
@@ -675,7 +676,7 @@ def submission_submit(
         submission.client_address = client_address
     submission.save()
     _revision_add(submission, journey, answers, now)
-    return SubmitResult(submission=submission, created=True)
+    return SubmitResult(submission=submission, created=True, answers=answers)
 
 
 @transaction.atomic

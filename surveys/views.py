@@ -455,6 +455,7 @@ def respond_submit(request: HttpRequest, slug: str) -> HttpResponse:
             )
             request.session.pop(AMEND_KEY.format(submission.pk), None)
             created, amended = True, True
+            answers = services.submission_answers(submission=submission, journey=who.journey)
         else:
             result = services.submission_submit(
                 submission=who.submission,
@@ -462,6 +463,7 @@ def respond_submit(request: HttpRequest, slug: str) -> HttpResponse:
                 client_address=_client_address(request),
             )
             submission, created, amended = result.submission, result.created, False
+            answers = result.answers
     except services.SubmissionIncomplete as incomplete:
         step = who.journey.step(who.journey.review_step)
         return _render_step(
@@ -480,7 +482,7 @@ def respond_submit(request: HttpRequest, slug: str) -> HttpResponse:
         emails.send_receipt(
             submission=submission,
             journey=who.journey,
-            answers=services.submission_answers(submission=submission, journey=who.journey),
+            answers=answers,
             link=_absolute(request, "surveys:resume", token),
             amended=amended,
         )
