@@ -355,22 +355,24 @@ _LOCKED_SUBMISSION: PreparedRead[Submission] = PreparedRead(
 )
 
 
-_LOCKED_STATE: PreparedRead[tuple[str, dt.datetime]] = PreparedRead(
+_LOCKED_PROGRESS: PreparedRead[tuple[str, int, dt.datetime]] = PreparedRead(
     lambda pk: (
         Submission.objects.select_for_update()
         .filter(pk=pk)
         .order_by()
-        .values_list("state", "updated_at")
+        .values_list("state", "current_step", "updated_at")
     )
 )
 
 
-def _lock_state(submission: Submission) -> tuple[str, dt.datetime]:
-    """Lock ``submission``'s row and read back only what shows whether it changed since."""
-    found = _LOCKED_STATE.read(pk=submission.pk)
+def _lock_progress(submission: Submission) -> dt.datetime:
+    """Lock ``submission``'s row, bring its state and furthest step up to date from it, and
+    return its stored ``updated_at`` (which shows whether anything else changed since)."""
+    found = _LOCKED_PROGRESS.read(pk=submission.pk)
     if not found:
         raise Submission.DoesNotExist
-    return found[0]
+    submission.state, submission.current_step, updated_at = found[0]
+    return updated_at
 
 
 def _progress_write(submission: Submission) -> None:
@@ -489,11 +491,10 @@ def draft_save(
     response has not changed since, which every answer write would show in ``updated_at``.
     """
     now = now or timezone.now()
-    state, updated_at = _lock_state(submission)
-    if updated_at != submission.updated_at:
+    read_at = submission.updated_at
+    if _lock_progress(submission) != read_at:
         # Written since the caller read it (another tab): start again from the stored row.
         submission, rows_read = _lock(submission), None
-    submission.state = state
     _check_editable(submission, now)
     section_codes = {q.code for q in journey.section_questions(section)}
     stored = rows_read if rows_read is not None else submission_answer_rows(submission=submission)

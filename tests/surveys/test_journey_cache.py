@@ -179,3 +179,24 @@ def test_rows_read_before_the_lock_are_not_trusted_once_the_response_changed(dem
         rows_read=rows_read,
     )
     assert services.submission_answers(submission=submission) == {"Q1": "agree", "Q9": "agree"}
+
+
+def test_a_save_from_an_older_reading_never_moves_the_furthest_step_back(demo_consultations):
+    consultation = demo_consultations["va-otc-dealing"]
+    journey = services.journey_load(consultation=consultation)
+    submission = draft(consultation)
+    # The furthest step moves on without this reading of the response knowing (as a write that
+    # leaves updated_at alone would do) ...
+    Submission.objects.filter(pk=submission.pk).update(current_step=journey.review_step)
+    # ... and a save of page 2 from that reading keeps it, rather than writing back step 3.
+    saved = services.draft_save(
+        submission=submission,
+        journey=journey,
+        section=journey.step(2).section,
+        answers={"Q1": "agree"},
+        step=2,
+        language="en",
+    )
+    stored = Submission.objects.get(pk=submission.pk)
+    assert stored.current_step == saved.current_step == journey.review_step
+    assert stored.updated_at == saved.updated_at
