@@ -40,13 +40,12 @@ class _Compiled:
     slots: tuple[tuple[str, int | None] | None, ...]
     constants: tuple[Any, ...]
     compiler: SQLCompiler
-    iterable: type
     alias: str
     for_update: bool
     # Column position -> (converters, expression), as the compiler finds them for these columns.
     converters: dict[int, tuple[list[Any], Any]]
-    # For model instances: the model, its columns' slice and attribute names, and the loaders of
-    # related objects (select_related), all fixed by the SQL.
+    # For model instances (model None: values_list tuples): the model, its columns' slice and
+    # attribute names, and the loaders of related objects (select_related), fixed by the SQL.
     model: type[Model] | None = None
     columns: slice = dataclasses.field(default_factory=lambda: slice(0))
     init_list: tuple[str, ...] = ()
@@ -115,12 +114,11 @@ class PreparedRead(Generic[T]):
             slots,
             constants,
             compiler,
-            queryset._iterable_class,
             alias,
             queryset.query.select_for_update,
             compiler.get_converters(columns),
         )
-        if compiled.iterable is ValuesListIterable:
+        if queryset._iterable_class is ValuesListIterable:
             return compiled
         # As ModelIterable does, without its rarer options.
         if compiler.annotation_col_map or queryset._known_related_objects:

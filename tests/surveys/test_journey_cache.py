@@ -29,6 +29,19 @@ def draft(consultation: Consultation) -> Submission:
     return submission
 
 
+def save_page(submission: Submission, journey, number: int, answers: dict, **extra) -> Submission:
+    """Save step ``number``'s answers the way the form page does."""
+    return services.draft_save(
+        submission=submission,
+        journey=journey,
+        section=journey.step(number).section,
+        answers=answers,
+        step=number,
+        language="en",
+        **extra,
+    )
+
+
 def fresh(consultation: Consultation) -> Consultation:
     return Consultation.objects.get(pk=consultation.pk)
 
@@ -118,17 +131,9 @@ def test_saving_a_page_again_keeps_unchanged_rows_and_replaces_changed_ones(demo
     consultation = demo_consultations["va-otc-dealing"]
     journey = services.journey_load(consultation=consultation)
     submission = draft(consultation)
-    section = journey.step(2).section
 
     def save(answers):
-        services.draft_save(
-            submission=submission,
-            journey=journey,
-            section=section,
-            answers=answers,
-            step=2,
-            language="en",
-        )
+        save_page(submission, journey, 2, answers)
         return dict(
             Answer.objects.filter(submission=submission).values_list("pk", "question__code")
         )
@@ -159,25 +164,10 @@ def test_rows_read_before_the_lock_are_not_trusted_once_the_response_changed(dem
     rows_read = services.submission_answer_rows(submission=this_tab)
     # ... another tab saves pages 2 and 3 meanwhile ...
     for number, answers in ((2, {"Q1": "agree"}), (3, {"Q9": "disagree"})):
-        services.draft_save(
-            submission=Submission.objects.get(pk=submission.pk),
-            journey=journey,
-            section=journey.step(number).section,
-            answers=answers,
-            step=number,
-            language="en",
-        )
+        save_page(Submission.objects.get(pk=submission.pk), journey, number, answers)
     # ... and this tab's save of page 3 replaces that tab's Q9 (one row per question) and keeps
     # page 2's answer: its own stale reading would have added a second Q9 row.
-    services.draft_save(
-        submission=this_tab,
-        journey=journey,
-        section=journey.step(3).section,
-        answers={"Q9": "agree"},
-        step=3,
-        language="en",
-        rows_read=rows_read,
-    )
+    save_page(this_tab, journey, 3, {"Q9": "agree"}, rows_read=rows_read)
     assert services.submission_answers(submission=submission) == {"Q1": "agree", "Q9": "agree"}
 
 
@@ -189,14 +179,7 @@ def test_a_save_from_an_older_reading_never_moves_the_furthest_step_back(demo_co
     # leaves updated_at alone would do) ...
     Submission.objects.filter(pk=submission.pk).update(current_step=journey.review_step)
     # ... and a save of page 2 from that reading keeps it, rather than writing back step 3.
-    saved = services.draft_save(
-        submission=submission,
-        journey=journey,
-        section=journey.step(2).section,
-        answers={"Q1": "agree"},
-        step=2,
-        language="en",
-    )
+    saved = save_page(submission, journey, 2, {"Q1": "agree"})
     stored = Submission.objects.get(pk=submission.pk)
     assert stored.current_step == saved.current_step == journey.review_step
     assert stored.updated_at == saved.updated_at
