@@ -17,7 +17,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 
-from surveys.models import Submission
+from surveys.models import Attachment, Submission
 from surveys.services import Journey, answers_display
 
 logger = logging.getLogger(__name__)
@@ -63,8 +63,14 @@ def send_receipt(
     answers: dict[str, Any],
     link: str,
     amended: bool = False,
+    attachments: list[Attachment] | None = None,
 ) -> None:
-    """The reference, the time of submission in HKT and a copy of the answers."""
+    """The reference, the time of submission in HKT and a copy of the answers.
+
+    ``attachments``: the response's files when the caller has them (read here otherwise).
+    """
+    if attachments is None:
+        attachments = list(submission.attachments.all())
     language = submission.language
     with translation.override(language):
         subject = (
@@ -85,7 +91,7 @@ def send_receipt(
                 "respondent_type": submission.get_respondent_type_display(),
                 "category": submission.get_category_display(),
                 "consent": submission.get_consent_display(),
-                "attachments": list(submission.attachments.all()),
+                "attachments": attachments,
             },
         )
 

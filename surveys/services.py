@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import connections, router, transaction
-from django.db.models import F, Prefetch
+from django.db.models import Prefetch
 from django.utils import timezone
 
 from surveys.attachments import MAX_FILES, AttachmentRejected
@@ -606,22 +606,34 @@ def _answers_insert(rows: list[tuple[Any, ...]]) -> None:
 
 
 def _reference_allocate(consultation: Consultation) -> str:
-    """The next reference of ``consultation``: raise its counter atomically and read it back."""
-    Consultation.objects.filter(pk=consultation.pk).update(
-        last_reference_number=F("last_reference_number") + 1
-    )
-    number = Consultation.objects.values_list("last_reference_number", flat=True).get(
-        pk=consultation.pk
-    )
+    """The next reference of ``consultation``: raise its counter and read it in one statement."""
+    connection = connections[router.db_for_write(Consultation)]
+    name = connection.ops.quote_name
+    table = name(Consultation._meta.db_table)
+    counter = name(Consultation._meta.get_field("last_reference_number").column)
+    pk = name(Consultation._meta.pk.column)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET {counter} = {counter} + 1 WHERE {pk} = %s RETURNING {counter}",  # noqa: S608 - names from the model
+            [consultation.pk],
+        )
+        (number,) = cursor.fetchone()
     return f"{consultation.reference_prefix}-{number:06d}"
 
 
-def _revision_add(submission: Submission, journey: Journey, answers: Answers, now: dt.datetime):
+def _revision_add(
+    submission: Submission,
+    journey: Journey,
+    answers: Answers,
+    now: dt.datetime,
+    attachments: list[Attachment] | None = None,
+) -> SubmissionRevision:
     respondent = submission_respondent(submission=submission)
     respondent["language"] = submission.language
+    if attachments is None:
+        attachments = list(submission.attachments.all())
     respondent["attachments"] = [
-        {"name": a.original_name, "sha256": a.sha256, "size": a.size}
-        for a in submission.attachments.all()
+        {"name": a.original_name, "sha256": a.sha256, "size": a.size} for a in attachments
     ]
     number = submission.revisions.count() + 1
     return SubmissionRevision.objects.create(
@@ -639,6 +651,8 @@ class SubmitResult:
     submission: Submission
     created: bool  # False when this call found the response already submitted (a replay)
     answers: Answers = field(default_factory=dict)  # what was submitted (none for a replay)
+    attachments: list[Attachment] = field(default_factory=list)  # the files submitted with it
+    resume_token: str = ""  # the receipt's private link (a replay issues none)
 
 
 @transaction.atomic
@@ -649,7 +663,8 @@ def submission_submit(
     client_address: str | None = None,
     now: dt.datetime | None = None,
 ) -> SubmitResult:
-    """Submit a draft: allocate its reference, freeze a revision. Safe to call twice.
+    """Submit a draft: allocate its reference, freeze a revision, issue a new resume link for the
+    receipt (earlier links stop working). Safe to call twice.
 
     The row lock makes a double click or a replayed request wait for the first call, then find
     the response already submitted and return it unchanged (``created=False``).
@@ -675,9 +690,18 @@ def submission_submit(
     submission.is_late = now >= consultation.closes_at
     if client_address:
         submission.client_address = client_address
+    token = secrets.token_urlsafe(32)
+    submission.resume_token_hash = _token_hash(token)
     submission.save()
-    _revision_add(submission, journey, answers, now)
-    return SubmitResult(submission=submission, created=True, answers=answers)
+    attachments = list(submission.attachments.all())
+    _revision_add(submission, journey, answers, now, attachments)
+    return SubmitResult(
+        submission=submission,
+        created=True,
+        answers=answers,
+        attachments=attachments,
+        resume_token=token,
+    )
 
 
 @transaction.atomic

@@ -456,6 +456,8 @@ def respond_submit(request: HttpRequest, slug: str) -> HttpResponse:
             request.session.pop(AMEND_KEY.format(submission.pk), None)
             created, amended = True, True
             answers = services.submission_answers(submission=submission, journey=who.journey)
+            attachments = None
+            token = services.resume_link_issue(submission=submission)
         else:
             result = services.submission_submit(
                 submission=who.submission,
@@ -463,7 +465,7 @@ def respond_submit(request: HttpRequest, slug: str) -> HttpResponse:
                 client_address=_client_address(request),
             )
             submission, created, amended = result.submission, result.created, False
-            answers = result.answers
+            answers, attachments, token = result.answers, result.attachments, result.resume_token
     except services.SubmissionIncomplete as incomplete:
         step = who.journey.step(who.journey.review_step)
         return _render_step(
@@ -478,13 +480,13 @@ def respond_submit(request: HttpRequest, slug: str) -> HttpResponse:
     except services.JourneyError as error:
         return _journey_error(request, who, error)
     if created:
-        token = services.resume_link_issue(submission=submission)
         emails.send_receipt(
             submission=submission,
             journey=who.journey,
             answers=answers,
             link=_absolute(request, "surveys:resume", token),
             amended=amended,
+            attachments=attachments,
         )
     return redirect("surveys:done", slug)
 

@@ -21,9 +21,9 @@ SESSION = 0 if "cache" in settings.SESSION_ENGINE else 1
 TRANSACTION = 2
 SECTION_GET = 2 + SESSION
 SECTION_POST = 5 + TRANSACTION + SESSION
-# Submitting locks, checks and numbers the response and keeps a revision, then issues a fresh
-# resume link (its own transaction); the receipt lists the answers just submitted.
-SUBMIT = 11 + 2 * TRANSACTION + SESSION
+# Submitting locks, reads and numbers the response, stores it with a fresh resume link, and keeps
+# a revision of its answers and files; the receipt reuses what the submit read.
+SUBMIT = 8 + TRANSACTION + SESSION
 
 
 @pytest.fixture(autouse=True)
