@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 from django.db import connections, models, router, transaction
-from django.db.models import Case, Count, F, Prefetch, Q, QuerySet, Value, When
+from django.db.models import Case, Count, F, Q, QuerySet, Value, When
 from django.utils import timezone, translation
 
 from reports.inputs import (
@@ -65,10 +65,30 @@ def consultation_list(*, now: dt.datetime | None = None) -> dict[str, list[Consu
     return grouped
 
 
+# Read on every form page of a browser with no response yet, and on the consultation's own page:
+# prepared (see surveys.prepared), as the response read below is.
+_CONSULTATION_PUBLISHED: PreparedRead[Consultation] = PreparedRead(
+    lambda slug: (
+        Consultation.objects.published().defer("body_en", "body_zh").filter(slug=slug).order_by()
+    )
+)
+_CONSULTATION_PUBLIC: PreparedRead[Consultation] = PreparedRead(
+    lambda slug: Consultation.objects.published().filter(slug=slug).order_by()
+)
+_DOCUMENTS: PreparedRead[ConsultationDocument] = PreparedRead(
+    lambda consultation: ConsultationDocument.objects.filter(consultation=consultation).order_by(
+        "order", "pk"
+    )
+)
+
+
 def consultation_published(*, slug: str) -> Consultation:
     """A published consultation (one query), or Consultation.DoesNotExist. The paper's text,
     shown on its own page only, is not read."""
-    return Consultation.objects.published().defer("body_en", "body_zh").get(slug=slug)
+    found = _CONSULTATION_PUBLISHED.read(slug=slug)
+    if not found:
+        raise Consultation.DoesNotExist(slug)
+    return found[0]
 
 
 # The plainest query that does it, its SQL built once per process: on the busiest pages,
@@ -93,12 +113,12 @@ def session_submission_published(*, submission_ids: list[int], slug: str) -> Sub
     return found[0] if found else None
 
 
-def consultation_public_detail(*, slug: str) -> Consultation:
-    """A published consultation with its documents, or Consultation.DoesNotExist."""
-    queryset: QuerySet[Consultation] = Consultation.objects.published().prefetch_related(
-        Prefetch("documents", queryset=ConsultationDocument.objects.order_by("order", "pk"))
-    )
-    return queryset.get(slug=slug)
+def consultation_public_detail(*, slug: str) -> tuple[Consultation, list[ConsultationDocument]]:
+    """A published consultation and its documents in order, or Consultation.DoesNotExist."""
+    found = _CONSULTATION_PUBLIC.read(slug=slug)
+    if not found:
+        raise Consultation.DoesNotExist(slug)
+    return found[0], _DOCUMENTS.read(consultation=found[0].pk)
 
 
 # --- Summary reports ------------------------------------------------------------------------------

@@ -60,7 +60,7 @@ def consultation_index(request: HttpRequest) -> HttpResponse:
 
 def consultation_detail(request: HttpRequest, slug: str) -> HttpResponse:
     try:
-        consultation = selectors.consultation_public_detail(slug=slug)
+        consultation, documents = selectors.consultation_public_detail(slug=slug)
     except Consultation.DoesNotExist as exc:
         raise Http404 from exc
     now = timezone.now()
@@ -69,6 +69,7 @@ def consultation_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "surveys/consultation_detail.html",
         {
             "consultation": consultation,
+            "documents": documents,
             "status": consultation.status_at(now),
             "accepting": services.consultation_accepts_responses(
                 consultation=consultation, now=now

@@ -6,6 +6,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from surveys.models import ConsultationDocument
 from tests.factories import ConsultationFactory
 
 pytestmark = pytest.mark.django_db
@@ -38,6 +39,23 @@ def test_list_runs_one_query(client, django_assert_max_num_queries):
     ConsultationFactory.create_batch(5)
     with django_assert_max_num_queries(1):
         client.get(reverse("surveys:index"))
+
+
+def test_detail_lists_its_documents_in_order_in_two_queries(client, django_assert_max_num_queries):
+    consultation = ConsultationFactory()
+    other = ConsultationFactory()
+    for order, title in [(2, "Annex B"), (1, "Annex A"), (0, "The paper")]:
+        ConsultationDocument.objects.create(
+            consultation=consultation, order=order, title_en=title, title_zh=title, file="x.pdf"
+        )
+    ConsultationDocument.objects.create(
+        consultation=other, title_en="Another paper", title_zh="x", file="y.pdf"
+    )
+    with django_assert_max_num_queries(2):
+        response = client.get(reverse("surveys:detail", args=[consultation.slug]))
+    page = response.content.decode()
+    assert page.index("The paper") < page.index("Annex A") < page.index("Annex B")
+    assert "Another paper" not in page
 
 
 def test_detail_shows_closing_time_in_hkt(client):
