@@ -100,6 +100,8 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
             ],
+            # {% load fixed_markup %} in the project's own base template (not an app's).
+            "libraries": {"fixed_markup": "consultation.fixed_markup"},
         },
     },
 ]
