@@ -18,7 +18,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext
 
 from surveys.models import Attachment, Submission
-from surveys.services import Journey, answers_display
+from surveys.services import Journey, answers_display, submission_attachments
 
 logger = logging.getLogger(__name__)
 
@@ -70,7 +70,7 @@ def send_receipt(
     ``attachments``: the response's files when the caller has them (read here otherwise).
     """
     if attachments is None:
-        attachments = list(submission.attachments.all())
+        attachments = submission_attachments(submission=submission)
     language = submission.language
     with translation.override(language):
         subject = (

@@ -282,6 +282,19 @@ def submission_answer_rows(*, submission: Submission) -> list[AnswerRow]:
     return _ANSWER_ROWS.read(submission_id=submission.pk)
 
 
+_ATTACHMENTS: PreparedRead[Attachment] = PreparedRead(
+    lambda submission_id: Attachment.objects.filter(submission_id=submission_id).order_by(
+        "uploaded_at", "pk"
+    )
+)
+
+
+def submission_attachments(*, submission: Submission) -> list[Attachment]:
+    """The response's files, oldest first (one prepared query: the attachments page, the review
+    page and the submit read them)."""
+    return _ATTACHMENTS.read(submission_id=submission.pk)
+
+
 def answers_from_rows(*, rows: Iterable[AnswerRow], journey: Journey) -> Answers:
     """Rows as answers, in form order and, for multiple choice, in choice order."""
     by_question: dict[int, list[AnswerRow]] = {}
@@ -631,7 +644,7 @@ def _revision_add(
     respondent = submission_respondent(submission=submission)
     respondent["language"] = submission.language
     if attachments is None:
-        attachments = list(submission.attachments.all())
+        attachments = submission_attachments(submission=submission)
     respondent["attachments"] = [
         {"name": a.original_name, "sha256": a.sha256, "size": a.size} for a in attachments
     ]
@@ -693,7 +706,7 @@ def submission_submit(
     token = secrets.token_urlsafe(32)
     submission.resume_token_hash = _token_hash(token)
     submission.save()
-    attachments = list(submission.attachments.all())
+    attachments = submission_attachments(submission=submission)
     _revision_add(submission, journey, answers, now, attachments)
     return SubmitResult(
         submission=submission,

@@ -386,7 +386,7 @@ def _step_attachments(request: HttpRequest, who: Respondent, step: services.Step
         step,
         "surveys/respond/attachments.html",
         form=form,
-        attachments=list(submission.attachments.all()),  # type: ignore[union-attr]
+        attachments=services.submission_attachments(submission=submission),  # type: ignore[arg-type]
         multipart=True,
     )
 
@@ -401,7 +401,9 @@ def _review_context(who: Respondent) -> dict[str, Any]:
         ),
         "respondent": respondent,
         "respondent_labels": _respondent_labels(respondent),
-        "attachments": list(who.submission.attachments.all()) if who.submission else [],
+        "attachments": (
+            services.submission_attachments(submission=who.submission) if who.submission else []
+        ),
         "attachments_step": who.journey.review_step - 1,
     }
 
@@ -555,7 +557,7 @@ def your_response(request: HttpRequest, slug: str) -> HttpResponse:
             "respondent_labels": _respondent_labels(
                 services.submission_respondent(submission=submission)
             ),
-            "attachments": list(submission.attachments.all()),
+            "attachments": services.submission_attachments(submission=submission),
         },
     )
 

@@ -488,6 +488,25 @@ def test_a_word_document_with_macros_is_refused():
     assert raised.value.code == "macros"
 
 
+def test_a_responses_files_are_read_oldest_first_and_no_one_elses(otc, private_storage_tmp):
+    consultation, _ = otc
+    mine, _ = _start(consultation)
+    theirs, _ = _start(consultation)
+    for submission, name in [(mine, "second.pdf"), (theirs, "theirs.pdf"), (mine, "first.pdf")]:
+        upload = SimpleUploadedFile(name, PDF_BYTES)
+        checked = attachments.check(upload, name=upload.name, size=upload.size)
+        services.attachment_add(submission=submission, upload=upload, checked=checked)
+    # Uploaded in that order; "first.pdf" is made the oldest.
+    mine.attachments.filter(original_name="first.pdf").update(
+        uploaded_at=timezone.now() - dt.timedelta(hours=1)
+    )
+    names = [a.original_name for a in services.submission_attachments(submission=mine)]
+    assert names == ["first.pdf", "second.pdf"]
+    assert [a.original_name for a in services.submission_attachments(submission=theirs)] == [
+        "theirs.pdf"
+    ]
+
+
 def test_files_over_10_mb_are_refused_before_reading():
     with pytest.raises(attachments.AttachmentRejected) as raised:
         attachments.check(io.BytesIO(PDF_BYTES), name="big.pdf", size=attachments.MAX_SIZE + 1)
