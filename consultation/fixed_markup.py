@@ -16,6 +16,7 @@ from django import template
 from django.conf import settings
 from django.template import Context
 from django.template.base import NodeList, Parser, Token
+from django.template.loader_tags import BlockNode
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 
@@ -25,6 +26,10 @@ _RENDERED: dict[tuple[str, str, str | None], SafeString] = {}
 
 
 class FixedNode(template.Node):
+    # Not searched for {% block %} tags (a block inside would be frozen with the rest): every
+    # page that extends the base template walks it for them.
+    child_nodelists = ()
+
     def __init__(self, name: str, nodelist: NodeList) -> None:
         self.name = name
         self.nodelist = nodelist
@@ -47,4 +52,6 @@ def fixed(parser: Parser, token: Token) -> FixedNode:
         raise template.TemplateSyntaxError('Usage: {% fixed "name" %}...{% endfixed %}')
     nodelist = parser.parse(("endfixed",))
     parser.delete_first_token()
+    if nodelist.get_nodes_by_type(BlockNode):
+        raise template.TemplateSyntaxError("{% fixed %} cannot hold a {% block %}")
     return FixedNode(bits[1][1:-1], nodelist)

@@ -138,11 +138,12 @@ if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
 
 # With a shared cache (Redis), sessions are read from it and written through to the database:
 # respondent pages then read no session row per request. Without one, each process would keep its
-# own stale copy, so sessions stay in the database alone.
+# own stale copy, so sessions stay in the database alone. (Django's engines, less a lookup when a
+# session is created: consultation/sessions.)
 SESSION_ENGINE = (
-    "django.contrib.sessions.backends.cached_db"
+    "consultation.sessions.cached_db"
     if env("CACHE_URL", default="")
-    else "django.contrib.sessions.backends.db"
+    else "consultation.sessions.db"
 )
 
 # Rate limits per client address (django-ratelimit) count in the default cache: Redis in

@@ -51,8 +51,13 @@ def test_nothing_is_kept_while_debugging_so_edited_templates_show_at_once():
         assert template.render(Context({"word": "two"})) == "[two] two"
 
 
-def test_a_block_needs_one_quoted_name():
-    for bad in ("{% fixed %}x{% endfixed %}", "{% fixed name %}x{% endfixed %}"):
+def test_a_block_needs_one_quoted_name_and_holds_no_template_block():
+    for bad in (
+        "{% fixed %}x{% endfixed %}",
+        "{% fixed name %}x{% endfixed %}",
+        # A page could not fill a block kept from the first page that showed it.
+        "{% fixed 'a' %}{% block title %}{% endblock %}{% endfixed %}",
+    ):
         with pytest.raises(TemplateSyntaxError):
             ENGINE.from_string("{% load fixed_markup %}" + bad)
 
