@@ -368,24 +368,44 @@ _LOCKED_SUBMISSION: PreparedRead[Submission] = PreparedRead(
 )
 
 
-_LOCKED_PROGRESS: PreparedRead[tuple[str, int, dt.datetime]] = PreparedRead(
-    lambda pk: (
-        Submission.objects.select_for_update()
-        .filter(pk=pk)
-        .order_by()
-        .values_list("state", "current_step", "updated_at")
+def _progress_write_if_unchanged(
+    submission: Submission, *, read_at: dt.datetime, step: int, language: str, now: dt.datetime
+) -> bool:
+    """Lock a draft's row and store its progress in one statement, if nothing has written to it
+    since it was read with ``updated_at == read_at`` (every write of a response sets it).
+
+    Returns False, having changed nothing, when something has or it is no longer a draft: the
+    caller then locks it and reads it again. The furthest step is never moved back.
+    """
+    connection = connections[router.db_for_write(Submission)]
+    name = connection.ops.quote_name
+    table = name(Submission._meta.db_table)
+    step_, language_, updated, state, pk = (
+        name(Submission._meta.get_field(f).column)
+        for f in ("current_step", "language", "updated_at", "state", "id")
     )
-)
-
-
-def _lock_progress(submission: Submission) -> dt.datetime:
-    """Lock ``submission``'s row, bring its state and furthest step up to date from it, and
-    return its stored ``updated_at`` (which shows whether anything else changed since)."""
-    found = _LOCKED_PROGRESS.read(pk=submission.pk)
-    if not found:
-        raise Submission.DoesNotExist
-    submission.state, submission.current_step, updated_at = found[0]
-    return updated_at
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET {step_} = CASE WHEN {step_} > %s THEN {step_} ELSE %s END,"  # noqa: S608 - names from the model
+            f" {language_} = %s, {updated} = %s"
+            f" WHERE {pk} = %s AND {updated} = %s AND {state} = %s RETURNING {step_}",
+            [
+                step,
+                step,
+                language,
+                # As the ORM stores them: on SQLite a text that must match exactly.
+                connection.ops.adapt_datetimefield_value(now),
+                submission.pk,
+                connection.ops.adapt_datetimefield_value(read_at),
+                SubmissionState.DRAFT.value,
+            ],
+        )
+        row = cursor.fetchone()
+    if row is None:
+        return False
+    submission.state = SubmissionState.DRAFT
+    submission.current_step, submission.language, submission.updated_at = row[0], language, now
+    return True
 
 
 def _progress_write(submission: Submission) -> None:
@@ -401,7 +421,12 @@ def _progress_write(submission: Submission) -> None:
     with connection.cursor() as cursor:
         cursor.execute(
             f"UPDATE {table} SET {step} = %s, {language} = %s, {updated} = %s WHERE {pk} = %s",  # noqa: S608 - names from the model
-            [submission.current_step, submission.language, submission.updated_at, submission.pk],
+            [
+                submission.current_step,
+                submission.language,
+                connection.ops.adapt_datetimefield_value(submission.updated_at),
+                submission.pk,
+            ],
         )
 
 
@@ -504,13 +529,25 @@ def draft_save(
     response has not changed since, which every answer write would show in ``updated_at``.
     """
     now = now or timezone.now()
-    read_at = submission.updated_at
-    if _lock_progress(submission) != read_at:
-        # Written since the caller read it (another tab): start again from the stored row.
-        submission, rows_read = _lock(submission), None
-    _check_editable(submission, now)
+    if _progress_write_if_unchanged(
+        submission, read_at=submission.updated_at, step=step + 1, language=language, now=now
+    ):
+        # The row is locked and was not written since the caller read it and its answers.
+        _require_accepting(submission.consultation, now)
+        stored = (
+            rows_read if rows_read is not None else submission_answer_rows(submission=submission)
+        )
+    else:
+        # Written since the caller read it (another tab), or no longer a draft: start again from
+        # the stored row, under a lock.
+        submission = _lock(submission)
+        _check_editable(submission, now)
+        stored = submission_answer_rows(submission=submission)
+        submission.current_step = max(submission.current_step, step + 1)
+        submission.language = language
+        submission.updated_at = now
+        _progress_write(submission)
     section_codes = {q.code for q in journey.section_questions(section)}
-    stored = rows_read if rows_read is not None else submission_answer_rows(submission=submission)
     merged = {
         code: value
         for code, value in answers_from_rows(rows=stored, journey=journey).items()
@@ -520,10 +557,6 @@ def draft_save(
     _answers_replace(
         submission, journey, answers_prune(answers=merged, journey=journey), stored=stored
     )
-    submission.current_step = max(submission.current_step, step + 1)
-    submission.language = language
-    submission.updated_at = now
-    _progress_write(submission)
     return submission
 
 

@@ -13,14 +13,15 @@ pytestmark = pytest.mark.django_db
 SLUG = "va-otc-dealing"
 
 # Queries per request. A section page reads the browser's response with its consultation (one
-# query) and the response's answers (one); saving it locks the response, writes the changed
-# answers and the furthest step reached. The form's structure is cached per process. Sessions
+# query) and the response's answers (one); saving it stores the furthest step reached, which
+# locks the response if no other tab has saved since (one statement), then writes the changed
+# answers. The form's structure is cached per process. Sessions
 # kept in the database alone (no shared cache configured, as here) add a read of their own; a
 # write's transaction adds two statements here (a savepoint inside the test's transaction).
 SESSION = 0 if "cache" in settings.SESSION_ENGINE else 1
 TRANSACTION = 2
 SECTION_GET = 2 + SESSION
-SECTION_POST = 5 + TRANSACTION + SESSION
+SECTION_POST = 4 + TRANSACTION + SESSION
 # Submitting locks, reads and numbers the response, stores it with a fresh resume link, and keeps
 # a revision of its answers and files; the receipt reuses what the submit read.
 SUBMIT = 8 + TRANSACTION + SESSION
