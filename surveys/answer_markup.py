@@ -13,17 +13,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
+from django.template.defaultfilters import linebreaksbr
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
 
 from surveys.services import ShownAnswer, ShownSection
-
-
-def _lines(text: str) -> str:
-    """``text`` escaped, its line breaks as ``<br>`` (the ``linebreaksbr`` filter, called for
-    every answer without the filter machinery)."""
-    return escape(text.replace("\r\n", "\n").replace("\r", "\n")).replace("\n", "<br>")
 
 
 def _question(row: ShownAnswer, language: str) -> str:
@@ -37,7 +32,7 @@ def _page_answer(row: ShownAnswer, not_answered: str) -> str:
     if len(row.labels) > 1:
         items = "".join(f"<li>{escape(label)}</li>" for label in row.labels)
         return f'<ul class="mb-0">{items}</ul>'
-    return f'<span class="chk-answer">{_lines(row.labels[0])}</span>'
+    return f'<span class="chk-answer">{linebreaksbr(row.labels[0])}</span>'
 
 
 def answers_page_html(
@@ -88,7 +83,7 @@ def answers_email_html(sections: Iterable[ShownSection], *, language: str) -> Sa
     for shown in sections:
         parts.append(f'\n<h2 style="font-size: 1.1rem;">{escape(shown.title)}</h2>\n<dl>')
         for row in shown.answers:
-            answer = "<br>".join(_lines(label) for label in row.labels) or not_answered
+            answer = "<br>".join(linebreaksbr(label) for label in row.labels) or not_answered
             question = escape(_question(row, language))
             parts.append(
                 f'\n<dt style="font-weight: bold; margin-top: .5rem;">{question}</dt>\n'

@@ -368,66 +368,46 @@ _LOCKED_SUBMISSION: PreparedRead[Submission] = PreparedRead(
 )
 
 
-def _progress_write_if_unchanged(
-    submission: Submission, *, read_at: dt.datetime, step: int, language: str, now: dt.datetime
+def _progress_write(
+    submission: Submission,
+    *,
+    step: int,
+    language: str,
+    now: dt.datetime,
+    read_at: dt.datetime | None = None,
 ) -> bool:
-    """Lock a draft's row and store its progress in one statement, if nothing has written to it
-    since it was read with ``updated_at == read_at`` (every write of a response sets it).
+    """Store a page save's progress (the furthest step, never moved back; the language; the
+    time) in one plain UPDATE, which also locks the row. The ORM's costs more to build than to
+    run, on every saved page.
 
-    Returns False, having changed nothing, when something has or it is no longer a draft: the
-    caller then locks it and reads it again. The furthest step is never moved back.
+    With ``read_at``, only if nothing has written to the draft since it was read with
+    ``updated_at == read_at`` (every write of a response sets it). Returns whether it wrote: when
+    not, nothing changed and the caller locks the row and reads it again.
     """
     connection = connections[router.db_for_write(Submission)]
     name = connection.ops.quote_name
+    # As the ORM stores them: on SQLite a text that must match exactly.
+    adapt = connection.ops.adapt_datetimefield_value
     table = name(Submission._meta.db_table)
     step_, language_, updated, state, pk = (
         name(Submission._meta.get_field(f).column)
         for f in ("current_step", "language", "updated_at", "state", "id")
     )
+    sql = (
+        f"UPDATE {table} SET {step_} = CASE WHEN {step_} > %s THEN {step_} ELSE %s END,"  # noqa: S608 - names from the model
+        f" {language_} = %s, {updated} = %s WHERE {pk} = %s"
+    )
+    params = [step, step, language, adapt(now), submission.pk]
+    if read_at is not None:
+        sql += f" AND {updated} = %s AND {state} = %s"
+        params += [adapt(read_at), SubmissionState.DRAFT.value]
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {table} SET {step_} = CASE WHEN {step_} > %s THEN {step_} ELSE %s END,"  # noqa: S608 - names from the model
-            f" {language_} = %s, {updated} = %s"
-            f" WHERE {pk} = %s AND {updated} = %s AND {state} = %s RETURNING {step_}",
-            [
-                step,
-                step,
-                language,
-                # As the ORM stores them: on SQLite a text that must match exactly.
-                connection.ops.adapt_datetimefield_value(now),
-                submission.pk,
-                connection.ops.adapt_datetimefield_value(read_at),
-                SubmissionState.DRAFT.value,
-            ],
-        )
+        cursor.execute(f"{sql} RETURNING {step_}", params)
         row = cursor.fetchone()
     if row is None:
         return False
-    submission.state = SubmissionState.DRAFT
     submission.current_step, submission.language, submission.updated_at = row[0], language, now
     return True
-
-
-def _progress_write(submission: Submission) -> None:
-    """Store how far the respondent got, in what language, and when: the write of every saved
-    page, as one plain UPDATE (the ORM's costs more to build than to run)."""
-    connection = connections[router.db_for_write(Submission)]
-    name = connection.ops.quote_name
-    table = name(Submission._meta.db_table)
-    step, language, updated, pk = (
-        name(Submission._meta.get_field(f).column)
-        for f in ("current_step", "language", "updated_at", "id")
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {table} SET {step} = %s, {language} = %s, {updated} = %s WHERE {pk} = %s",  # noqa: S608 - names from the model
-            [
-                submission.current_step,
-                submission.language,
-                connection.ops.adapt_datetimefield_value(submission.updated_at),
-                submission.pk,
-            ],
-        )
 
 
 def _lock(submission: Submission) -> Submission:
@@ -529,24 +509,18 @@ def draft_save(
     response has not changed since, which every answer write would show in ``updated_at``.
     """
     now = now or timezone.now()
-    if _progress_write_if_unchanged(
-        submission, read_at=submission.updated_at, step=step + 1, language=language, now=now
+    if _progress_write(
+        submission, step=step + 1, language=language, now=now, read_at=submission.updated_at
     ):
-        # The row is locked and was not written since the caller read it and its answers.
+        # Locked, and not written since the caller read it and its answers: still a draft.
         _require_accepting(submission.consultation, now)
-        stored = (
-            rows_read if rows_read is not None else submission_answer_rows(submission=submission)
-        )
     else:
         # Written since the caller read it (another tab), or no longer a draft: start again from
         # the stored row, under a lock.
-        submission = _lock(submission)
+        submission, rows_read = _lock(submission), None
         _check_editable(submission, now)
-        stored = submission_answer_rows(submission=submission)
-        submission.current_step = max(submission.current_step, step + 1)
-        submission.language = language
-        submission.updated_at = now
-        _progress_write(submission)
+        _progress_write(submission, step=step + 1, language=language, now=now)
+    stored = rows_read if rows_read is not None else submission_answer_rows(submission=submission)
     section_codes = {q.code for q in journey.section_questions(section)}
     merged = {
         code: value

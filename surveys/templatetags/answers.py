@@ -10,17 +10,12 @@ from django import template
 from django.template import Context
 from django.urls import reverse
 from django.utils.safestring import SafeString
-from django.utils.translation import get_language
 
 from surveys import answer_markup
 from surveys.services import ShownSection
+from surveys.templatetags.bilingual import page_language
 
 register = template.Library()
-
-
-def _language(context: Context) -> str:
-    request = context.get("request")
-    return getattr(request, "LANGUAGE_CODE", None) or get_language() or "en"
 
 
 @register.simple_tag(takes_context=True)
@@ -35,15 +30,15 @@ def answers_page(
             return reverse("surveys:step", args=[slug, number])
 
     return answer_markup.answers_page_html(
-        sections, language=_language(context), change_url=change_url
+        sections, language=page_language(context), change_url=change_url
     )
 
 
 @register.simple_tag(takes_context=True)
 def answers_email_html(context: Context, sections: list[ShownSection]) -> SafeString:
-    return answer_markup.answers_email_html(sections, language=_language(context))
+    return answer_markup.answers_email_html(sections, language=page_language(context))
 
 
 @register.simple_tag(takes_context=True)
 def answers_email_text(context: Context, sections: list[ShownSection]) -> str:
-    return answer_markup.answers_email_text(sections, language=_language(context))
+    return answer_markup.answers_email_text(sections, language=page_language(context))

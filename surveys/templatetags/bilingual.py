@@ -2,16 +2,21 @@
 
 from django import template
 from django.utils.html import linebreaks
+from django.utils.translation import get_language
 
 register = template.Library()
+
+
+def page_language(context: template.Context) -> str:
+    """The language of the page being rendered: the request's, or the active one (an email)."""
+    request = context.get("request")
+    return getattr(request, "LANGUAGE_CODE", None) or get_language() or "en"
 
 
 @register.simple_tag(takes_context=True)
 def tr(context: template.Context, obj: object, name: str) -> str:
     """The ``name`` field of ``obj`` in the page's language: ``{% tr consultation "title" %}``."""
-    request = context.get("request")
-    language = getattr(request, "LANGUAGE_CODE", None)
-    return obj.localized(name, language)  # type: ignore[attr-defined]
+    return obj.localized(name, page_language(context))  # type: ignore[attr-defined]
 
 
 @register.filter
