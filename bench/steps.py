@@ -65,8 +65,8 @@ def aggregate(slug: str, work: Path) -> dict:
     """Reading the choice and number answers and counting them (the part the floor bounds)."""
     from django.utils import timezone
 
-    from reports.aggregate import closed_and_number_tables
-    from surveys.selectors import report_inputs
+    from reports.loading import report_inputs
+    from reports.summary.compute import closed_and_number_tables
 
     consultation = _consultation(slug)
     inputs = report_inputs(consultation=consultation, as_of=timezone.now(), texts=False)
@@ -78,7 +78,7 @@ def summary(slug: str, work: Path) -> dict:
     """The whole summary: every read, counts, numbers, free-text terms, themes and quotes."""
     from django.utils import timezone
 
-    from reports.summary import summary_compute
+    from reports.jobs.compute import summary_compute
 
     result = summary_compute(consultation=_consultation(slug), as_of=timezone.now())
     with (work / "summary.pickle").open("wb") as handle:
@@ -103,7 +103,7 @@ def job(slug: str, work: Path) -> dict:
     """The whole report job as a worker runs it: read, aggregate, render all four formats, store."""
     from django.conf import settings
 
-    from reports.services import report_build, report_request
+    from reports.jobs.services import report_build, report_request
 
     settings.STORAGES["private"]["OPTIONS"]["location"] = str(work / "private")
     report = report_request(
@@ -117,7 +117,7 @@ def job(slug: str, work: Path) -> dict:
 
 
 def report_build_was_chunked(report) -> bool:  # noqa: ANN001
-    from reports.chunked import report_is_chunked
+    from reports.jobs.chunked import report_is_chunked
 
     return report_is_chunked(count=report.snapshot_count or 0)
 

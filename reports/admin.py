@@ -13,8 +13,11 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
+from reports.admin_actions import build_summary_report
 from reports.display import hkt, number, snapshot_line
 from reports.models import Report, ReportStatus
+from surveys.admin import ConsultationAdmin
+from surveys.models import Consultation
 
 READ_ONLY_FIELDS = (
     "consultation",
@@ -111,3 +114,13 @@ class ReportAdmin(admin.ModelAdmin):
             )
             or "-"
         )
+
+
+# The consultation admin belongs to surveys, which knows nothing of reports: the report action is
+# added here, by registering the same admin with one more action.
+class ConsultationWithReportsAdmin(ConsultationAdmin):
+    actions = (*ConsultationAdmin.actions, build_summary_report)
+
+
+admin.site.unregister(Consultation)
+admin.site.register(Consultation, ConsultationWithReportsAdmin)

@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext, gettext_lazy
 
-from reports import services
+from reports.jobs import services
 from reports.models import ReportLanguage
 from surveys.models import Consultation
 

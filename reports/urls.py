@@ -2,7 +2,8 @@
 
 from django.urls import path
 
-from reports import views, views_conclusions
+from reports.conclusions import views as views_conclusions
+from reports.views import staff as views
 
 app_name = "reports"
 

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from reports import views_public
+from reports.views import public as views_public
 
 app_name = "conclusions"
 

@@ -382,10 +382,12 @@ def walk_staff(walker: Walker) -> None:
                 )
                 target = walker.out / "exports" / f"{slug}-{language}.{fmt}"
                 target.parent.mkdir(parents=True, exist_ok=True)
+                if fmt == "csv":
+                    _write(target, body.decode("utf-8"))
+                    continue
                 target.write_bytes(body)
-                if fmt == "xlsx":
-                    _write(target.with_suffix(".xlsx.txt"), _xlsx_text(target))
-                    target.unlink()
+                _write(target.with_suffix(".xlsx.txt"), _xlsx_text(target))
+                target.unlink()
         walker.get(f"{tag}-themes", "/admin/surveys/theme/")
         walker.get(
             f"{tag}-theme", f"/admin/surveys/theme/{Theme.objects.order_by('pk')[0].pk}/change/"

@@ -48,7 +48,6 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
-from reports.admin_actions import build_summary_report
 from surveys import authoring, campaigns, exports, review, roles, themes
 from surveys.models import (
     Answer,
@@ -305,7 +304,7 @@ class ConsultationAdmin(LockedDeleteMixin, admin.ModelAdmin):
         (_("Dates (Hong Kong time)"), {"fields": (("opens_at", "closes_at"),)}),
     )
     inlines = (SectionInline, QuestionInline, DocumentInline)
-    actions = ("export_csv", "export_xlsx", "detect_campaigns", build_summary_report)
+    actions = ("export_csv", "export_xlsx", "detect_campaigns")
     change_form_template = "admin/surveys/consultation/change_form.html"
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Consultation]:

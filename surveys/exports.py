@@ -26,8 +26,8 @@ from typing import IO, Any
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
+from consultation.spreadsheet import safe_cell, xlsx_text
 from surveys.models import (
     Answer,
     Choice,
@@ -41,8 +41,6 @@ from surveys.models import (
 
 FORMATS = ("csv", "xlsx")
 CHUNK = 2000
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-_XLSX_CELL_LIMIT = 32_767
 
 # Respondent and review columns, in order; the personal ones only with personal=True.
 RESPONDENT_COLUMNS = [
@@ -64,13 +62,6 @@ RESPONDENT_COLUMNS = [
     "campaign_group",
 ]
 PERSONAL_COLUMNS = frozenset({"contact_name", "email", "client_address"})
-
-
-def safe_cell(value: Any) -> Any:
-    """Neutralise spreadsheet formulas in text; numbers and blanks pass unchanged."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
 
 
 # Respondent columns whose text comes from the respondent: checked for formulas.
@@ -262,9 +253,7 @@ def _place_answers(layout: _Layout, row: list[Any], answers: list[tuple[Any, ...
 
 def _neutralise(row: list[Any], positions: list[int]) -> list[Any]:
     for position in positions:
-        value = row[position]
-        if isinstance(value, str) and value.startswith(_FORMULA_START):
-            row[position] = "'" + value
+        row[position] = safe_cell(row[position])
     return row
 
 
@@ -292,10 +281,6 @@ def export_csv_lines(
         yield writer.writerow(_neutralise(row, layout.free_text))
 
 
-def _xlsx_text(value: str) -> str:
-    return ILLEGAL_CHARACTERS_RE.sub("", value)[:_XLSX_CELL_LIMIT]
-
-
 def export_xlsx(
     *,
     consultation: Consultation,
@@ -315,7 +300,7 @@ def export_xlsx(
     for row in export_rows(consultation=consultation, personal=personal, submissions=submissions):
         for position in layout.free_text:
             if isinstance(row[position], str):
-                row[position] = _xlsx_text(row[position])
+                row[position] = xlsx_text(row[position])
         sheet.append(_neutralise(row, layout.free_text))
         count += 1
     questions = workbook.create_sheet("Questions")
@@ -323,7 +308,7 @@ def export_xlsx(
     for question in Question.objects.filter(consultation=consultation).order_by("order"):
         questions.append(
             [
-                safe_cell(_xlsx_text(v))
+                safe_cell(xlsx_text(v))
                 for v in (question.code, question.kind, question.text_en, question.text_zh)
             ]
         )

@@ -15,7 +15,6 @@ accepting one tags exactly the answers the reviewer saw, even if new answers arr
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -30,7 +29,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from sklearn.cluster import KMeans, MiniBatchKMeans
 from sklearn.decomposition import TruncatedSVD
-from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
+from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.preprocessing import normalize
 
 from surveys.models import (
@@ -44,6 +43,7 @@ from surveys.models import (
     Theme,
 )
 from surveys.review import FIELD_THEMES, events_record
+from textkit.terms import words_and_pairs
 
 MIN_ANSWERS = 6
 MAX_CLUSTERS = 20
@@ -53,59 +53,19 @@ _TOKEN_MAX_AGE = 7 * 24 * 3600
 _CHUNK = 2000
 _CACHE_SECONDS = 3600
 
-_CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
-_TOKEN = re.compile(rf"([{_CJK}]+)|([^\W\d_][\w'’-]*[^\W_]|[^\W\d_]{{2,}})")
-# Words too common in any consultation answer to tell themes apart.
-_STOP = frozenset(ENGLISH_STOP_WORDS) | {
-    "think",
-    "believe",
-    "should",
-    "would",
-    "also",
-    "proposal",
-    "proposed",
-    "regime",
-    "hong",
-    "kong",
-}
-# Chinese character pairs that are pronouns, connectives or the consultation's own vocabulary.
-_STOP_ZH = frozenset(
-    [
-        *("我們", "本人", "他們", "你們", "這些", "這個", "有關", "以及", "因為", "所以", "但是"),
-        *("如果", "可以", "應該", "認為", "是否", "方面", "進行", "相關", "已經", "一個", "一些"),
-        *("其他", "需要", "希望", "感謝", "意見", "當局", "政府", "建議", "諮詢", "制度", "香港"),
-    ]
+# Words common to every answer of these consultations, which would make poor theme names, on top
+# of the stop words every term leaves out (textkit.terms).
+_CONSULTATION_WORDS = frozenset({"proposal", "proposed", "regime", "hong", "kong"})
+_CONSULTATION_PAIRS = frozenset(
+    ["香港", "諮詢", "政府", "當局", "建議", "制度", "意見", "感謝", "已經", "所以"]
 )
 
 
 def _terms(text: str) -> list[str]:
-    """English words (not stop words) and adjacent pairs of them; Chinese character pairs."""
-    terms: list[str] = []
-    previous: str | None = None
-    end = 0
-    lowered = text.lower()
-    for match in _TOKEN.finditer(lowered):
-        if lowered[end : match.start()].strip():
-            previous = None  # punctuation between: not a pair of words
-        end = match.end()
-        chinese, word = match.groups()
-        if chinese:
-            previous = None
-            pairs = (
-                [chinese]
-                if len(chinese) == 1
-                else [chinese[i : i + 2] for i in range(len(chinese) - 1)]
-            )
-            terms.extend(pair for pair in pairs if pair not in _STOP_ZH)
-            continue
-        if word in _STOP or len(word) < 3 or "'" in word or "’" in word:
-            previous = None
-            continue
-        terms.append(word)
-        if previous is not None:
-            terms.append(f"{previous} {word}")
-        previous = word
-    return terms
+    """English words and adjacent pairs of them; Chinese character pairs (``textkit.terms``)."""
+    return words_and_pairs(
+        text, extra_stop=_CONSULTATION_WORDS, extra_stop_pairs=_CONSULTATION_PAIRS
+    )
 
 
 # --- Themes and tags ---------------------------------------------------------------------------

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from reports.summary_types import Summary
+from reports.summary.types import Summary
 
 FORMATS: tuple[str, ...] = ("json", "csv", "xlsx", "pdf")
 LANGUAGES: tuple[str, ...] = ("en", "zh-hant")
@@ -45,15 +45,15 @@ def render(
     path = directory / file_name(summary=summary, language=language, fmt=fmt)
     # Imported per format: the PDF writer loads WeasyPrint and matplotlib, which others don't need.
     if fmt == "json":
-        from reports.render.json_writer import write_json
+        from reports.render.json import write_json
 
         write_json(summary=summary, path=path)
     elif fmt == "csv":
-        from reports.render.csv_writer import write_csv
+        from reports.render.csv import write_csv
 
         write_csv(summary=summary, path=path)
     elif fmt == "xlsx":
-        from reports.render.xlsx_writer import write_xlsx
+        from reports.render.xlsx import write_xlsx
 
         write_xlsx(summary=summary, language=language, path=path)
     else:

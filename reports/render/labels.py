@@ -11,8 +11,8 @@ from zoneinfo import ZoneInfo
 
 from django.utils.translation import gettext, pgettext
 
-from reports.inputs import NOT_STATED, Option
-from reports.summary_types import Summary
+from reports.summary.inputs import NOT_STATED, Option
+from reports.summary.types import Summary
 
 HKT = ZoneInfo("Asia/Hong_Kong")
 ENGLISH_MONTHS = (

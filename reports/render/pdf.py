@@ -19,10 +19,10 @@ from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.translation import gettext, gettext_noop, ngettext
 
-from reports.inputs import QuestionMeta
 from reports.render import charts, labels
 from reports.render.charts import Bar
-from reports.summary_types import QuestionSummary, Summary
+from reports.summary.inputs import QuestionMeta
+from reports.summary.types import QuestionSummary, Summary
 
 TEMPLATE = "reports/pdf/report.html"
 # WeasyPrint logs every page it lays out at INFO: noise in a worker's log.

@@ -9,7 +9,7 @@ from typing import Any
 
 from django import template
 
-from reports.selectors_public import publication_for_consultation
+from reports.conclusions.public import publication_for_consultation
 from surveys.models import Consultation
 
 register = template.Library()

@@ -9,7 +9,7 @@ import pytest
 from django.urls import reverse
 from playwright.sync_api import expect
 
-from reports import conclusions
+from reports.conclusions import services as conclusion_services
 from tests.browser.conftest import AXE
 from tests.reports.conclusions_data import (
     CONFIDENTIAL_ORGANISATION,
@@ -55,7 +55,7 @@ def test_a_new_visitor_finds_the_conclusions_in_both_languages(
     expect(page.get_by_role("heading", name="Consultation conclusions")).to_have_count(0)
     assert page.goto(landing).status == 404
 
-    conclusions.conclusions_publish(consultation=consultation, user=editor)
+    conclusion_services.conclusions_publish(consultation=consultation, user=editor)
 
     page.goto(live_server.url)
     page.get_by_role("link", name=re.compile("over-the-counter dealing")).click()
@@ -96,7 +96,7 @@ def test_a_new_visitor_finds_the_conclusions_in_both_languages(
     assert blocked == []
 
     # Unpublished: everything is withdrawn.
-    conclusions.conclusions_unpublish(consultation=consultation, user=editor)
+    conclusion_services.conclusions_unpublish(consultation=consultation, user=editor)
     assert page.goto(landing).status == 404
     page.goto(live_server.url + reverse("surveys:detail", args=[consultation.slug]))
     expect(

@@ -16,10 +16,10 @@ from django.test import override_settings
 from django.utils import timezone
 
 from consultation.celery import app
-from reports import chunked, services
-from reports.aggregate import summary_to_dict
+from reports.jobs import chunked, services
+from reports.jobs.compute import summary_compute
 from reports.models import Report, ReportFile, ReportStatus
-from reports.summary import summary_compute
+from reports.render.json import summary_to_dict
 from tests.reports.report_data import consultation_with_responses, counted_submissions
 
 pytestmark = pytest.mark.integration

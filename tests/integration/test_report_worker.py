@@ -22,7 +22,7 @@ from django.urls import reverse
 from playwright.sync_api import BrowserContext, Page, sync_playwright
 from playwright.sync_api import Error as PlaywrightError
 
-from reports import services, tasks
+from reports.jobs import services, tasks
 from reports.models import Report, ReportFile, ReportStatus
 from tests.reports.report_data import consultation_with_responses, counted_submissions
 

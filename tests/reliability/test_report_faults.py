@@ -22,7 +22,7 @@ from django.db import connection
 from django.urls import reverse
 
 from consultation.celery import app
-from reports import services
+from reports.jobs import services
 from reports.models import Report, ReportFile, ReportStatus
 from tests.reliability.servers import redis_server
 from tests.reliability.workers import wait_for, workers

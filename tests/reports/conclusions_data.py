@@ -12,7 +12,9 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import FileSystemStorage
 from django.utils import timezone
 
-from reports import conclusions, services
+from reports.conclusions import selectors as conclusion_selectors
+from reports.conclusions import services as conclusion_services
+from reports.jobs import services
 from reports.models import PublicationFile, Report, ReportFile
 from surveys.models import (
     Attachment,
@@ -123,9 +125,9 @@ def reports_build(consultation: Consultation) -> dict[str, Report]:
     return built
 
 
-def question_texts(consultation: Consultation) -> dict[int, conclusions.QuestionText]:
+def question_texts(consultation: Consultation) -> dict[int, conclusion_selectors.QuestionText]:
     return {
-        pk: conclusions.QuestionText(
+        pk: conclusion_selectors.QuestionText(
             views_summary_en=f"A significant majority agreed with {code}.",
             views_summary_zh=f"大部分回應者同意{code}。",
             response_en=f"We will adopt the proposal in {code}.",
@@ -136,7 +138,7 @@ def question_texts(consultation: Consultation) -> dict[int, conclusions.Question
 
 
 def draft_complete(consultation: Consultation, editor) -> None:
-    conclusions.draft_save(
+    conclusion_services.draft_save(
         consultation=consultation,
         author=editor,
         intro_en=INTRO_EN,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from reports.inputs import (
+from reports.summary.inputs import (
     EXCLUSION_REASONS,
     ChoiceMeta,
     Condition,

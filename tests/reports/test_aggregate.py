@@ -9,9 +9,11 @@ import json
 
 import pytest
 
-from reports import aggregate
-from reports.aggregate import AGREEING, DISAGREEING, NEUTRAL, summarise, summary_to_dict
-from reports.inputs import NOT_STATED, ReportInputs, respondents_frame
+from reports.render.json import summary_to_dict
+from reports.summary import text as summary_text
+from reports.summary.closed import AGREEING, DISAGREEING, NEUTRAL
+from reports.summary.compute import summarise
+from reports.summary.inputs import NOT_STATED, ReportInputs, respondents_frame
 from surveys.scales import AGREEING as SCALE_AGREEING
 from surveys.scales import DISAGREEING as SCALE_DISAGREEING
 from surveys.scales import STANDARD_CHOICES
@@ -393,7 +395,7 @@ def test_summary_dict_is_plain_json(data):
 
 
 def test_terms_of_a_large_question_are_counted_in_a_fixed_sample(monkeypatch):
-    monkeypatch.setattr(aggregate, "TERMS_POOL", 4)
+    monkeypatch.setattr(summary_text, "TERMS_POOL", 4)
     first = summary_to_dict(summarise(handmade_inputs(), generated_at=GENERATED))
     q7 = next(q for q in first["questions"] if q["code"] == "Q7")["free_text"]
     assert (q7["terms_counted_over"], q7["terms_sampled"]) == (4, True)

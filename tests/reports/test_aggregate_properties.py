@@ -12,8 +12,8 @@ from collections import Counter, defaultdict
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from reports.aggregate import summarise
-from reports.inputs import (
+from reports.summary.compute import summarise
+from reports.summary.inputs import (
     EXCLUSION_REASONS,
     SINGLE_VALUED_KINDS,
     ChoiceMeta,

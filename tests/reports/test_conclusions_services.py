@@ -9,8 +9,9 @@ import subprocess
 import pytest
 from django.utils import timezone
 
-from reports import conclusions
-from reports.conclusions import ConclusionsError, QuestionText
+from reports.conclusions import selectors as conclusion_selectors
+from reports.conclusions import services as conclusion_services
+from reports.conclusions.selectors import ConclusionsError, QuestionText
 from reports.models import (
     ConclusionsDraft,
     Publication,
@@ -58,7 +59,7 @@ def _pdf_text(path) -> str:
 
 
 def _save(consultation, user, **texts):
-    return conclusions.draft_save(
+    return conclusion_services.draft_save(
         consultation=consultation,
         author=user,
         intro_en=texts.get("intro_en", "Intro"),
@@ -94,7 +95,7 @@ def test_each_save_is_a_new_version_and_an_unchanged_save_creates_none(closed, e
     assert (second.version, changed) == (2, True)
     # Version 1 is kept as it was.
     assert QuestionConclusion.objects.get(draft=first).views_summary_en == "Most agreed."
-    assert conclusions.draft_latest(consultation=consultation) == second
+    assert conclusion_selectors.draft_latest(consultation=consultation) == second
     assert second.author == editor
 
 
@@ -124,7 +125,7 @@ def test_a_question_of_another_consultation_is_refused(closed, editor):
 def test_an_overlong_text_is_refused(closed, editor):
     consultation, _ = closed
     with pytest.raises(ConclusionsError, match="at most"):
-        _save(consultation, editor, intro_en="x" * (conclusions.MAX_TEXT + 1))
+        _save(consultation, editor, intro_en="x" * (conclusion_selectors.MAX_TEXT + 1))
     assert not ConclusionsDraft.objects.exists()
 
 
@@ -135,7 +136,7 @@ def test_missing_lists_each_question_without_its_four_texts(closed, editor):
     first = next(iter(texts))
     texts[first] = QuestionText(views_summary_en="Only English.")
     draft, _ = _save(consultation, editor, intro_zh="", questions=texts)
-    missing = conclusions.draft_missing(consultation=consultation, draft=draft)
+    missing = conclusion_selectors.draft_missing(consultation=consultation, draft=draft)
     assert any("introduction in Chinese" in line for line in missing)
     assert sum(codes[0] in line for line in missing) == 1
     assert len(missing) == 2
@@ -147,10 +148,10 @@ def test_missing_lists_each_question_without_its_four_texts(closed, editor):
 def test_publishing_refuses_without_reports_or_complete_text_and_changes_nothing(closed, editor):
     consultation, _ = closed
     with pytest.raises(ConclusionsError, match="No conclusions text"):
-        conclusions.conclusions_publish(consultation=consultation, user=editor)
+        conclusion_services.conclusions_publish(consultation=consultation, user=editor)
     draft_complete(consultation, editor)
     with pytest.raises(ConclusionsError, match="English and one in Chinese"):
-        conclusions.conclusions_publish(consultation=consultation, user=editor)
+        conclusion_services.conclusions_publish(consultation=consultation, user=editor)
     assert not Publication.objects.exists()
     consultation.refresh_from_db()
     assert consultation.conclusions_published_at is None
@@ -164,7 +165,7 @@ def test_publishing_refuses_when_responses_changed_after_the_reports(closed, edi
         state=SubmissionState.WITHDRAWN, withdrawn_at=timezone.now()
     )
     with pytest.raises(ConclusionsError, match="changed since reports"):
-        conclusions.conclusions_publish(consultation=consultation, user=editor)
+        conclusion_services.conclusions_publish(consultation=consultation, user=editor)
     assert not Publication.objects.exists()
     assert not PublicationFile.objects.exists()
 
@@ -176,7 +177,7 @@ def test_publishing_refuses_reports_built_before_closing(closed, editor):
     consultation.closes_at = timezone.now() - timezone.timedelta(seconds=1)
     consultation.save(update_fields=["closes_at"])
     with pytest.raises(ConclusionsError, match="before the consultation closed"):
-        conclusions.conclusions_publish(consultation=consultation, user=editor)
+        conclusion_services.conclusions_publish(consultation=consultation, user=editor)
     assert not Publication.objects.exists()
 
 
@@ -184,16 +185,16 @@ def test_a_reviewer_cannot_publish(closed, reviewer, editor):
     consultation, _ = closed
     draft_complete(consultation, editor)
     with pytest.raises(ConclusionsError, match="Only Consultation editors"):
-        conclusions.conclusions_publish(consultation=consultation, user=reviewer)
+        conclusion_services.conclusions_publish(consultation=consultation, user=reviewer)
 
 
 def test_publish_freezes_reports_and_text_and_builds_the_public_files(closed, editor, tmp_path):
     consultation, known = closed
     reports = reports_build(consultation)
     draft_complete(consultation, editor)
-    draft = conclusions.draft_latest(consultation=consultation)
+    draft = conclusion_selectors.draft_latest(consultation=consultation)
 
-    publication = conclusions.conclusions_publish(consultation=consultation, user=editor)
+    publication = conclusion_services.conclusions_publish(consultation=consultation, user=editor)
 
     assert publication.report_en == reports["en"]
     assert publication.report_zh == reports["zh-hant"]
@@ -206,7 +207,7 @@ def test_publish_freezes_reports_and_text_and_builds_the_public_files(closed, ed
 
     # A later draft does not change what was published.
     draft_complete(consultation, editor)
-    conclusions.draft_save(
+    conclusion_services.draft_save(
         consultation=consultation, author=editor, intro_en="Changed", intro_zh="改", questions={}
     )
     publication.refresh_from_db()
@@ -277,27 +278,27 @@ def test_publish_freezes_reports_and_text_and_builds_the_public_files(closed, ed
     )
 
     with pytest.raises(ConclusionsError, match="already published"):
-        conclusions.conclusions_publish(consultation=consultation, user=editor)
+        conclusion_services.conclusions_publish(consultation=consultation, user=editor)
 
 
 def test_unpublish_withdraws_and_keeps_the_record(closed, editor, reviewer):
     consultation, _ = closed
     with pytest.raises(ConclusionsError, match="not published"):
-        conclusions.conclusions_unpublish(consultation=consultation, user=editor)
+        conclusion_services.conclusions_unpublish(consultation=consultation, user=editor)
     reports_build(consultation)
     draft_complete(consultation, editor)
-    publication = conclusions.conclusions_publish(consultation=consultation, user=editor)
+    publication = conclusion_services.conclusions_publish(consultation=consultation, user=editor)
     with pytest.raises(ConclusionsError, match="Only Consultation editors"):
-        conclusions.conclusions_unpublish(consultation=consultation, user=reviewer)
+        conclusion_services.conclusions_unpublish(consultation=consultation, user=reviewer)
 
-    conclusions.conclusions_unpublish(consultation=consultation, user=editor)
+    conclusion_services.conclusions_unpublish(consultation=consultation, user=editor)
 
     publication.refresh_from_db()
     assert publication.unpublished_at is not None
     assert publication.unpublished_by == editor
-    assert conclusions.publication_live(consultation=consultation) is None
+    assert conclusion_selectors.publication_live(consultation=consultation) is None
     assert PublicationFile.objects.filter(publication=publication).count() == 4
     # Publishing again makes a new live publication; the first stays withdrawn.
-    again = conclusions.conclusions_publish(consultation=consultation, user=editor)
+    again = conclusion_services.conclusions_publish(consultation=consultation, user=editor)
     assert again.pk != publication.pk
-    assert conclusions.publication_live(consultation=consultation) == again
+    assert conclusion_selectors.publication_live(consultation=consultation) == again

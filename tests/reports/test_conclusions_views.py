@@ -11,9 +11,10 @@ import pytest
 from django.urls import reverse
 from django.utils import translation
 
-from reports import conclusions
+from reports.conclusions import selectors as conclusion_selectors
+from reports.conclusions import services as conclusion_services
+from reports.conclusions.public import RESPONSES_PER_PAGE
 from reports.models import ConclusionsDraft, Publication
-from reports.selectors_public import RESPONSES_PER_PAGE
 from surveys.models import Attachment, Question
 from tests.reports.conclusions_data import (
     ANONYMOUS_ORGANISATION,
@@ -117,7 +118,7 @@ def test_saving_from_the_page_makes_a_version_and_bad_input_changes_nothing(clie
     draft = ConclusionsDraft.objects.get()
     assert draft.version == 1
     assert draft.questions.get().response_en == "We agree."
-    too_long = {**data, "intro_en": "x" * (conclusions.MAX_TEXT + 1)}
+    too_long = {**data, "intro_en": "x" * (conclusion_selectors.MAX_TEXT + 1)}
     response = client.post(url, too_long)
     assert response.status_code == 400
     assert ConclusionsDraft.objects.count() == 1
@@ -157,7 +158,7 @@ def test_public_pages_before_during_and_after_publication(
     draft_complete(consultation, editor)
     _assert_nothing_public(client, consultation)
 
-    conclusions.conclusions_publish(consultation=consultation, user=editor)
+    conclusion_services.conclusions_publish(consultation=consultation, user=editor)
     slug = consultation.slug
 
     detail = client.get(reverse("surveys:detail", args=[slug])).content.decode()
@@ -256,7 +257,7 @@ def test_public_pages_before_during_and_after_publication(
     for params in ({"page": "999"}, {"page": "x"}, {"q": "<script>" * 100}, {"q": "\x00"}):
         assert client.get(search, params).status_code == 200
 
-    conclusions.conclusions_unpublish(consultation=consultation, user=editor)
+    conclusion_services.conclusions_unpublish(consultation=consultation, user=editor)
     _assert_nothing_public(client, consultation)
 
 
@@ -264,7 +265,7 @@ def test_a_draft_consultation_shows_nothing_even_if_published(client, closed, ed
     consultation, _ = closed
     reports_build(consultation)
     draft_complete(consultation, editor)
-    conclusions.conclusions_publish(consultation=consultation, user=editor)
+    conclusion_services.conclusions_publish(consultation=consultation, user=editor)
     consultation.is_draft = True
     consultation.save(update_fields=["is_draft"])
     for url in public_urls(consultation):

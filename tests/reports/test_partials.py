@@ -1,6 +1,6 @@
 """The chunked summary equals the one-pass summary exactly, on the same data.
 
-Each dataset is summarised once by ``reports.aggregate.summarise`` and again by cutting its
+Each dataset is summarised once by ``reports.summary.compute.summarise`` and again by cutting its
 submissions into chunks by id, computing each chunk's partial (through its stored JSON form) and
 merging them. Every figure must be identical: counts, shares, cross-tabs, medians and quartiles,
 top terms and phrases, themes and the quotes chosen. The free-text pools are shrunk in one test so
@@ -18,9 +18,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from reports import aggregate
-from reports.aggregate import summarise, summary_to_dict
-from reports.inputs import (
+from reports.render.json import summary_to_dict
+from reports.summary import quotes as summary_quotes
+from reports.summary import text as summary_text
+from reports.summary.compute import summarise
+from reports.summary.inputs import (
     ChoiceMeta,
     ConsultationMeta,
     Option,
@@ -35,7 +37,7 @@ from reports.inputs import (
     texts_frame,
     themes_frame,
 )
-from reports.partials import (
+from reports.summary.partials import (
     ChunkPlanner,
     PartialMerge,
     PartialMismatch,
@@ -246,8 +248,8 @@ def test_merged_summary_equals_one_pass_when_terms_and_quotes_are_sampled(
     monkeypatch, chunks, seed
 ):
     # Pools far smaller than the answers: which answers are sampled decides terms and quotes.
-    monkeypatch.setattr(aggregate, "TERMS_POOL", 90)
-    monkeypatch.setattr(aggregate, "QUOTE_POOL", 30)
+    monkeypatch.setattr(summary_text, "TERMS_POOL", 90)
+    monkeypatch.setattr(summary_quotes, "QUOTE_POOL", 30)
     inputs = _large_inputs(700, seed)
     one_pass = summarise(inputs, generated_at=GENERATED)
     text = next(q.text for q in one_pass.questions if q.code == "Q4")

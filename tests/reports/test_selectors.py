@@ -12,8 +12,10 @@ from django.db.models import Count, Q
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from reports.aggregate import summarise, summary_to_dict
-from reports.summary import summary_compute
+from reports.jobs.compute import summary_compute
+from reports.loading import report_inputs
+from reports.render.json import summary_to_dict
+from reports.summary.compute import summarise
 from surveys.models import (
     Answer,
     CampaignGroup,
@@ -26,7 +28,6 @@ from surveys.models import (
     SubmissionState,
     Theme,
 )
-from surveys.selectors import report_inputs
 from surveys.synthetic import responses_generate
 from tests.factories import SubmissionFactory
 

@@ -16,8 +16,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from reports import services
-from reports.errors import TRANSIENT_ERRORS
+from reports.jobs import services
+from reports.jobs.errors import TRANSIENT_ERRORS
 from reports.models import Report, ReportFile, ReportStatus
 from surveys.models import Submission
 from tests.factories import ConsultationFactory

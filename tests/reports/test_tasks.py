@@ -9,7 +9,7 @@ from django.conf import settings
 from django.db import OperationalError
 
 from consultation.celery import app
-from reports import tasks
+from reports.jobs import tasks
 from reports.models import Report, ReportFile, ReportStatus
 from tests.factories import ConsultationFactory
 from tests.reports.celery_support import memory_broker

@@ -1,4 +1,4 @@
-"""The free-text features (reports.aggregate._document_features), which scan all answers at once,
+"""The free-text features (textkit.ngrams.document_features), which scan all answers at once,
 equal those of the per-answer implementation they replaced (kept below as the reference), on
 hand-picked edge cases and on random mixes of English, Chinese and punctuation."""
 
@@ -9,18 +9,17 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sklearn.feature_extraction.text import CountVectorizer
 
-from reports.aggregate import (
-    _CHINESE_STOP_CHARS,
-    _CHINESE_STOP_PAIRS,
-    _CJK_RUN,
-    _COMPOUNDS,
-    _document_features,
-    _english_stop,
-    _FeatureLookup,
-    _top_terms,
-    _units,
-    _units_each,
+from reports.summary.text import top_terms
+from textkit.ngrams import FeatureLookup, document_features
+from textkit.terms import (
+    CHINESE_STOP_CHARS,
+    CHINESE_STOP_PAIRS,
+    COMPOUNDS,
+    english_stop,
+    units,
+    units_each,
 )
+from textkit.tokenise import HAN_RUN
 
 _LATIN_CLAUSE = re.compile(r"[^.,;:!?()\[\]{}\"“”‘’\n\r\t/|、，。；：！？（）「」『』《》]+")
 _WORD = re.compile(r"[a-z][a-z0-9'’-]*[a-z0-9]|[a-z]")
@@ -29,22 +28,22 @@ _WORD = re.compile(r"[a-z][a-z0-9'’-]*[a-z0-9]|[a-z]")
 def reference_features(text: str) -> list[str]:
     """The implementation before the one-scan version, one text at a time (unchanged)."""
     lowered = text.lower()
-    stop = _english_stop()
+    stop = english_stop()
     features: set[str] = set()
-    for run in _CJK_RUN.findall(lowered):
-        blocked = [char in _CHINESE_STOP_CHARS for char in run]
+    for run in HAN_RUN.findall(lowered):
+        blocked = [char in CHINESE_STOP_CHARS for char in run]
         for start in range(len(run) - 1):
             if blocked[start] or blocked[start + 1]:
                 continue
             pair = run[start : start + 2]
-            if pair not in _CHINESE_STOP_PAIRS:
+            if pair not in CHINESE_STOP_PAIRS:
                 features.add("t:" + pair)
             for size in (3, 4):
                 stop_at = start + size
                 if stop_at <= len(run) and not any(blocked[start + 2 : stop_at]):
                     features.add("p:" + run[start:stop_at])
-    latin = _CJK_RUN.sub(" | ", lowered)
-    for words, joined in _COMPOUNDS:
+    latin = HAN_RUN.sub(" | ", lowered)
+    for words, joined in COMPOUNDS:
         latin = latin.replace(words, joined)
     for clause in _LATIN_CLAUSE.findall(latin):
         kept = [
@@ -79,7 +78,7 @@ EDGE_CASES = [
 
 
 def _found(texts: list[str]) -> list[list[str]]:
-    return _document_features(texts).per_document(len(texts))
+    return document_features(texts).per_document(len(texts))
 
 
 def test_edge_cases_equal_the_reference():
@@ -90,7 +89,7 @@ def test_edge_cases_equal_the_reference():
 
 def test_an_empty_list_has_no_features():
     assert _found([]) == []
-    assert _top_terms([]) == ((), ())
+    assert top_terms([]) == ((), ())
 
 
 _PIECES = st.sampled_from(
@@ -144,8 +143,8 @@ def test_random_texts_equal_the_reference(texts):
 @settings(max_examples=100, deadline=None)
 @given(_TEXTS)
 def test_document_counts_equal_the_vectoriser_counts(texts):
-    """What _top_terms counts: the answers using each feature, as CountVectorizer counted them."""
-    found = _document_features(texts)
+    """What top_terms counts: the answers using each feature, as CountVectorizer counted them."""
+    found = document_features(texts)
     counts: dict[str, int] = {}
     for feature in found.feature.tolist():
         counts[found.names[feature]] = counts.get(found.names[feature], 0) + 1
@@ -166,7 +165,7 @@ def test_document_counts_equal_the_vectoriser_counts(texts):
 
 
 def test_lookup_gives_each_text_its_features_whatever_the_batch():
-    lookup = _FeatureLookup()
+    lookup = FeatureLookup()
     lookup.add(EDGE_CASES[:5])
     for text in EDGE_CASES:
         assert lookup(text) == reference_features(text)
@@ -175,7 +174,7 @@ def test_lookup_gives_each_text_its_features_whatever_the_batch():
 @pytest.mark.parametrize("size", [1, 2, 50])
 def test_top_terms_of_repeated_answers(size):
     texts = ["Licensing protects investors in Hong Kong.", "發牌制度保障投資者。"] * size
-    terms, phrases = _top_terms(texts)
+    terms, phrases = top_terms(texts)
     if size == 1:
         assert terms == () and phrases == ()
     else:
@@ -187,4 +186,4 @@ def test_top_terms_of_repeated_answers(size):
 @settings(max_examples=200, deadline=None)
 @given(st.lists(st.lists(_PIECES, max_size=30).map("".join), min_size=1, max_size=12))
 def test_units_of_many_texts_equal_one_at_a_time(texts):
-    assert _units_each(texts).tolist() == [_units(text) for text in texts]
+    assert units_each(texts).tolist() == [units(text) for text in texts]

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from django.contrib.auth.models import Group
 from django.core.files.base import ContentFile
 
-from reports import conclusions
+from reports.conclusions import services as conclusion_services
 from reports.models import Publication
 from surveys.models import Answer, Attachment, Consultation, Submission
 from surveys.roles import EDITORS, roles_sync
@@ -83,7 +83,7 @@ def published_consultation(django_user_model, *, count: int = 30) -> Published:
     editor.groups.add(Group.objects.get(name=EDITORS))
     reports_build(consultation)
     draft_complete(consultation, editor)
-    publication = conclusions.conclusions_publish(consultation=consultation, user=editor)
+    publication = conclusion_services.conclusions_publish(consultation=consultation, user=editor)
     return Published(
         consultation=consultation,
         known=known,

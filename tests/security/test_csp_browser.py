@@ -14,7 +14,7 @@ from django.core.cache import cache
 from django.urls import reverse
 from playwright.sync_api import Page, expect
 
-from reports import services as report_services
+from reports.jobs import services as report_services
 from surveys.demo_loader import demo_files, demo_load
 from surveys.models import Submission
 from tests.security.responses import respond

@@ -23,8 +23,8 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
+from reports.jobs.compute import summary_compute
 from reports.render import render
-from reports.summary import summary_compute
 from surveys import exports, services
 from surveys.models import Choice, Submission, Theme
 from surveys.views import SESSION_KEY

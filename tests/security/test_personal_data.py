@@ -13,8 +13,8 @@ from django.conf import settings
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
+from reports.jobs.compute import summary_compute
 from reports.render import render
-from reports.summary import summary_compute
 from surveys import services
 from surveys.models import (
     Answer,

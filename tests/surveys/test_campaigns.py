@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.core.management import call_command
 
 from surveys import campaigns
+from textkit import minhash
 from surveys.models import CampaignGroup, QuestionKind, ReviewEvent, Submission
 from tests.factories import (
     AnswerFactory,
@@ -60,7 +61,7 @@ def individual_texts(count, seed):
 class TestGrouping:
     def test_identical_texts_form_one_group(self):
         text = "We object to the capital requirement; it is far too high for small shops."
-        assert campaigns.near_duplicate_groups(
+        assert minhash.near_duplicate_groups(
             [text, "Other words entirely here, nothing alike.", text]
         ) == [[0, 2]]
 
@@ -69,40 +70,40 @@ class TestGrouping:
         chinese = campaign_texts(ZH_CAMPAIGN, ZH_WORDS, 60, seed=2)
         others = individual_texts(200, seed=3)
         texts = others[:100] + english + others[100:] + chinese
-        groups = campaigns.near_duplicate_groups(texts)
+        groups = minhash.near_duplicate_groups(texts)
         assert [len(g) for g in groups] == [60, 40]
         assert groups[0] == list(range(240, 300))
         assert groups[1] == list(range(100, 140))
 
     def test_short_answers_are_not_a_campaign(self):
-        assert campaigns.near_duplicate_groups(["No comment."] * 5) == []
-        assert campaigns.near_duplicate_groups(["No comment."] * 5, min_chars=5) == [
+        assert minhash.near_duplicate_groups(["No comment."] * 5) == []
+        assert minhash.near_duplicate_groups(["No comment."] * 5, min_chars=5) == [
             [0, 1, 2, 3, 4]
         ]
 
     def test_texts_below_the_threshold_stay_apart(self):
         base = "The transition period of six months is too short for existing operators to apply."
         edited = "The transition period of six months is too short for new operators to apply now."
-        assert 0.5 < campaigns.jaccard(base, edited) < 0.8
-        assert campaigns.near_duplicate_groups([base, edited]) == []
-        assert campaigns.near_duplicate_groups([base, edited], threshold=0.5) == [[0, 1]]
+        assert 0.5 < minhash.jaccard(base, edited) < 0.8
+        assert minhash.near_duplicate_groups([base, edited]) == []
+        assert minhash.near_duplicate_groups([base, edited], threshold=0.5) == [[0, 1]]
 
     def test_signatures_are_left_out_of_the_comparison(self):
         text = "We oppose the capital requirement: it is far too high for the small shops we run."
-        assert campaigns.jaccard(f"{text}\n\nChan Tai Man", f"{text}\n\n陳大文") == 1.0
+        assert minhash.jaccard(f"{text}\n\nChan Tai Man", f"{text}\n\n陳大文") == 1.0
         # A closing sentence is part of the text, not a signature.
-        assert campaigns.jaccard(f"{text}\n\nThank you.", text) < 1.0
+        assert minhash.jaccard(f"{text}\n\nThank you.", text) < 1.0
 
     def test_similarity_ignores_case_spacing_and_full_width_forms(self):
-        assert campaigns.jaccard("ＨＫ$5 million is TOO high", "hk$5   million is too high") == 1.0
-        assert campaigns.jaccard("capital", "custody") == 0.0
+        assert minhash.jaccard("ＨＫ$5 million is TOO high", "hk$5   million is too high") == 1.0
+        assert minhash.jaccard("capital", "custody") == 0.0
 
     def test_independent_texts_are_not_grouped(self):
-        assert campaigns.near_duplicate_groups(individual_texts(500, seed=4)) == []
+        assert minhash.near_duplicate_groups(individual_texts(500, seed=4)) == []
 
     def test_threshold_out_of_range_is_refused(self):
         with pytest.raises(ValueError):
-            campaigns.near_duplicate_groups(["a"], threshold=0.3)
+            minhash.near_duplicate_groups(["a"], threshold=0.3)
 
 
 @pytest.fixture

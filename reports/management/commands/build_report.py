@@ -12,8 +12,8 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from reports import services
 from reports.display import snapshot_line
+from reports.jobs import services
 from reports.models import Report, ReportLanguage, ReportStatus
 from surveys.models import Consultation
 

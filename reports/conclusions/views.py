@@ -19,10 +19,10 @@ from django.utils import translation
 from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods, require_POST
 
-from reports import conclusions
-from reports.conclusions_forms import ConclusionsForm, initial_values
+from reports.conclusions import selectors, services
+from reports.conclusions.forms import ConclusionsForm, initial_values
+from reports.conclusions.public import figures_for_display
 from reports.models import ConclusionsDraft, Publication, ReportLanguage
-from reports.selectors_public import figures_for_display
 from surveys.models import Consultation, Question
 
 View = Callable[..., HttpResponse]
@@ -34,7 +34,7 @@ def editors_only(view: View) -> View:
     def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
-        if not conclusions.conclusions_can_edit(request.user):
+        if not selectors.conclusions_can_edit(request.user):
             raise PermissionDenied
         return view(request, *args, **kwargs)
 
@@ -54,14 +54,14 @@ def conclusions_edit(request: HttpRequest, slug: str) -> HttpResponse:
         form = ConclusionsForm(request.POST, questions=questions)
         if form.is_valid():
             try:
-                draft, changed = conclusions.draft_save(
+                draft, changed = services.draft_save(
                     consultation=consultation,
                     author=request.user,
                     intro_en=form.cleaned_data["intro_en"],
                     intro_zh=form.cleaned_data["intro_zh"],
                     questions=form.question_texts(),
                 )
-            except conclusions.ConclusionsError as exc:
+            except selectors.ConclusionsError as exc:
                 form.add_error(None, str(exc))
             else:
                 if changed:
@@ -84,7 +84,7 @@ def conclusions_edit(request: HttpRequest, slug: str) -> HttpResponse:
             questions=questions,
             intro_en=draft.intro_en if draft else "",
             intro_zh=draft.intro_zh if draft else "",
-            texts=conclusions.draft_texts(draft=draft),
+            texts=selectors.draft_texts(draft=draft),
         ),
     )
     return _page(request, consultation, questions, form, shown=draft)
@@ -95,8 +95,8 @@ def conclusions_edit(request: HttpRequest, slug: str) -> HttpResponse:
 def conclusions_publish(request: HttpRequest, slug: str) -> HttpResponse:
     consultation = get_object_or_404(Consultation, slug=slug)
     try:
-        publication = conclusions.conclusions_publish(consultation=consultation, user=request.user)
-    except conclusions.ConclusionsError as exc:
+        publication = services.conclusions_publish(consultation=consultation, user=request.user)
+    except selectors.ConclusionsError as exc:
         messages.error(request, str(exc))
     else:
         messages.success(
@@ -119,8 +119,8 @@ def conclusions_publish(request: HttpRequest, slug: str) -> HttpResponse:
 def conclusions_unpublish(request: HttpRequest, slug: str) -> HttpResponse:
     consultation = get_object_or_404(Consultation, slug=slug)
     try:
-        conclusions.conclusions_unpublish(consultation=consultation, user=request.user)
-    except conclusions.ConclusionsError as exc:
+        services.conclusions_unpublish(consultation=consultation, user=request.user)
+    except selectors.ConclusionsError as exc:
         messages.error(request, str(exc))
     else:
         messages.success(request, gettext("The conclusions are withdrawn from the public pages."))
@@ -138,7 +138,7 @@ def _requested_draft(request: HttpRequest, consultation: Consultation) -> Conclu
         messages.warning(
             request, gettext("There is no version %(version)s.") % {"version": version}
         )
-    return conclusions.draft_latest(consultation=consultation)
+    return selectors.draft_latest(consultation=consultation)
 
 
 def _page(
@@ -154,7 +154,7 @@ def _page(
     own = ReportLanguage.ZH_HANT if language.startswith("zh") else ReportLanguage.EN
     other = ReportLanguage.EN if own == ReportLanguage.ZH_HANT else ReportLanguage.ZH_HANT
     reports = {
-        code: conclusions.report_latest(consultation=consultation, language=code)
+        code: selectors.report_latest(consultation=consultation, language=code)
         for code in (own, other)
     }
     report = reports[own] or reports[other]
@@ -162,18 +162,18 @@ def _page(
     figures_error = ""
     if report is not None:
         try:
-            data = conclusions.report_json(report=report)
-        except conclusions.ConclusionsError as exc:
+            data = selectors.report_json(report=report)
+        except selectors.ConclusionsError as exc:
             figures_error = str(exc)
         else:
             figures = {item.code: item for item in figures_for_display(data, language)}
-    latest = conclusions.draft_latest(consultation=consultation)
+    latest = selectors.draft_latest(consultation=consultation)
     return render(
         request,
         "reports/conclusions/edit.html",
         {
             "consultation": consultation,
-            "is_closed": conclusions.conclusions_open_for(consultation),
+            "is_closed": selectors.conclusions_open_for(consultation),
             "form": form,
             "rows": [
                 {"question": q, "fields": form.question_fields(q), "figures": figures.get(q.code)}
@@ -187,8 +187,8 @@ def _page(
             "versions": ConclusionsDraft.objects.filter(consultation=consultation)
             .select_related("author")
             .order_by("-version")[:VERSIONS_SHOWN],
-            "missing": conclusions.draft_missing(consultation=consultation, draft=latest),
-            "live": conclusions.publication_live(consultation=consultation),
+            "missing": selectors.draft_missing(consultation=consultation, draft=latest),
+            "live": selectors.publication_live(consultation=consultation),
             "history": Publication.objects.filter(consultation=consultation)
             .select_related("draft", "published_by", "unpublished_by")
             .order_by("-published_at")[:10],

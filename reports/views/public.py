@@ -11,9 +11,9 @@ from django.shortcuts import render
 from django.utils import translation
 from django.views.decorators.http import require_GET
 
-from reports import selectors_public
+from reports.conclusions import public as selectors_public
+from reports.conclusions.public import NotPublished
 from reports.models import Publication, PublicationFileKind
-from reports.selectors_public import NotPublished
 
 DOWNLOAD_NAMES = {
     PublicationFileKind.PDF_EN: "{slug}-conclusions-en.pdf",

@@ -8,7 +8,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from reports.conclusions import MAX_TEXT, QuestionText
+from reports.conclusions.selectors import MAX_TEXT, QuestionText
 from surveys.models import Question
 
 FIELD_LABELS = {

@@ -21,8 +21,8 @@ from django.utils.translation import gettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from reports import services
 from reports.forms import ReportRequestForm
+from reports.jobs import services
 from reports.models import Report, ReportFile, ReportFormat, ReportStatus
 from surveys.models import Consultation
 

@@ -12,8 +12,8 @@ import csv
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
-from reports.summary_types import QuestionSummary, Summary
-from surveys.exports import safe_cell
+from consultation.spreadsheet import safe_cell
+from reports.summary.types import QuestionSummary, Summary
 
 COLUMNS = ("question", "kind", "category", "row", "value", "label_en", "label_zh", "count", "share")
 ALL = "all"

@@ -14,10 +14,11 @@ import datetime as dt
 import logging
 import tempfile
 import time
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
@@ -28,15 +29,16 @@ from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext, gettext_noop
 
-from reports import chunked, tasks
-from reports.errors import TRANSIENT_ERRORS
+from reports.jobs import chunked, dispatch
+from reports.jobs.compute import summary_compute
+from reports.jobs.errors import TRANSIENT_ERRORS
+from reports.loading import report_counted_count
 from reports.models import Report, ReportFile, ReportFormat, ReportLanguage, ReportStatus
-from reports.partials import PartialMismatch
 from reports.render import FORMATS, render
-from reports.summary import summary_compute
-from reports.summary_types import Summary
+from reports.summary.inputs import Snapshot
+from reports.summary.partials import ChunkSpec, PartialMismatch
+from reports.summary.types import Summary
 from surveys.models import Consultation
-from surveys.selectors import report_counted_count
 
 logger = logging.getLogger(__name__)
 
@@ -60,6 +62,10 @@ STEP_RENDERING = {
 STEP_STORING = gettext_noop("Storing the files")
 STEP_FINISHED = gettext_noop("Finished")
 STEP_WAITING_TO_RETRY = gettext_noop("Waiting to retry after a temporary error")
+STOPPED_AT_TIME_LIMIT = gettext_noop(
+    "Stopped: building the report took longer than the time allowed for one report. "
+    "Try again; if it stops again, ask the platform team to raise the limit."
+)
 
 EXTENSIONS = {fmt.value: fmt.value for fmt in ReportFormat}
 
@@ -70,14 +76,6 @@ class ReportError(Exception):
 
 class ReportDeadlinePassed(Exception):
     """A build found itself past its deadline between two steps."""
-
-
-@dataclass(frozen=True)
-class Snapshot:
-    count: int
-    sha256: str
-    as_of: dt.datetime
-    excluded: dict[str, int]
 
 
 def report_request(
@@ -146,138 +144,126 @@ def report_build(
     if report is None:
         return
     progress = ProgressWriter(report_id=report.pk, deadline=deadline)
-    try:
+    with _failures(report_id, stage="build", will_retry=will_retry, wait_to_retry=True):
         as_of = timezone.now()
         with translation.override(report.language):
             count = report_counted_count(consultation=report.consultation, as_of=as_of)
             if chunked.report_is_chunked(count=count):
                 # Above REPORT_CHUNKED_ABOVE: chunks of REPORT_CHUNK_SIZE, summarised apart.
                 progress(0, chunked.STEP_PLANNING, force=True)
-                plan, chunks = chunked.report_chunks_plan(report=report, as_of=as_of)
+                plan = chunked.report_chunks_plan(report=report, as_of=as_of)
                 if chunked.chunks_fan_out():
-                    chunked.plan_record(plan=plan)
                     chunked.report_chunks_start(plan=plan)
                     return  # merge_report_chunks finishes the report
                 summary = chunked.summary_chunked_inline(
-                    report=report, plan=plan, chunks=chunks, on_progress=progress
+                    report=report, plan=plan, on_progress=progress
                 )
             else:
                 summary = summary_compute(
                     consultation=report.consultation, as_of=as_of, on_progress=progress
                 )
             _render_and_finish(report, summary, progress)
-    except PartialMismatch:
-        logger.warning("Report %s: the responses changed while it was built", report_id)
-        _fail(report_id, chunked.changed_message())
-    except (SoftTimeLimitExceeded, ReportDeadlinePassed):
-        logger.error("Report %s stopped at its time limit", report_id)
-        _fail(
-            report_id,
-            gettext(
-                "Stopped: building the report took longer than the time allowed for one report. "
-                "Try again; if it stops again, ask the platform team to raise the limit."
-            ),
-        )
-    except TRANSIENT_ERRORS as exc:
-        logger.warning("Report %s hit a temporary error: %s", report_id, exc)
-        detail = gettext("A temporary error interrupted the build: %(error)s") % {
-            "error": _describe(exc)
-        }
-        if will_retry:
-            _mark_waiting(report_id, detail)
-        else:
-            _fail(report_id, detail)
-        raise
-    except Exception as exc:
-        logger.exception("Report %s failed", report_id)
-        _fail(
-            report_id,
-            gettext("Building the report failed: %(error)s") % {"error": _describe(exc)},
-        )
 
 
 def report_merge(
     *,
-    plan: dict,
+    plan: Mapping[str, Any],
     names: list[str | None],
     will_retry: bool = False,
     deadline: float | None = None,
 ) -> None:
     """Finish a chunked report: merge the chunks' stored partials, render, store the files.
 
-    Does nothing when a chunk found the report no longer running (``names`` holds a None), or
-    when a later attempt has restarted the report meanwhile. Errors are handled as in
-    ``report_build``.
+    ``plan`` is the chunk plan as the chord sent it (``ChunkPlan.message``). Does nothing when a
+    chunk found the report no longer running (``names`` holds a None), or when a later attempt
+    has restarted the report meanwhile. Errors are handled as in ``report_build``.
     """
-    report_id = int(plan["report_id"])
+    chunk_plan = chunked.ChunkPlan.from_message(plan)
+    report_id = chunk_plan.report_id
     report = Report.objects.select_related("consultation").filter(pk=report_id).first()
+    stored = [name for name in names if name is not None]
     if (
         report is None
         or report.status != ReportStatus.RUNNING
-        or report.attempts != plan["attempt"]
-        or any(name is None for name in names)
+        or report.attempts != chunk_plan.attempt
+        or len(stored) != len(names)
     ):
-        logger.info("Report %s attempt %s: nothing to merge", report_id, plan["attempt"])
+        logger.info("Report %s attempt %s: nothing to merge", report_id, chunk_plan.attempt)
         return
     progress = ProgressWriter(report_id=report_id, deadline=deadline)
-    try:
+    with _failures(report_id, stage="merge", will_retry=will_retry, plan=chunk_plan):
         with translation.override(report.language):
-            summary = chunked.report_chunks_merge(plan=plan, names=names, on_progress=progress)
-            _render_and_finish(report, summary, progress)
-        chunked.partials_delete(plan=plan)
-    except PartialMismatch:
-        logger.warning("Report %s: the responses changed while it was built", report_id)
-        chunked.partials_delete(plan=plan)
-        _fail(report_id, chunked.changed_message())
-    except (SoftTimeLimitExceeded, ReportDeadlinePassed):
-        logger.error("Report %s stopped at its time limit", report_id)
-        _fail(report_id, gettext("Stopped: building the report took longer than allowed."))
-    except TRANSIENT_ERRORS as exc:
-        logger.warning("Report %s hit a temporary error while merging: %s", report_id, exc)
-        if not will_retry:
-            _fail(
-                report_id,
-                gettext("A temporary error interrupted the build: %(error)s")
-                % {"error": _describe(exc)},
+            summary = chunked.report_chunks_merge(
+                plan=chunk_plan, names=stored, on_progress=progress
             )
-        raise
-    except Exception as exc:
-        logger.exception("Report %s failed while merging", report_id)
-        _fail(
-            report_id,
-            gettext("Building the report failed: %(error)s") % {"error": _describe(exc)},
-        )
+            _render_and_finish(report, summary, progress)
+        chunked.partials_delete(plan=chunk_plan)
 
 
 def report_chunk_summarise(
-    *, report_id: int, attempt: int, as_of: str, chunk: dict, will_retry: bool = False
+    *,
+    report_id: int,
+    attempt: int,
+    as_of: str,
+    chunk: Mapping[str, Any],
+    will_retry: bool = False,
 ) -> str | None:
     """Summarise one chunk of a chunked report (a chord's header task); the partial's name.
 
     A non-transient error marks the report failed and returns None, so the merge does nothing.
     """
-    try:
+    with _failures(report_id, stage="chunk", will_retry=will_retry):
         return chunked.report_chunk_build(
-            report_id=report_id, attempt=attempt, as_of=as_of, chunk=chunk
+            report_id=report_id, attempt=attempt, as_of=as_of, chunk=ChunkSpec(**chunk)
         )
-    except TRANSIENT_ERRORS as exc:
-        if not will_retry:
-            _fail(
-                report_id,
-                gettext("A temporary error interrupted the build: %(error)s")
-                % {"error": _describe(exc)},
-            )
-        raise
+    return None
+
+
+@contextmanager
+def _failures(
+    report_id: int,
+    *,
+    stage: str,
+    will_retry: bool,
+    wait_to_retry: bool = False,
+    plan: chunked.ChunkPlan | None = None,
+) -> Iterator[None]:
+    """The one failure handler of the report tasks: what a failed build, chunk or merge leaves
+    on the report row, and which errors reach Celery (to retry them).
+
+    * the responses changed under a chunked build: failed, saying so (stored partials deleted);
+    * the time limit passed: failed, saying so;
+    * a transient error (database or broker unreachable): re-raised for Celery to retry. When
+      no retry follows, the report is marked failed; with ``wait_to_retry`` (a whole build, not
+      a chunk whose siblings still run) it waits as queued for the retry;
+    * anything else: failed with the error, not raised again (retrying a bug fails the same way).
+    """
+    try:
+        yield
+    except PartialMismatch:
+        logger.warning("Report %s: the responses changed while it was built", report_id)
+        if plan is not None:
+            chunked.partials_delete(plan=plan)
+        _fail(report_id, chunked.changed_message())
     except (SoftTimeLimitExceeded, ReportDeadlinePassed):
-        _fail(report_id, gettext("Stopped: building the report took longer than allowed."))
-        return None
+        logger.error("Report %s stopped at its time limit (%s)", report_id, stage)
+        _fail(report_id, gettext(STOPPED_AT_TIME_LIMIT))
+    except TRANSIENT_ERRORS as exc:
+        logger.warning("Report %s hit a temporary error (%s): %s", report_id, stage, exc)
+        detail = gettext("A temporary error interrupted the build: %(error)s") % {
+            "error": _describe(exc)
+        }
+        if will_retry and wait_to_retry:
+            _mark_waiting(report_id, detail)
+        elif not will_retry:
+            _fail(report_id, detail)
+        raise
     except Exception as exc:
-        logger.exception("Report %s failed in chunk %s", report_id, chunk.get("index"))
+        logger.exception("Report %s failed (%s)", report_id, stage)
         _fail(
             report_id,
             gettext("Building the report failed: %(error)s") % {"error": _describe(exc)},
         )
-        return None
 
 
 def reports_rebuild_open(*, now: dt.datetime | None = None) -> list[Report]:
@@ -382,7 +368,7 @@ class ProgressWriter:
 
 def _enqueue_on_commit(report_id: int) -> None:
     # Sending before the commit could let a worker look for a row it cannot see yet.
-    transaction.on_commit(partial(tasks.build_report.delay, report_id))
+    transaction.on_commit(partial(dispatch.build_send, report_id))
 
 
 def _claim(report_id: int) -> Report | None:
@@ -427,18 +413,8 @@ def _claim(report_id: int) -> Report | None:
     return report
 
 
-def _snapshot(summary: Summary) -> Snapshot:
-    snapshot = summary.snapshot
-    return Snapshot(
-        count=int(snapshot.count),
-        sha256=str(snapshot.sha256),
-        as_of=snapshot.as_of,
-        excluded={str(reason): int(n) for reason, n in snapshot.excluded.items()},
-    )
-
-
 def _render_and_finish(report: Report, summary: Summary, progress: ProgressWriter) -> None:
-    snapshot = _snapshot(summary)
+    snapshot = summary.snapshot
     with tempfile.TemporaryDirectory(prefix=f"report-{report.pk}-") as directory:
         paths = _render_all(summary, report.language, Path(directory), progress)
         progress(STORE_PERCENT, STEP_STORING, force=True)
@@ -487,10 +463,10 @@ def _finish(report: Report, snapshot: Snapshot, paths: dict[str, Path]) -> None:
                 step=STEP_FINISHED,
                 error="",
                 finished_at=now,
-                snapshot_count=snapshot.count,
-                snapshot_sha256=snapshot.sha256,
+                snapshot_count=int(snapshot.count),
+                snapshot_sha256=str(snapshot.sha256),
                 snapshot_as_of=snapshot.as_of,
-                snapshot_excluded=snapshot.excluded,
+                snapshot_excluded={str(k): int(n) for k, n in snapshot.excluded.items()},
             )
     except BaseException:
         _delete_files(saved)

@@ -15,9 +15,9 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from consultation.spreadsheet import safe_cell
 from reports.render import labels
-from reports.summary_types import QuestionSummary, Summary
-from surveys.exports import safe_cell
+from reports.summary.types import QuestionSummary, Summary
 
 HEADER_FILL = PatternFill("solid", fgColor="DCE6F0")
 TITLE_FONT = Font(bold=True, size=14, color="1F3A5F")

@@ -1,7 +1,7 @@
 """What a summary report reads: one consultation's questions and counted responses, as plain data.
 
-``surveys.selectors.report_inputs`` fills a :class:`ReportInputs` from the database; the pure pandas
-code in ``reports.aggregate`` turns it into a summary. Nothing here imports Django, so aggregation
+``reports.loading.report_inputs`` fills a :class:`ReportInputs` from the database; the pure pandas
+code in ``reports.summary`` turns it into a summary. Nothing here imports Django, so aggregation
 can be tested (and run on a worker) with hand-made frames and no database.
 
 The frames and their columns:

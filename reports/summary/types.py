@@ -1,7 +1,8 @@
 """The summary of one consultation's responses: plain frozen data, ready for any output format.
 
-``reports.aggregate.summarise`` builds it; the writers in ``reports.render`` read it. It holds the
-consultation's metadata (questions, labels in both languages) so that a writer needs nothing else.
+``reports.summary.compute.summarise`` builds it; the writers in ``reports.render`` read it. It
+holds the consultation's metadata (questions, labels in both languages) so that a writer needs
+nothing else.
 Figures are keyed by stable values (choice values, category values), never by labels.
 """
 
@@ -11,7 +12,7 @@ import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from reports.inputs import ConsultationMeta, QuestionMeta, Snapshot, Text
+from reports.summary.inputs import ConsultationMeta, QuestionMeta, Snapshot, Text
 
 
 @dataclass(frozen=True)

@@ -7,10 +7,10 @@ from collections.abc import Callable
 
 from django.utils.translation import gettext_noop
 
-from reports.aggregate import summarise
-from reports.summary_types import Summary
+from reports.loading import report_inputs
+from reports.summary.compute import summarise
+from reports.summary.types import Summary
 from surveys.models import Consultation
-from surveys.selectors import report_inputs
 
 # Step names are stored untranslated; pages translate them in the reader's language.
 STEP_READING = gettext_noop("Reading the responses")

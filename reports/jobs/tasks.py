@@ -13,8 +13,8 @@ import time
 from celery import shared_task
 from django.conf import settings
 
-from reports import services
-from reports.errors import TRANSIENT_ERRORS
+from reports.jobs import dispatch, services
+from reports.jobs.errors import TRANSIENT_ERRORS
 
 # Work that must not be lost: acknowledged only when done, requeued if its worker dies, retried
 # with backoff only on transient database and broker errors, within soft and hard time limits.
@@ -34,6 +34,7 @@ RELIABLE_JOB = {
 
 @shared_task(
     **RELIABLE_JOB,
+    name=dispatch.BUILD_REPORT,
     ignore_result=True,
 )
 def build_report(self, report_id: int) -> None:
@@ -48,13 +49,13 @@ def build_report(self, report_id: int) -> None:
     )
 
 
-@shared_task(ignore_result=True)
+@shared_task(name=dispatch.REBUILD_OPEN_REPORTS, ignore_result=True)
 def rebuild_open_reports() -> int:
     """Nightly: request a fresh report in each language for every open consultation."""
     return len(services.reports_rebuild_open())
 
 
-@shared_task(ignore_result=True)
+@shared_task(name=dispatch.FAIL_STALE_REPORTS, ignore_result=True)
 def fail_stale_reports() -> int:
     """Every half hour: mark failed the reports whose worker or message was lost."""
     return services.reports_fail_stale()
@@ -62,6 +63,7 @@ def fail_stale_reports() -> int:
 
 @shared_task(
     **RELIABLE_JOB,
+    name=dispatch.BUILD_REPORT_CHUNK,
     ignore_result=False,  # the chord collects each chunk's partial (its storage name)
 )
 def build_report_chunk(self, report_id: int, attempt: int, as_of: str, chunk: dict) -> str | None:
@@ -77,6 +79,7 @@ def build_report_chunk(self, report_id: int, attempt: int, as_of: str, chunk: di
 
 @shared_task(
     **RELIABLE_JOB,
+    name=dispatch.MERGE_REPORT_CHUNKS,
     ignore_result=True,
 )
 def merge_report_chunks(self, names: list[str | None], plan: dict) -> None:

@@ -1,17 +1,17 @@
 """Chunked summaries: additive partial counts of one chunk of submissions, and their exact merge.
 
 A large consultation's report is split by submission id into chunks; ``partial_compute`` turns one
-chunk's :class:`ReportInputs` into a :class:`Partial` of plain JSON data, and a
-:class:`PartialMerge` adds partials up and builds the :class:`Summary`. Pure pandas and numpy, like
-``reports.aggregate``, whose helpers it reuses: the merged summary equals ``summarise`` of all the
-chunks' rows read at once, figure for figure (``tests/reports/test_partials.py`` checks it).
+chunk's :class:`ReportInputs` into a partial of plain JSON data, and a :class:`PartialMerge` adds
+partials up and builds the :class:`Summary`. Pure pandas and numpy, like the rest of
+``reports.summary``, whose helpers it reuses: the merged summary equals ``compute.summarise`` of
+all the chunks' rows read at once, figure for figure (the partials tests check it).
 
 What a partial holds, and why each part merges exactly:
 
 * counts (respondents per category, choices per category, respondents answering per question and
   category, respondent groups, themes, coded and quotable answers) add up;
 * number answers as a histogram of their integer values: counts add up, and the median and
-  quartiles are then read off the merged histogram exactly (``aggregate.number_figures``);
+  quartiles are then read off the merged histogram exactly (``number_figures``);
 * free text: the summary counts terms over a deterministic sample (the ``TERMS_POOL`` answers with
   the smallest hashed submission id) and picks quotes among the ``QUOTE_POOL`` smallest of a pool.
   A chunk keeps its own smallest candidates, a superset's worth: the global smallest are among the
@@ -34,30 +34,19 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from reports import aggregate
-from reports.aggregate import (
-    MAX_QUOTES,
-    QUOTABLE_CONSENTS,
+from reports.summary import quotes, text
+from reports.summary.closed import ClosedTables, answered_only, closed_question, closed_tables
+from reports.summary.context import Context, answer_arrays, category_order, context_of, sample
+from reports.summary.inputs import ConsultationMeta, ReportInputs, Snapshot
+from reports.summary.numbers import number_figures
+from reports.summary.quotes import MAX_QUOTES, QUOTABLE_CONSENTS, quote_pool
+from reports.summary.respondents import (
     RESPONDENT_GROUP_COLUMNS,
-    _answer_arrays,
-    _answered_only,
-    _category_order,
-    _closed_question,
-    _closed_tables,
-    _ClosedTables,
-    _Context,
-    _respondents_prepared,
-    _sample,
-    _texts_prepared,
-    _themes_by_id,
-    number_figures,
-    quote_pool,
     respondent_groups,
     respondent_summary,
-    text_figures,
 )
-from reports.inputs import ConsultationMeta, ReportInputs, Snapshot
-from reports.summary_types import QuestionSummary, Summary
+from reports.summary.text import text_figures, texts_prepared, themes_by_id
+from reports.summary.types import QuestionSummary, Summary
 
 QUOTE_COLUMNS = (
     "submission_id",
@@ -142,20 +131,11 @@ def _pairs(counter: Mapping[Any, int]) -> list[list[Any]]:
 def partial_compute(inputs: ReportInputs) -> dict[str, Any]:
     """The additive counts of one chunk's inputs, as plain JSON data (see the module docstring)."""
     meta = inputs.meta
-    respondents = _respondents_prepared(inputs.respondents)
-    categories = _category_order(meta, respondents["category"])
-    category_codes = pd.Categorical(respondents["category"], categories=categories).codes.astype(
-        np.int64
-    )
-    context = _Context(
-        meta=meta,
-        categories=tuple(categories),
-        ids=respondents["submission_id"].to_numpy(dtype=np.int64),
-        category_codes=category_codes,
-        category_totals=np.bincount(category_codes, minlength=len(categories)),
-    )
-    answers = _answer_arrays(context, inputs.answers)
-    closed = _closed_tables(context, answers)
+    context, respondents = context_of(inputs)
+    categories = list(context.categories)
+    category_codes = context.category_codes
+    answers = answer_arrays(context, inputs.answers)
+    closed = closed_tables(context, answers)
     choice_ids = list(closed.row_of_choice)
     choices = Counter()
     for row, col in zip(*np.nonzero(closed.counts), strict=True):
@@ -186,7 +166,7 @@ def partial_compute(inputs: ReportInputs) -> dict[str, Any]:
             "values": [[int(v), int(n)] for v, n in zip(values, counts, strict=True)],
         }
 
-    texts = _texts_prepared(context, inputs.texts, respondents)
+    texts = texts_prepared(context, inputs.texts, respondents)
     free_text: dict[str, Any] = {}
     for question in meta.questions:
         if question.kind != "text":
@@ -230,7 +210,7 @@ def partial_compute(inputs: ReportInputs) -> dict[str, Any]:
 
 
 def _term_candidates(rows: pd.DataFrame) -> pd.DataFrame:
-    return _sample(rows.sort_values("submission_id", kind="stable"), aggregate.TERMS_POOL)
+    return sample(rows.sort_values("submission_id", kind="stable"), text.TERMS_POOL)
 
 
 def _quote_candidates(pool: pd.DataFrame) -> pd.DataFrame:
@@ -238,12 +218,12 @@ def _quote_candidates(pool: pd.DataFrame) -> pd.DataFrame:
     whole pool and of each theme's part of it (``_quotes_from_pool`` samples both)."""
     # Enough for every quote chosen before the last one to be taken out of the pool and the
     # sample still to be complete.
-    size = aggregate.QUOTE_POOL + MAX_QUOTES
-    keep = set(_sample(pool, size)["submission_id"].tolist())
+    size = quotes.QUOTE_POOL + MAX_QUOTES
+    keep = set(sample(pool, size)["submission_id"].tolist())
     theme_ids = {int(i) for ids in pool["theme_ids"] for i in ids}
     for theme_id in theme_ids:
         members = pool[pool["theme_ids"].map(lambda ids, t=theme_id: t in ids)]
-        keep.update(_sample(members, size)["submission_id"].tolist())
+        keep.update(sample(members, size)["submission_id"].tolist())
     return pool[pool["submission_id"].isin(keep)]
 
 
@@ -290,7 +270,7 @@ class PartialMerge:
 
     def __init__(self, *, meta: ConsultationMeta, themes: pd.DataFrame) -> None:
         self.meta = meta
-        self.themes = _themes_by_id(themes)
+        self.themes = themes_by_id(themes)
         self.count = 0
         self.merged = 0
         self.categories: Counter = Counter()
@@ -364,10 +344,10 @@ class PartialMerge:
     def summary(self, *, snapshot: Snapshot, generated_at: dt.datetime | None = None) -> Summary:
         """The summary of every partial added, with the plan's ``snapshot``."""
         meta = self.meta
-        categories = _category_order(meta, pd.Series(list(self.categories), dtype=object))
+        categories = category_order(meta, pd.Series(list(self.categories), dtype=object))
         index = {category: i for i, category in enumerate(categories)}
         totals = np.array([self.categories.get(c, 0) for c in categories], dtype=np.int64)
-        context = _Context(
+        context = Context(
             meta=meta,
             categories=tuple(categories),
             ids=np.zeros(0, dtype=np.int64),
@@ -379,7 +359,7 @@ class PartialMerge:
         questions: list[QuestionSummary] = []
         for question in meta.questions:
             if question.is_closed:
-                questions.append(_closed_question(context, question, closed))
+                questions.append(closed_question(context, question, closed))
             elif question.kind == "number":
                 answered_by = _by_category(self.number_answered.get(question.id), index)
                 values = self.number_values.get(question.id, Counter())
@@ -388,7 +368,7 @@ class PartialMerge:
                     np.array(ordered, dtype=np.int64),
                     np.array([values[v] for v in ordered], dtype=np.int64),
                 )
-                base = _answered_only(context, question, answered_by, closed)
+                base = answered_only(context, question, answered_by, closed)
                 questions.append(_replace(base, numbers=figures))
             else:
                 questions.append(self._text_question(context, question, closed, index))
@@ -405,7 +385,7 @@ class PartialMerge:
             questions=tuple(questions),
         )
 
-    def _closed_tables(self, context: _Context, index: Mapping[str, int]) -> _ClosedTables:
+    def _closed_tables(self, context: Context, index: Mapping[str, int]) -> ClosedTables:
         questions = [q for q in self.meta.questions if q.is_closed]
         row_of_choice = {
             choice.id: row for row, choice in enumerate(c for q in questions for c in q.choices)
@@ -419,17 +399,17 @@ class PartialMerge:
         for (question_id, category), n in self.answered.items():
             if question_id in row_of_question:
                 answered[row_of_question[question_id], index[category]] += n
-        return _ClosedTables(row_of_choice, counts, row_of_question, answered)
+        return ClosedTables(row_of_choice, counts, row_of_question, answered)
 
     def _text_question(
         self,
-        context: _Context,
+        context: Context,
         question: Any,
-        closed: _ClosedTables,
+        closed: ClosedTables,
         index: Mapping[str, int],
     ) -> QuestionSummary:
         answered_by = _by_category(self.text_answered.get(question.id), index)
-        base = _answered_only(context, question, answered_by, closed)
+        base = answered_only(context, question, answered_by, closed)
         totals = self.text_totals.get(question.id, Counter())
         empty_quotes = _quote_frame([])
         figures = text_figures(

@@ -1,0 +1,1 @@
+"""Consultation conclusions: staff draft the regulator's response, publish it, withdraw it."""

@@ -1,0 +1,471 @@
+"""What a summary report reads from the database: the only module that reads surveys' tables.
+
+``report_inputs`` fills a :class:`reports.summary.inputs.ReportInputs` for the pure summary code
+(``reports.summary``): the consultation's questions and labels, the counted respondents, their
+choice and number answers (one streamed query: a binary COPY on PostgreSQL), their free text with
+the staff's theme codes, and the snapshot that identifies what was counted. ``report_chunk_plan``
+cuts a large consultation into chunks of counted submissions for the chunked job.
+
+What counts is one rule, ``SubmissionQuerySet.counted``, cut off at the report's ``as_of``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from contextlib import nullcontext
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+from django.db import connections, models, router, transaction
+from django.db.models import Case, Count, F, Q, QuerySet, Value, When
+from django.utils import timezone, translation
+
+from reports.summary.inputs import (
+    EXCLUSION_REASONS,
+    ChoiceMeta,
+    Condition,
+    ConsultationMeta,
+    Option,
+    QuestionMeta,
+    ReportInputs,
+    SectionMeta,
+    Snapshot,
+    answers_frame,
+    respondents_frame,
+    snapshot_sha256,
+    texts_frame,
+    themes_frame,
+)
+from reports.summary.inputs import Text as ReportText
+from reports.summary.partials import ChunkPlanner, ChunkSpec
+from surveys.models import (
+    Answer,
+    CampaignGroup,
+    Choice,
+    Consent,
+    Consultation,
+    ExclusionReason,
+    Question,
+    QuestionKind,
+    RespondentCategory,
+    RespondentType,
+    ReviewStatus,
+    Submission,
+    SubmissionState,
+    Theme,
+)
+
+if TYPE_CHECKING:
+    from django.db.backends.base.base import BaseDatabaseWrapper
+    from django.db.backends.utils import CursorWrapper
+
+
+# Rows of the COPY stream are converted this many bytes at a time: large enough for numpy to be
+# efficient, small enough that the raw bytes never hold a whole large consultation at once.
+_COPY_PARSE_BYTES = 16 * 1024 * 1024
+
+
+def report_inputs(
+    *,
+    consultation: Consultation,
+    as_of: dt.datetime,
+    id_range: tuple[int, int] | None = None,
+    texts: bool = True,
+) -> ReportInputs:
+    """Everything a summary report of ``consultation`` reads, counting submissions up to ``as_of``.
+
+    ``id_range=(first, last)`` reads only the counted submissions with ids in that closed range
+    (one chunk of a chunked report; its snapshot covers the chunk and has no exclusion counts).
+    ``texts=False`` skips the free-text answers (the bench's aggregation of closed questions).
+
+    Counted: submitted (not drafts, not withdrawn), not excluded by review, submitted at or before
+    ``as_of``. The answers of every question arrive from one streamed query (COPY on PostgreSQL);
+    the rest is a handful of small queries, whatever the number of responses. On PostgreSQL the
+    reads share one repeatable-read snapshot, so a response submitted or withdrawn while the report
+    reads cannot be counted in one table and missing from another.
+    """
+    if timezone.is_naive(as_of):
+        raise ValueError("report_inputs needs an aware as_of datetime")
+    connection = connections[router.db_for_read(Submission)]
+    if connection.vendor == "postgresql" and not connection.in_atomic_block:
+        with transaction.atomic(using=connection.alias):
+            with connection.cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+            return _report_inputs_read(consultation, as_of, connection, id_range, texts)
+    return _report_inputs_read(consultation, as_of, connection, id_range, texts)
+
+
+def _report_counted(
+    consultation: Consultation, as_of: dt.datetime, id_range: tuple[int, int] | None = None
+) -> QuerySet[Submission]:
+    counted = Submission.objects.filter(
+        consultation=consultation, submitted_at__lte=as_of
+    ).counted()
+    if id_range is not None:
+        counted = counted.filter(pk__gte=id_range[0], pk__lte=id_range[1])
+    return counted
+
+
+def _report_inputs_read(
+    consultation: Consultation,
+    as_of: dt.datetime,
+    connection: BaseDatabaseWrapper,
+    id_range: tuple[int, int] | None,
+    with_texts: bool,
+) -> ReportInputs:
+    counted = _report_counted(consultation, as_of, id_range)
+    meta = _report_meta(consultation)
+    respondents, snapshot_rows = _report_respondents(counted)
+    snapshot = Snapshot(
+        count=len(respondents),
+        sha256=snapshot_sha256(snapshot_rows),
+        as_of=as_of,
+        excluded={} if id_range is not None else _report_excluded(consultation, as_of),
+    )
+    answers = _report_answers(consultation, counted, connection)
+    texts = _report_texts(consultation, counted) if with_texts else texts_frame([])
+    themes = themes_frame(
+        Theme.objects.filter(consultation=consultation)
+        .order_by("pk")
+        .values_list("pk", "name_en", "name_zh", "parent_id")
+    )
+    return ReportInputs(
+        meta=meta,
+        respondents=respondents,
+        answers=answers,
+        texts=texts,
+        themes=themes,
+        snapshot=snapshot,
+    )
+
+
+def _options(choices: type[models.TextChoices]) -> tuple[Option, ...]:
+    """Stable values with their labels in both languages (from the gettext catalog)."""
+    options = []
+    for value, label in choices.choices:
+        with translation.override("en"):
+            english = str(label)
+        with translation.override("zh-hant"):
+            chinese = str(label)
+        options.append(Option(value=value, label=ReportText(en=english, zh=chinese)))
+    return tuple(options)
+
+
+def _report_meta(consultation: Consultation) -> ConsultationMeta:
+    choices_by_question: dict[int, list[ChoiceMeta]] = {}
+    for choice in Choice.objects.filter(question__consultation=consultation).order_by(
+        "question_id", "order", "pk"
+    ):
+        choices_by_question.setdefault(choice.question_id, []).append(
+            ChoiceMeta(
+                id=choice.pk,
+                value=choice.value,
+                label=ReportText(en=choice.label_en, zh=choice.label_zh),
+            )
+        )
+    questions = []
+    for question in (
+        Question.objects.filter(consultation=consultation)
+        .select_related("section", "condition_question", "condition_choice")
+        .order_by("order", "pk")
+    ):
+        condition = None
+        if question.condition_question_id and question.condition_choice_id:
+            condition = Condition(
+                question_id=question.condition_question_id,
+                question_code=question.condition_question.code,
+                choice_id=question.condition_choice_id,
+                choice_value=question.condition_choice.value,
+            )
+        questions.append(
+            QuestionMeta(
+                id=question.pk,
+                code=question.code,
+                kind=question.kind,
+                order=question.order,
+                section=SectionMeta(
+                    order=question.section.order,
+                    title=ReportText(en=question.section.title_en, zh=question.section.title_zh),
+                ),
+                text=ReportText(en=question.text_en, zh=question.text_zh),
+                choices=tuple(choices_by_question.get(question.pk, ())),
+                condition=condition,
+            )
+        )
+    return ConsultationMeta(
+        slug=consultation.slug,
+        reference_prefix=consultation.reference_prefix,
+        title=ReportText(en=consultation.title_en, zh=consultation.title_zh),
+        opens_at=consultation.opens_at,
+        closes_at=consultation.closes_at,
+        questions=tuple(questions),
+        categories=_options(RespondentCategory),
+        respondent_types=_options(RespondentType),
+        consents=_options(Consent),
+        campaigns_confirmed=dict(
+            CampaignGroup.objects.filter(consultation=consultation).values_list(
+                "label", "confirmed"
+            )
+        ),
+    )
+
+
+def _report_respondents(
+    counted: QuerySet[Submission],
+) -> tuple[pd.DataFrame, list[tuple[int, dt.datetime]]]:
+    """The counted respondents, and the (id, updated_at) pairs that identify the snapshot."""
+    # A name leaves the database only when the respondent agreed to its publication.
+    display_name = Case(
+        When(
+            Q(consent=Consent.NAME_AND_RESPONSE) & Q(personal_data_erased_at__isnull=True),
+            then=Case(
+                When(
+                    Q(respondent_type=RespondentType.ORGANISATION) & ~Q(organisation_name=""),
+                    then=F("organisation_name"),
+                ),
+                When(~Q(contact_name=""), then=F("contact_name")),
+                default=Value(None),
+            ),
+        ),
+        default=Value(None),
+        output_field=models.CharField(),
+    )
+    rows = list(
+        counted.order_by("pk")
+        .annotate(report_display_name=display_name)
+        .values_list(
+            "pk",
+            "respondent_type",
+            "category",
+            "consent",
+            "is_late",
+            "campaign_group__label",
+            "report_display_name",
+            "language",
+            "updated_at",
+        )
+    )
+    snapshot_rows = [(row[0], row[8]) for row in rows]
+    return respondents_frame(row[:8] for row in rows), snapshot_rows
+
+
+def _report_excluded(consultation: Consultation, as_of: dt.datetime) -> dict[str, int]:
+    """How many submissions were left out, by reason; each is counted under one reason only."""
+    submitted = Q(state=SubmissionState.SUBMITTED)
+    excluded = submitted & Q(review_status=ReviewStatus.EXCLUDED)
+    named = [ExclusionReason.DUPLICATE, ExclusionReason.SPAM, ExclusionReason.OUT_OF_SCOPE]
+    counts = Submission.objects.filter(consultation=consultation).aggregate(
+        withdrawn=Count(
+            "pk",
+            filter=Q(state=SubmissionState.WITHDRAWN)
+            | (excluded & Q(exclusion_reason=ExclusionReason.WITHDRAWN)),
+        ),
+        **{
+            reason.value: Count("pk", filter=excluded & Q(exclusion_reason=reason))
+            for reason in named
+        },
+        other=Count(
+            "pk",
+            filter=excluded & ~Q(exclusion_reason__in=[*named, ExclusionReason.WITHDRAWN]),
+        ),
+        after_cutoff=Count(
+            "pk",
+            filter=submitted & ~Q(review_status=ReviewStatus.EXCLUDED) & Q(submitted_at__gt=as_of),
+        ),
+    )
+    return {reason: int(counts[reason]) for reason in EXCLUSION_REASONS}
+
+
+def _report_answers_queryset(
+    consultation: Consultation, counted: QuerySet[Submission]
+) -> QuerySet[Answer]:
+    return (
+        Answer.objects.filter(consultation=consultation, submission__in=counted.values("pk"))
+        .exclude(question__kind=QuestionKind.TEXT)
+        # A stray row whose "multiple" flag disagrees with its question's kind is not an answer.
+        .filter(
+            Q(question__kind=QuestionKind.MULTIPLE, multiple=True)
+            | (~Q(question__kind=QuestionKind.MULTIPLE) & Q(multiple=False))
+        )
+        .filter(Q(choice__isnull=False) | Q(number__isnull=False))
+        .order_by()
+        .values_list("submission_id", "question_id", "choice_id", "number")
+    )
+
+
+def _report_answers_copy_sql(
+    consultation: Consultation, counted: QuerySet[Submission]
+) -> tuple[str, Sequence[object]]:
+    """The answer rows as five non-null int8 columns, so that a binary COPY row has a fixed size:
+    submission, question, choice (-1 for none), number (0 for none), has-number flag."""
+    sql, params = _report_answers_queryset(consultation, counted).query.sql_with_params()
+    # ``sql`` is Django's own compiled query; the values stay in ``params``.
+    columns = (
+        "a.submission_id::int8, a.question_id::int8, COALESCE(a.choice_id, -1)::int8,"
+        " COALESCE(a.number, 0)::int8, (a.number IS NOT NULL)::int::int8"
+    )
+    wrapped = f"SELECT {columns} FROM ({sql}) AS a(submission_id, question_id, choice_id, number)"  # noqa: S608
+    return wrapped, params
+
+
+def report_answers_sql(
+    *, consultation: Consultation, as_of: dt.datetime
+) -> tuple[str, Sequence[object]]:
+    """The SQL (and parameters) of the answer rows a report of ``consultation`` reads.
+
+    The benchmark streams it once with ``COPY ... TO STDOUT`` as the floor that aggregation is
+    compared with.
+    """
+    return _report_answers_copy_sql(consultation, _report_counted(consultation, as_of))
+
+
+def _report_answers(
+    consultation: Consultation, counted: QuerySet[Submission], connection: BaseDatabaseWrapper
+) -> pd.DataFrame:
+    """One row per choice or number answer of the counted submissions, from one streamed query."""
+    if connection.vendor == "postgresql":
+        sql, params = _report_answers_copy_sql(consultation, counted)
+        with connection.cursor() as cursor:
+            return _copy_frame(cursor, sql, params)
+    sql, params = _report_answers_queryset(consultation, counted).query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return answers_frame(cursor.fetchall())
+
+
+# A binary COPY of five int8 columns: per row a field count, then per field its length and value.
+_COPY_SIGNATURE = b"PGCOPY\n\xff\r\n\x00"
+_COPY_ROW = np.dtype(
+    [
+        ("fields", ">i2"),
+        ("l0", ">i4"),
+        ("submission_id", ">i8"),
+        ("l1", ">i4"),
+        ("question_id", ">i8"),
+        ("l2", ">i4"),
+        ("choice_id", ">i8"),
+        ("l3", ">i4"),
+        ("number", ">i8"),
+        ("l4", ">i4"),
+        ("has_number", ">i8"),
+    ]
+)
+
+
+def _copy_frame(cursor: CursorWrapper, sql: str, params: Sequence[object]) -> pd.DataFrame:
+    """Stream ``sql`` through PostgreSQL's binary COPY into an answers frame.
+
+    Every row has the same size (five non-null int8 columns), so numpy reads the raw stream as an
+    array of records, a few megabytes at a time: no text parsing, and the raw bytes of a large
+    consultation are never held all at once.
+    """
+    statement = f"COPY ({sql}) TO STDOUT (FORMAT binary)"
+    # COPY bypasses Django's cursor wrapper: record it like any query so query counts see it.
+    debug = cursor.debug_sql(statement, params) if hasattr(cursor, "debug_sql") else nullcontext()
+    pieces: list[np.ndarray] = []
+    pending = bytearray()
+    header_read = False
+    with debug, cursor.cursor.copy(statement, params) as copy:
+        for block in copy:
+            pending += block
+            if not header_read:
+                if len(pending) < 19:
+                    continue
+                if bytes(pending[:11]) != _COPY_SIGNATURE:
+                    raise ValueError("Unexpected COPY header from the database.")
+                extension = int.from_bytes(pending[15:19], "big")
+                del pending[: 19 + extension]
+                header_read = True
+            if len(pending) >= _COPY_PARSE_BYTES:
+                whole = len(pending) // _COPY_ROW.itemsize * _COPY_ROW.itemsize
+                pieces.append(np.frombuffer(bytes(pending[:whole]), dtype=_COPY_ROW))
+                del pending[:whole]
+    # What is left: whole rows, then the two-byte trailer (-1).
+    if pending[-2:] == b"\xff\xff":
+        del pending[-2:]
+    if len(pending) % _COPY_ROW.itemsize:
+        raise ValueError("Truncated COPY data from the database.")
+    pieces.append(np.frombuffer(bytes(pending), dtype=_COPY_ROW))
+    del pending
+    rows = np.concatenate(pieces) if len(pieces) > 1 else pieces[0]
+    del pieces
+    if len(rows) and (rows["fields"] != 5).any():
+        raise ValueError("Unexpected COPY row from the database.")
+    choice = rows["choice_id"].astype(np.int64)
+    has_number = rows["has_number"].astype(bool)
+    return pd.DataFrame(
+        {
+            "submission_id": rows["submission_id"].astype(np.int64),
+            "question_id": rows["question_id"].astype(np.int64),
+            "choice_id": pd.arrays.IntegerArray(choice, choice < 0),
+            "number": pd.arrays.IntegerArray(rows["number"].astype(np.int64), ~has_number),
+        }
+    )
+
+
+def _report_texts(consultation: Consultation, counted: QuerySet[Submission]) -> pd.DataFrame:
+    """Free-text answers of the counted submissions, each with the ids of its staff themes."""
+    answers = (
+        Answer.objects.filter(
+            consultation=consultation,
+            submission__in=counted.values("pk"),
+            question__kind=QuestionKind.TEXT,
+            multiple=False,
+        )
+        .exclude(text="")
+        .order_by()
+    )
+    rows = list(answers.values_list("pk", "submission_id", "question_id", "text"))
+    themes: dict[int, list[int]] = {}
+    for answer_id, theme_id in (
+        Answer.themes.through.objects.filter(answer__in=answers.values("pk"))
+        .order_by("answer_id", "theme_id")
+        .values_list("answer_id", "theme_id")
+    ):
+        themes.setdefault(answer_id, []).append(theme_id)
+    return texts_frame(
+        (submission_id, question_id, text, themes.get(answer_id, ()))
+        for answer_id, submission_id, question_id, text in rows
+        if text.strip()
+    )
+
+
+def report_chunk_plan(
+    *, consultation: Consultation, as_of: dt.datetime, chunk_size: int
+) -> tuple[Snapshot, list[ChunkSpec]]:
+    """The snapshot of a chunked report and its chunks of ``chunk_size`` counted submissions.
+
+    Streams the counted submissions' (id, updated_at) in id order through a server-side cursor,
+    hashing them as ``report_inputs`` would, so memory stays flat however many there are. Each
+    chunk's own hash lets the merge check that its chunk read the same submissions.
+    """
+    planner = ChunkPlanner(size=chunk_size)
+    rows = (
+        _report_counted(consultation, as_of)
+        .order_by("pk")
+        .values_list("pk", "updated_at")
+        .iterator(chunk_size=20_000)
+    )
+    with transaction.atomic():
+        for submission_id, updated_at in rows:
+            planner.add(submission_id, updated_at)
+        excluded = _report_excluded(consultation, as_of)
+    chunks, sha256 = planner.finish()
+    return Snapshot(count=planner.count, sha256=sha256, as_of=as_of, excluded=excluded), chunks
+
+
+def report_counted_count(*, consultation: Consultation, as_of: dt.datetime) -> int:
+    """How many submissions a report of ``consultation`` as of ``as_of`` counts."""
+    return _report_counted(consultation, as_of).count()
+
+
+def report_meta_and_themes(*, consultation: Consultation) -> tuple[ConsultationMeta, pd.DataFrame]:
+    """The questions, labels and staff themes a merged (chunked) summary needs."""
+    themes = themes_frame(
+        Theme.objects.filter(consultation=consultation)
+        .order_by("pk")
+        .values_list("pk", "name_en", "name_zh", "parent_id")
+    )
+    return _report_meta(consultation), themes

@@ -1,0 +1,141 @@
+"""``summary.json``: the summary's figures keyed by stable values (schema in the README)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from reports.summary.inputs import Text
+from reports.summary.types import QuestionSummary, Summary
+
+
+def write_json(*, summary: Summary, path: Path) -> None:
+    data = summary_to_dict(summary)
+    # allow_nan=False: a share of nobody is null, never NaN, which is not JSON.
+    path.write_text(
+        json.dumps(data, ensure_ascii=False, indent=2, allow_nan=False) + "\n", encoding="utf-8"
+    )
+
+
+def _text_dict(text: Text) -> dict[str, str]:
+    return {"en": text.en, "zh-hant": text.zh}
+
+
+def summary_to_dict(summary: Summary) -> dict[str, Any]:
+    """The structure of ``summary.json``: stable values as keys, plain JSON types as values."""
+    meta = summary.meta
+    respondents = summary.respondents
+    return {
+        "schema_version": 1,
+        "consultation": meta.slug,
+        "title": _text_dict(meta.title),
+        "reference_prefix": meta.reference_prefix,
+        "opens_at": meta.opens_at.isoformat(),
+        "closes_at": meta.closes_at.isoformat(),
+        "generated_at": summary.generated_at.isoformat(),
+        "snapshot": {
+            "count": summary.snapshot.count,
+            "sha256": summary.snapshot.sha256,
+            "as_of": summary.snapshot.as_of.isoformat(),
+            "excluded": dict(summary.snapshot.excluded),
+        },
+        "respondents": {
+            "total": respondents.total,
+            "by_category": dict(respondents.by_category),
+            "by_type": dict(respondents.by_type),
+            "by_category_type": {k: dict(v) for k, v in respondents.by_category_type.items()},
+            "by_consent": dict(respondents.by_consent),
+            "by_language": dict(respondents.by_language),
+            "late": respondents.late,
+            "in_campaigns": respondents.in_campaigns,
+            "campaigns": [
+                {"label": c.label, "size": c.size, "confirmed": c.confirmed}
+                for c in respondents.campaigns
+            ],
+        },
+        "questions": [_question_dict(question) for question in summary.questions],
+    }
+
+
+def _question_dict(question: QuestionSummary) -> dict[str, Any]:
+    meta = question.meta
+    data: dict[str, Any] = {
+        "code": meta.code,
+        "kind": meta.kind,
+        "section": meta.section.order,
+        "wording": _text_dict(meta.text),
+        "choices": [
+            {"value": choice.value, "label": _text_dict(choice.label)} for choice in meta.choices
+        ],
+        "condition": (
+            None
+            if meta.condition is None
+            else {"question": meta.condition.question_code, "choice": meta.condition.choice_value}
+        ),
+        "eligible": question.eligible,
+        "answered": question.answered,
+        "not_answered": question.not_answered,
+        "counts": dict(question.counts),
+        "shares": dict(question.shares),
+        "by_category": {k: dict(v) for k, v in question.by_category.items()},
+        "by_category_shares": {k: dict(v) for k, v in question.by_category_shares.items()},
+        "answered_by_category": dict(question.answered_by_category),
+    }
+    if question.agree is not None:
+        agree = question.agree
+        data["agree"] = {
+            "agreeing": agree.agreeing,
+            "neutral": agree.neutral,
+            "disagreeing": agree.disagreeing,
+            "share_agreeing": agree.share_agreeing,
+            "share_disagreeing": agree.share_disagreeing,
+            "net_score": agree.net_score,
+        }
+    if question.numbers is not None:
+        numbers = question.numbers
+        data["numbers"] = {
+            "count": numbers.count,
+            "mean": numbers.mean,
+            "median": numbers.median,
+            "q1": numbers.q1,
+            "q3": numbers.q3,
+            "min": numbers.minimum,
+            "max": numbers.maximum,
+            "bands": [
+                {"from": band.lower, "to": band.upper, "count": band.count}
+                for band in numbers.bands
+            ],
+        }
+    if question.text is not None:
+        text = question.text
+        data["free_text"] = {
+            "answered": text.answered,
+            "coded": text.coded,
+            "quotable": text.quotable,
+            "terms_counted_over": text.terms_counted_over,
+            "terms_sampled": text.terms_sampled,
+            "terms": [{"term": t.term, "count": t.count} for t in text.terms],
+            "phrases": [{"phrase": t.term, "count": t.count} for t in text.phrases],
+            "themes": [
+                {
+                    "id": theme.id,
+                    "name": _text_dict(theme.name),
+                    "parent": None if theme.parent is None else _text_dict(theme.parent),
+                    "count": theme.count,
+                }
+                for theme in text.themes
+            ],
+            "quotes": [
+                {
+                    "text": quote.text,
+                    "truncated": quote.truncated,
+                    "attribution": "name" if quote.name else "category",
+                    "name": quote.name,
+                    "category": quote.category,
+                    "theme": None if quote.theme is None else _text_dict(quote.theme),
+                }
+                for quote in text.quotes
+            ],
+        }
+    return data

@@ -1,0 +1,113 @@
+"""What every table of a summary is counted against: the counted respondents, by category.
+
+A :class:`Context` holds the consultation's questions and, in table order, its respondent
+categories; each counted submission's position among them; and how many respondents each has.
+The answer rows are mapped to integer codes once (``answer_arrays``), so every table is counted
+with numpy over whole columns.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from reports.summary.inputs import NOT_STATED, ConsultationMeta, ReportInputs
+
+
+def context_of(inputs: ReportInputs) -> tuple[Context, pd.DataFrame]:
+    """The context of ``inputs``' respondents, and the respondents frame it was built from
+    (sorted by submission id, one row each, blanks as ``NOT_STATED``)."""
+    respondents = respondents_prepared(inputs.respondents)
+    categories = category_order(inputs.meta, respondents["category"])
+    codes = pd.Categorical(respondents["category"], categories=categories).codes.astype(np.int64)
+    context = Context(
+        meta=inputs.meta,
+        categories=tuple(categories),
+        ids=respondents["submission_id"].to_numpy(dtype=np.int64),
+        category_codes=codes,
+        category_totals=np.bincount(codes, minlength=len(categories)),
+    )
+    return context, respondents
+
+
+@dataclass(frozen=True)
+class Context:
+    meta: ConsultationMeta
+    categories: tuple[str, ...]  # category values, in table order
+    ids: np.ndarray  # counted submission ids, ascending
+    category_codes: np.ndarray  # each counted submission's position in ``categories``
+    category_totals: np.ndarray  # respondents per category
+    # Set when the context is rebuilt from partial counts (reports.partials), without ``ids``.
+    count: int | None = None
+
+    @property
+    def total(self) -> int:
+        return len(self.ids) if self.count is None else self.count
+
+    def positions(self, submission_ids: np.ndarray) -> np.ndarray:
+        """Index of each submission in ``ids``, or -1 for a submission that is not counted."""
+        if len(self.ids) == 0:
+            return np.full(len(submission_ids), -1, dtype=np.int64)
+        positions = np.searchsorted(self.ids, submission_ids)
+        clipped = np.minimum(positions, len(self.ids) - 1)
+        return np.where(self.ids[clipped] == submission_ids, clipped, -1)
+
+
+def respondents_prepared(frame: pd.DataFrame) -> pd.DataFrame:
+    frame = frame.sort_values("submission_id", kind="stable").drop_duplicates("submission_id")
+    frame = frame.reset_index(drop=True)
+    for column in ("category", "respondent_type", "consent", "language"):
+        values = frame[column].astype("object")
+        frame[column] = values.where(values.notna() & (values != ""), NOT_STATED)
+    return frame
+
+
+def category_order(meta: ConsultationMeta, present: pd.Series) -> list[str]:
+    """The form's categories, then any other value found, then "not stated"."""
+    order = [option.value for option in meta.categories]
+    extra = sorted(set(present.unique()) - set(order) - {NOT_STATED})
+    return order + extra + [NOT_STATED]
+
+
+@dataclass(frozen=True)
+class AnswerArrays:
+    """The answer columns as numpy arrays, with each row's respondent looked up once."""
+
+    question: np.ndarray
+    choice: np.ndarray  # -1 where the row has no choice
+    number: np.ndarray
+    has_number: np.ndarray
+    position: np.ndarray  # index of the respondent in the context, -1 if not counted
+
+
+def answer_arrays(context: Context, answers: pd.DataFrame) -> AnswerArrays:
+    choice = pd.array(answers["choice_id"], dtype="Int64")
+    number = pd.array(answers["number"], dtype="Int64")
+    return AnswerArrays(
+        question=answers["question_id"].to_numpy(dtype=np.int64),
+        choice=choice.to_numpy(dtype=np.int64, na_value=-1),
+        number=number.to_numpy(dtype=np.int64, na_value=0),
+        has_number=~number.isna(),
+        position=context.positions(answers["submission_id"].to_numpy(dtype=np.int64)),
+    )
+
+
+def share(part: int, whole: int) -> float | None:
+    return part / whole if whole else None
+
+
+def present_categories(context: Context) -> list[int]:
+    return [i for i, n in enumerate(context.category_totals) if n]
+
+
+def sample(rows: pd.DataFrame, size: int) -> pd.DataFrame:
+    """At most ``size`` rows, the same ones on every run: those whose mixed submission id is
+    smallest (a multiplicative hash, so the sample is spread over the whole period)."""
+    if len(rows) <= size:
+        return rows
+    ids = rows["submission_id"].to_numpy(dtype=np.uint64)
+    mixed = (ids * np.uint64(2654435761)) % np.uint64(2**32)
+    order = np.lexsort((ids, mixed))[:size]
+    return rows.iloc[np.sort(order)]

@@ -1,0 +1,136 @@
+"""Free-text questions: how many answered and were coded with each staff theme, the terms and
+phrases most used (``textkit``), and quotes (``reports.summary.quotes``).
+
+Terms are counted over the answers outside campaigns (a campaign's standard text would drown out
+every other view; it is reported as a campaign), a deterministic sample of at most
+``TERMS_POOL`` of them per question, so that a report's time grows with the number of questions,
+not of responses.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+
+import numpy as np
+import pandas as pd
+
+from reports.summary.closed import ClosedTables, answered_only
+from reports.summary.context import Context, sample
+from reports.summary.inputs import QuestionMeta, Text
+from reports.summary.quotes import QUOTABLE_CONSENTS, quote_pool, quotes_from_pool
+from reports.summary.types import QuestionSummary, TermCount, TextFigures, ThemeCount
+from textkit.ngrams import most_used
+
+TOP_TERMS = 12
+TOP_PHRASES = 10
+TERMS_POOL = 20000
+
+
+def top_terms(texts: Sequence[str]) -> tuple[tuple[TermCount, ...], tuple[TermCount, ...]]:
+    """The terms and phrases used by the most answers (at least two), most used first."""
+    terms, phrases = most_used(texts, terms=TOP_TERMS, phrases=TOP_PHRASES)
+    return (
+        tuple(TermCount(term=term, count=n) for term, n in terms),
+        tuple(TermCount(term=phrase, count=n) for phrase, n in phrases),
+    )
+
+
+def texts_prepared(
+    context: Context, texts: pd.DataFrame, respondents: pd.DataFrame
+) -> pd.DataFrame:
+    """Non-blank answers of counted submissions with each respondent's consent, name, group."""
+    text_questions = [q.id for q in context.meta.questions if q.kind == "text"]
+    rows = texts[texts["question_id"].isin(text_questions)]
+    rows = rows[rows["text"].astype(str).str.strip() != ""]
+    position = context.positions(rows["submission_id"].to_numpy(dtype=np.int64))
+    keep = position >= 0
+    rows = rows[keep].reset_index(drop=True)
+    position = position[keep]
+    # One answer per submission and question (a database constraint; kept true here too).
+    rows = rows.assign(_position=position).drop_duplicates(["question_id", "submission_id"])
+    position = rows.pop("_position").to_numpy()
+    details = respondents.iloc[position]
+    return rows.assign(
+        category_code=context.category_codes[position],
+        category=details["category"].to_numpy(),
+        consent=details["consent"].to_numpy(),
+        display_name=details["display_name"].to_numpy(),
+        campaign_group=details["campaign_group"].to_numpy(),
+    ).reset_index(drop=True)
+
+
+def themes_by_id(themes: pd.DataFrame) -> dict[int, tuple[Text, Text | None]]:
+    names = {
+        int(row.id): Text(en=str(row.name_en or ""), zh=str(row.name_zh or ""))
+        for row in themes.itertuples(index=False)
+    }
+    result = {}
+    for row in themes.itertuples(index=False):
+        parent = None if pd.isna(row.parent_id) else names.get(int(row.parent_id))
+        result[int(row.id)] = (names[int(row.id)], parent)
+    return result
+
+
+def text_question(
+    context: Context,
+    question: QuestionMeta,
+    closed: ClosedTables,
+    texts: pd.DataFrame,
+    themes: Mapping[int, tuple[Text, Text | None]],
+) -> QuestionSummary:
+    rows = texts[texts["question_id"] == question.id].reset_index(drop=True)
+    answered_by = np.bincount(
+        rows["category_code"].to_numpy(dtype=np.int64), minlength=len(context.categories)
+    )
+    base = answered_only(context, question, answered_by, closed)
+    theme_counts = rows["theme_ids"].explode().dropna().astype(np.int64).value_counts()
+    # A campaign's standard text would drown out every other view; it is reported as a campaign.
+    outside_campaigns = rows[rows["campaign_group"].isna()]
+    quotable = rows[rows["consent"].isin(QUOTABLE_CONSENTS)]
+    figures = text_figures(
+        answered=len(rows),
+        theme_counts={int(theme_id): int(n) for theme_id, n in theme_counts.items()},
+        themes=themes,
+        coded=int(rows["theme_ids"].map(len).gt(0).sum()) if len(rows) else 0,
+        outside_campaigns=len(outside_campaigns),
+        term_rows=sample(outside_campaigns, TERMS_POOL),
+        quote_pool=quote_pool(quotable),
+        quotable=len(quotable),
+    )
+    return replace(base, text=figures)
+
+
+def text_figures(
+    *,
+    answered: int,
+    theme_counts: Mapping[int, int],
+    themes: Mapping[int, tuple[Text, Text | None]],
+    coded: int,
+    outside_campaigns: int,
+    term_rows: pd.DataFrame,
+    quote_pool: pd.DataFrame,
+    quotable: int,
+) -> TextFigures:
+    """A free-text question's figures from its counts, the (sampled) answers whose terms are
+    counted, and the pool quotes are chosen from (``quote_pool``)."""
+    theme_figures = sorted(
+        (
+            ThemeCount(id=theme_id, name=themes[theme_id][0], parent=themes[theme_id][1], count=n)
+            for theme_id, n in theme_counts.items()
+            if theme_id in themes and n
+        ),
+        key=lambda theme: (-theme.count, theme.name.en, theme.id),
+    )
+    terms, phrases = top_terms(term_rows["text"].tolist())
+    return TextFigures(
+        answered=answered,
+        terms=terms,
+        phrases=phrases,
+        terms_counted_over=len(term_rows),
+        terms_sampled=len(term_rows) < outside_campaigns,
+        themes=tuple(theme_figures),
+        coded=coded,
+        quotes=quotes_from_pool(quote_pool, theme_figures),
+        quotable=quotable,
+    )
