@@ -2,7 +2,7 @@
 
 Each size gets its own consultation (slug ``bench-otc-<size>``, reference prefix ``B<size>``
 shortened) with the OTC demo's sections, questions and choices, filled with exactly ``size``
-synthetic submitted responses from ``surveys.synthetic``. A consultation that already holds the
+synthetic submitted responses from ``surveys.demo.synthetic``. A consultation that already holds the
 right number of responses is reused, so a second ``make bench`` measures without regenerating.
 """
 
@@ -60,7 +60,7 @@ def consultation_ensure(
     from django.core.management import call_command
     from django.db import connection
 
-    from surveys.demo_loader import demo_load
+    from surveys.demo.loader import demo_load
     from surveys.models import Consultation, Submission
 
     slug = slug_for(size, purpose)

@@ -143,7 +143,7 @@ def export_xlsx(slug: str, work: Path) -> dict:
 
 
 def campaigns(slug: str, work: Path) -> dict:
-    from surveys.campaigns import campaign_detect
+    from surveys.review.campaigns import campaign_detect
 
     detection = campaign_detect(consultation=_consultation(slug))
     return {"groups": detection.groups, "grouped": detection.grouped}

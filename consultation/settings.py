@@ -100,8 +100,6 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
             ],
-            # {% load fixed_markup %} in the project's own base template (not an app's).
-            "libraries": {"fixed_markup": "consultation.fixed_markup"},
         },
     },
 ]
@@ -138,12 +136,11 @@ if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
 
 # With a shared cache (Redis), sessions are read from it and written through to the database:
 # respondent pages then read no session row per request. Without one, each process would keep its
-# own stale copy, so sessions stay in the database alone. (Django's engines, less a lookup when a
-# session is created: consultation/sessions.)
+# own stale copy, so sessions stay in the database alone.
 SESSION_ENGINE = (
-    "consultation.sessions.cached_db"
+    "django.contrib.sessions.backends.cached_db"
     if env("CACHE_URL", default="")
-    else "consultation.sessions.db"
+    else "django.contrib.sessions.backends.db"
 )
 
 # Rate limits per client address (django-ratelimit) count in the default cache: Redis in
@@ -248,7 +245,7 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_RESULT_BACKEND = env("CELERY_RESULT_BACKEND", default=None)
 CELERY_RESULT_EXPIRES = 24 * 3600
 # Reports of more counted submissions than this are summarised in chunks of REPORT_CHUNK_SIZE
-# (reports.chunked): memory per process follows the chunk size, not the consultation's size.
+# (reports.jobs.chunked): memory per process follows the chunk size, not the consultation's size.
 REPORT_CHUNKED_ABOVE = env.int("REPORT_CHUNKED_ABOVE", default=150_000)
 REPORT_CHUNK_SIZE = env.int("REPORT_CHUNK_SIZE", default=100_000)
 CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=3000)

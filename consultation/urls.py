@@ -11,5 +11,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("reports/", include("reports.urls")),
     path("consultations/<slug:slug>/conclusions/", include("reports.urls_public")),
-    path("", include("surveys.urls")),
+    path("", include("surveys.journey.urls")),
 ]

@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from reports.admin_actions import build_summary_report
 from reports.display import hkt, number, snapshot_line
 from reports.models import Report, ReportStatus
-from surveys.admin import ConsultationAdmin
+from surveys.admin.authoring import ConsultationAdmin
 from surveys.models import Consultation
 
 READ_ONLY_FIELDS = (

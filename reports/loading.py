@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 from django.db import connections, models, router, transaction
-from django.db.models import Case, Count, F, Q, QuerySet, Value, When
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone, translation
 
 from reports.summary.inputs import (
@@ -216,25 +216,9 @@ def _report_respondents(
     counted: QuerySet[Submission],
 ) -> tuple[pd.DataFrame, list[tuple[int, dt.datetime]]]:
     """The counted respondents, and the (id, updated_at) pairs that identify the snapshot."""
-    # A name leaves the database only when the respondent agreed to its publication.
-    display_name = Case(
-        When(
-            Q(consent=Consent.NAME_AND_RESPONSE) & Q(personal_data_erased_at__isnull=True),
-            then=Case(
-                When(
-                    Q(respondent_type=RespondentType.ORGANISATION) & ~Q(organisation_name=""),
-                    then=F("organisation_name"),
-                ),
-                When(~Q(contact_name=""), then=F("contact_name")),
-                default=Value(None),
-            ),
-        ),
-        default=Value(None),
-        output_field=models.CharField(),
-    )
     rows = list(
         counted.order_by("pk")
-        .annotate(report_display_name=display_name)
+        .with_public_name()
         .values_list(
             "pk",
             "respondent_type",
@@ -242,7 +226,7 @@ def _report_respondents(
             "consent",
             "is_late",
             "campaign_group__label",
-            "report_display_name",
+            "public_name",
             "language",
             "updated_at",
         )

@@ -83,15 +83,22 @@ _VOLATILE = [
 ]
 
 
-def normalise(text: str) -> str:
+# Between tags, whitespace is compared as a line break, whatever there was (none included),
+# so that moving markup between Python and templates does not show as a difference.
+_BETWEEN_TAGS = re.compile(r">\s*<")
+
+
+def normalise(text: str, *, markup: bool = False) -> str:
     for pattern, replacement in _VOLATILE:
         text = pattern.sub(replacement, text)
-    return text
+    if markup:
+        text = _BETWEEN_TAGS.sub(">\n<", text)
+    return text.replace("\r\n", "\n")
 
 
-def _write(path: Path, text: str) -> None:
+def _write(path: Path, text: str, *, markup: bool = False) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(normalise(text), encoding="utf-8")
+    path.write_text(normalise(text, markup=markup), encoding="utf-8")
 
 
 # --- Reports ------------------------------------------------------------------------------------
@@ -228,7 +235,11 @@ class Walker:
         kind = response.get("Content-Type", "")
         header = f"status {response.status_code} {kind} {response.get('Location', '')}\n"
         if "html" in kind or "json" in kind or "text" in kind:
-            _write(self.out / "pages" / f"{self.count:03d}-{name}.txt", header + body.decode())
+            _write(
+                self.out / "pages" / f"{self.count:03d}-{name}.txt",
+                header + body.decode(),
+                markup="html" in kind,
+            )
         else:
             digest = hashlib.sha256(body).hexdigest()
             _write(self.out / "pages" / f"{self.count:03d}-{name}.txt", f"{header}{digest}\n")

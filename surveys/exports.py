@@ -34,10 +34,10 @@ from surveys.models import (
     Consultation,
     Question,
     QuestionKind,
-    RespondentType,
     Submission,
     SubmissionState,
 )
+from surveys.names import organisation_name_shown
 
 FORMATS = ("csv", "xlsx")
 CHUNK = 2000
@@ -213,7 +213,7 @@ def export_rows(
             )
         row[late] = int(row[late])
         row[group] = row[group] or ""
-        if not personal and row[respondent_type] != RespondentType.ORGANISATION:
+        if not organisation_name_shown(respondent_type=row[respondent_type], personal=personal):
             row[organisation] = ""
         while next_answers is not None and next_answers[0] < pk:
             next_answers = next(answers, None)  # answers of submissions not exported

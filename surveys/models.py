@@ -18,6 +18,32 @@ from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
+from surveys.choices import (
+    Consent,
+    ConsultationStatus,
+    ExclusionReason,
+    PrivacyActionKind,
+    QuestionKind,
+    RespondentCategory,
+    RespondentType,
+    ReviewStatus,
+    SubmissionState,
+)
+from surveys.names import respondent_name
+from surveys.querysets import ConsultationQuerySet, SubmissionQuerySet
+
+__all__ = [
+    "Consent",
+    "ConsultationStatus",
+    "ExclusionReason",
+    "PrivacyActionKind",
+    "QuestionKind",
+    "RespondentCategory",
+    "RespondentType",
+    "ReviewStatus",
+    "SubmissionState",
+]
+
 
 def private_storage() -> Storage:
     """Storage for files only views that check access may serve (see settings.STORAGES)."""
@@ -37,21 +63,6 @@ class Bilingual(models.Model):
         if language.lower().startswith("zh"):
             return chinese or english
         return english or chinese
-
-
-class ConsultationStatus(models.TextChoices):
-    DRAFT = "draft", _("Draft")
-    UPCOMING = "upcoming", _("Upcoming")
-    OPEN = "open", _("Open")
-    CLOSED = "closed", _("Closed")
-
-
-class ConsultationQuerySet(models.QuerySet):
-    def published(self) -> ConsultationQuerySet:
-        return self.filter(is_draft=False)
-
-    def open_at(self, moment: dt.datetime) -> ConsultationQuerySet:
-        return self.published().filter(opens_at__lte=moment, closes_at__gt=moment)
 
 
 class Consultation(Bilingual):
@@ -172,20 +183,6 @@ class Section(Bilingual):
         return self.title_en
 
 
-class QuestionKind(models.TextChoices):
-    AGREE = "agree", _("Agree scale (five points)")
-    YES_NO_UNSURE = "yes_no_unsure", _("Yes / no / unsure")
-    SINGLE = "single", _("Single choice")
-    MULTIPLE = "multiple", _("Multiple choice")
-    TEXT = "text", _("Free text")
-    NUMBER = "number", _("Number")
-
-    @classmethod
-    def closed(cls) -> frozenset[str]:
-        """Kinds answered by picking choices."""
-        return frozenset({cls.AGREE, cls.YES_NO_UNSURE, cls.SINGLE, cls.MULTIPLE})
-
-
 class Question(Bilingual):
     # Denormalised from the section so that codes can be unique per consultation in the database.
     consultation = models.ForeignKey(
@@ -303,54 +300,6 @@ class Choice(Bilingual):
         return self.label_en
 
 
-class RespondentType(models.TextChoices):
-    INDIVIDUAL = "individual", _("An individual")
-    ORGANISATION = "organisation", _("On behalf of an organisation")
-
-
-class RespondentCategory(models.TextChoices):
-    PUBLIC = "public", _("Member of the public")
-    OTC_SHOP = "otc_shop", _("OTC shop or VA ATM operator")
-    ONLINE_PLATFORM = "online_platform", _("Online OTC or dealing platform")
-    LICENSED_PLATFORM = "licensed_platform", _("SFC-licensed VA trading platform")
-    LICENSED_CORPORATION = "licensed_corporation", _("Other licensed corporation")
-    BANK = "bank", _("Bank")
-    PAYMENTS = "payments", _("Stored value facility, payment provider or money service operator")
-    CUSTODIAN = "custodian", _("VA custodian or wallet-technology provider")
-    ASSET_MANAGER = "asset_manager", _("Fund or asset manager")
-    ASSOCIATION = "association", _("Industry association or chamber")
-    PROFESSIONAL_FIRM = "professional_firm", _("Professional firm (law, accounting, consulting)")
-    ACADEMIC = "academic", _("Professional body, academic or think tank")
-    CONSUMER_GROUP = "consumer_group", _("Consumer or investor group, or statutory body")
-    OTHER = "other", _("Other")
-
-
-class Consent(models.TextChoices):
-    NAME_AND_RESPONSE = "name_and_response", _("Publish my name and my response")
-    RESPONSE_ONLY = "response_only", _("Publish my response without my name")
-    CONFIDENTIAL = "confidential", _("Do not publish my response (confidential)")
-
-
-class SubmissionState(models.TextChoices):
-    DRAFT = "draft", _("Draft")
-    SUBMITTED = "submitted", _("Submitted")
-    WITHDRAWN = "withdrawn", _("Withdrawn")
-
-
-class ReviewStatus(models.TextChoices):
-    NEW = "new", _("New")
-    ACCEPTED = "accepted", _("Accepted")
-    EXCLUDED = "excluded", _("Excluded")
-
-
-class ExclusionReason(models.TextChoices):
-    DUPLICATE = "duplicate", _("Duplicate")
-    SPAM = "spam", _("Spam")
-    OUT_OF_SCOPE = "out_of_scope", _("Out of scope")
-    WITHDRAWN = "withdrawn", _("Withdrawn by the respondent")
-    OTHER = "other", _("Other")
-
-
 class CampaignGroup(models.Model):
     """Submissions whose free text is identical or nearly identical (a standard-text campaign)."""
 
@@ -373,18 +322,6 @@ class CampaignGroup(models.Model):
 
     def __str__(self) -> str:
         return f"{self.label} ({self.size})"
-
-
-class SubmissionQuerySet(models.QuerySet):
-    def submitted(self) -> SubmissionQuerySet:
-        return self.filter(state=SubmissionState.SUBMITTED)
-
-    def counted(self) -> SubmissionQuerySet:
-        """The submissions a report counts: submitted, not withdrawn, not excluded by review."""
-        return self.submitted().exclude(review_status=ReviewStatus.EXCLUDED)
-
-    def publishable(self) -> SubmissionQuerySet:
-        return self.counted().exclude(consent=Consent.CONFIDENTIAL)
 
 
 class Submission(models.Model):
@@ -460,9 +397,11 @@ class Submission(models.Model):
 
     @property
     def respondent_name(self) -> str:
-        if self.respondent_type == RespondentType.ORGANISATION and self.organisation_name:
-            return self.organisation_name
-        return self.contact_name
+        return respondent_name(
+            respondent_type=self.respondent_type,
+            organisation_name=self.organisation_name,
+            contact_name=self.contact_name,
+        )
 
 
 class SubmissionRevision(models.Model):
@@ -597,11 +536,6 @@ class ReviewEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.submission_id} {self.field}: {self.old_value} -> {self.new_value}"
-
-
-class PrivacyActionKind(models.TextChoices):
-    ERASURE = "erasure", _("Personal data erased after the retention period")
-    ACCESS_EXPORT = "access_export", _("Personal data exported for an access request")
 
 
 class PrivacyAction(models.Model):

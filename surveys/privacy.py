@@ -37,7 +37,8 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from surveys import services
+from surveys.journey import selectors
+from surveys.journey.structure import journey_load
 from surveys.models import (
     Attachment,
     Consent,
@@ -250,8 +251,8 @@ def _label(choices: Any, value: str) -> str:
 
 def submission_personal_record(submission: Submission, *, attachment_paths: dict[int, str]) -> dict:
     """Everything held about one response, as plain JSON-ready data (English labels)."""
-    journey = services.journey_load(consultation=submission.consultation)
-    answers = services.submission_answers(submission=submission, journey=journey)
+    journey = journey_load(consultation=submission.consultation)
+    answers = selectors.submission_answers(submission=submission, journey=journey)
     themes: dict[int, list[str]] = {}
     for answer in submission.answers.prefetch_related("themes").select_related("question"):
         names = [theme.name_en for theme in answer.themes.all()]
@@ -293,7 +294,7 @@ def submission_personal_record(submission: Submission, *, attachment_paths: dict
                 "question": question.code,
                 "question_text": question.text_en,
                 "answer": answers[question.code],
-                "answer_labels": services.answer_labels(
+                "answer_labels": selectors.answer_labels(
                     question=question, value=answers[question.code], language="en"
                 ),
             }

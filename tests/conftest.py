@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from surveys.demo_loader import demo_files, demo_load
+from surveys.demo.loader import demo_files, demo_load
 
 
 @pytest.fixture

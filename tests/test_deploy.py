@@ -19,7 +19,7 @@ import pytest
 from django.db import connection
 from django.urls import reverse
 
-from surveys import services
+from surveys.journey import services
 from surveys.models import Submission
 from tests.processes import ROOT, running_database_url
 from tests.reliability.servers import gunicorn, production_env

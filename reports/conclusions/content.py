@@ -15,7 +15,7 @@ from reports.conclusions.selectors import QuestionText
 from reports.models import ConclusionsDraft
 from reports.render import labels
 from reports.summary.types import Summary
-from surveys.models import Consent, Consultation, RespondentType, Submission
+from surveys.models import Consent, Consultation, Submission
 
 
 @dataclass(frozen=True)
@@ -35,29 +35,14 @@ def respondents_appendix_rows(
     rows = (
         Submission.objects.filter(consultation=consultation, submitted_at__lte=as_of)
         .counted()
+        .with_public_name()
         .order_by("pk")
-        .values_list(
-            "respondent_type",
-            "organisation_name",
-            "contact_name",
-            "consent",
-            "campaign_group__label",
-            "is_late",
-            "personal_data_erased_at",
-        )
+        .values_list("public_name", "consent", "campaign_group__label", "is_late")
     )
-    result = []
-    for kind, organisation, contact, consent, campaign, is_late, erased in rows:
-        name = None
-        if consent == Consent.NAME_AND_RESPONSE and erased is None:
-            if kind == RespondentType.ORGANISATION and organisation.strip():
-                name = organisation.strip()
-            elif contact.strip():
-                name = contact.strip()
-        result.append(
-            AppendixRow(name=name, consent=consent, campaign=campaign, is_late=bool(is_late))
-        )
-    return result
+    return [
+        AppendixRow(name=name, consent=consent, campaign=campaign, is_late=bool(is_late))
+        for name, consent, campaign, is_late in rows
+    ]
 
 
 def conclusions_content(

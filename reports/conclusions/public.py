@@ -37,6 +37,7 @@ from surveys.models import (
     RespondentType,
     Submission,
 )
+from surveys.names import public_name
 
 RESPONSES_PER_PAGE = 20
 MAX_QUERY = 200
@@ -383,12 +384,13 @@ def _responses(ids: Sequence[int], language: str) -> list[PublishedResponse]:
 
 
 def _public_name(submission: Submission) -> str | None:
-    if (
-        submission.consent != Consent.NAME_AND_RESPONSE
-        or submission.personal_data_erased_at is not None
-    ):
-        return None
-    return submission.respondent_name.strip() or None
+    return public_name(
+        consent=submission.consent,
+        respondent_type=submission.respondent_type,
+        organisation_name=submission.organisation_name,
+        contact_name=submission.contact_name,
+        personal_data_erased_at=submission.personal_data_erased_at,
+    )
 
 
 def _answer_text(answer: Answer, language: str) -> str:

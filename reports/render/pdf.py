@@ -23,16 +23,17 @@ from reports.render import charts, labels
 from reports.render.charts import Bar
 from reports.summary.inputs import QuestionMeta
 from reports.summary.types import QuestionSummary, Summary
+from textkit.tokenise import HAN_RUN
 
 TEMPLATE = "reports/pdf/report.html"
 # WeasyPrint logs every page it lays out at INFO: noise in a worker's log.
 logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
 HASH_PREFIX = 16  # characters of the snapshot hash shown in print
-_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 
 
-# Steps of the PDF's progress, stored untranslated (see reports.services), and where each ends as a
-# share of the PDF's time (measured: charts about a third, layout and drawing the rest, evenly).
+# Steps of the PDF's progress, stored untranslated (see reports.jobs.services), and where each
+# ends as a share of the PDF's time (measured: charts about a third, layout and drawing the
+# rest, evenly).
 STEP_CHARTS = gettext_noop("Drawing the charts")
 STEP_LAYOUT = gettext_noop("Laying out the PDF pages")
 STEP_WRITING = gettext_noop("Writing the PDF file")
@@ -550,7 +551,7 @@ def _free_text(
             {
                 "text": quote.text,
                 # Marks the quote's own language, so that it is set with the right glyph widths.
-                "lang": "zh-Hant-HK" if _CJK.search(quote.text) else "en",
+                "lang": "zh-Hant-HK" if HAN_RUN.search(quote.text) else "en",
                 "attribution": attribution,
                 "theme": quote.theme.get(language) if quote.theme is not None else "",
             }

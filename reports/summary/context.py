@@ -39,7 +39,8 @@ class Context:
     ids: np.ndarray  # counted submission ids, ascending
     category_codes: np.ndarray  # each counted submission's position in ``categories``
     category_totals: np.ndarray  # respondents per category
-    # Set when the context is rebuilt from partial counts (reports.partials), without ``ids``.
+    # Set when the context is rebuilt from partial counts (reports.summary.partials), without
+    # ``ids``.
     count: int | None = None
 
     @property

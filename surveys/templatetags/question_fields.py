@@ -1,10 +1,10 @@
-"""``{% section_fields form %}``: a section's questions (see ``surveys.question_markup``)."""
+"""``{% section_fields form %}``: a section's questions (``surveys.journey.question_markup``)."""
 
 from django import template
 from django.utils.safestring import SafeString
 
-from surveys.forms import SectionForm
-from surveys.question_markup import section_fields_html
+from surveys.journey.forms import SectionForm
+from surveys.journey.question_markup import section_fields_html
 
 register = template.Library()
 

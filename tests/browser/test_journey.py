@@ -7,7 +7,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from surveys import services
+from surveys.journey import selectors as journey_selectors
 from surveys.models import Submission, SubmissionState
 from tests.factories import ConsultationFactory
 
@@ -133,7 +133,7 @@ def test_complete_otc_consultation_in_english(
     submission = Submission.objects.get()
     assert submission.state == SubmissionState.SUBMITTED
     assert submission.contact_name == "陳大文 Chan Tai Man"
-    assert services.submission_answers(submission=submission) == {
+    assert journey_selectors.submission_answers(submission=submission) == {
         "Q1": "agree",
         "Q2": ["shop", "app_or_website"],
         "Q4": "yes",
@@ -192,7 +192,7 @@ def test_complete_custody_consultation_in_chinese(page, live_server, demo, axe, 
     submission = Submission.objects.get()
     assert submission.is_late is True
     assert submission.language == "zh-hant"
-    answers = services.submission_answers(submission=submission)
+    answers = journey_selectors.submission_answers(submission=submission)
     assert answers["Q2"] == "應涵蓋只提供密鑰管理技術的服務商。"
     assert answers["Q6"] == ["banks"]
     receipt = mailoutbox[-1]
@@ -228,7 +228,7 @@ def test_conditional_question_appears_and_disappears_without_reload(page, live_s
     page.get_by_role("group", name=re.compile("^Q7\\.")).get_by_label("No preference").check()
     save_and_continue(page)
     # The server decides: the hidden question's text was sent but not kept.
-    answers = services.submission_answers(submission=Submission.objects.get())
+    answers = journey_selectors.submission_answers(submission=Submission.objects.get())
     assert answers == {"Q1": "agree", "Q4": "no", "Q7": "no_preference"}
     axe.assert_clean(at_least=1)
 
@@ -242,7 +242,7 @@ def test_switching_language_keeps_what_was_typed_but_not_saved(page, live_server
     page.wait_for_load_state()
     expect(page.locator(".chk-progress")).to_contain_text("第 2 步")
     # Nothing was saved, yet the page shows what the respondent had typed and picked.
-    assert services.submission_answers(submission=Submission.objects.get()) == {}
+    assert journey_selectors.submission_answers(submission=Submission.objects.get()) == {}
     expect(page.locator("#id_q_Q5")).to_be_visible()
     expect(page.locator("#id_q_Q5")).to_have_value("Two business days, then back to the client.")
     expect(page.locator("#id_q_Q2_0")).to_be_checked()
@@ -266,7 +266,7 @@ def test_form_works_with_javascript_off(browser, live_server, demo):
     page.locator("#id_q_Q7_0").check()
     save_and_continue(page)
     expect(page.locator(".chk-progress")).to_have_text("Step 3 of 8")
-    answers = services.submission_answers(submission=Submission.objects.get())
+    answers = journey_selectors.submission_answers(submission=Submission.objects.get())
     assert "Q5" not in answers and answers["Q4"] == "no"
     context.close()
 

@@ -120,7 +120,7 @@ META = ConsultationMeta(
     campaigns_confirmed={"C1": True},
 )
 
-# The columns of reports.inputs.RESPONDENT_COLUMNS.
+# The columns of reports.summary.inputs.RESPONDENT_COLUMNS.
 RESPONDENTS = [
     (1, "individual", "public", "response_only", False, None, None, "en"),
     (2, "individual", "public", "name_and_response", False, None, "Chan Tai Man", "zh-hant"),

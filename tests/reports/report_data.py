@@ -12,9 +12,9 @@ from django.core.files.storage import FileSystemStorage
 from django.utils import timezone
 
 from reports.models import ReportFile
-from surveys.demo_loader import DEMO_DIR, demo_load
+from surveys.demo.loader import DEMO_DIR, demo_load
+from surveys.demo.synthetic import responses_generate
 from surveys.models import Consultation, ExclusionReason, ReviewStatus, Submission, SubmissionState
-from surveys.synthetic import responses_generate
 
 
 def consultation_with_responses(

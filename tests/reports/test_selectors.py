@@ -16,6 +16,7 @@ from reports.jobs.compute import summary_compute
 from reports.loading import report_inputs
 from reports.render.json import summary_to_dict
 from reports.summary.compute import summarise
+from surveys.demo.synthetic import responses_generate
 from surveys.models import (
     Answer,
     CampaignGroup,
@@ -28,7 +29,6 @@ from surveys.models import (
     SubmissionState,
     Theme,
 )
-from surveys.synthetic import responses_generate
 from tests.factories import SubmissionFactory
 
 pytestmark = pytest.mark.django_db

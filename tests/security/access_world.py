@@ -28,8 +28,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from reports.models import Report, ReportStatus
-from surveys import services
-from surveys.demo_loader import DEMO_DIR, demo_load
+from surveys.demo.loader import DEMO_DIR, demo_load
+from surveys.journey import services
 from surveys.models import CampaignGroup, Consultation, ReviewEvent, Submission, Theme
 from surveys.roles import EDITORS, REPORT_READERS, REVIEWERS
 from tests.security.publication import Published, published_consultation

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from surveys import services
-from surveys.attachments import check
+from surveys.journey import attachments as journey_attachments
+from surveys.journey import services
+from surveys.journey import structure as journey_structure
+from surveys.journey.attachments import check
 from surveys.models import Consultation, Submission
 
 ANSWERS = {
@@ -32,7 +34,7 @@ def respond(
 ) -> Submission:
     """A response made through the services, as the respondent's pages make it."""
     answers = ANSWERS if answers is None else answers
-    journey = services.journey_load(consultation=consultation)
+    journey = journey_structure.journey_load(consultation=consultation)
     respondent = {
         "respondent_type": "individual",
         "category": "public",
@@ -60,7 +62,7 @@ def respond(
         )
     if paper:
         upload = SimpleUploadedFile("Chan position paper.pdf", PDF, "application/pdf")
-        services.attachment_add(
+        journey_attachments.attachment_add(
             submission=submission,
             upload=upload,
             checked=check(upload, name=upload.name, size=len(PDF)),

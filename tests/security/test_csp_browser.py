@@ -15,7 +15,7 @@ from django.urls import reverse
 from playwright.sync_api import Page, expect
 
 from reports.jobs import services as report_services
-from surveys.demo_loader import demo_files, demo_load
+from surveys.demo.loader import demo_files, demo_load
 from surveys.models import Submission
 from tests.security.responses import respond
 

@@ -25,9 +25,10 @@ from openpyxl import load_workbook
 
 from reports.jobs.compute import summary_compute
 from reports.render import render
-from surveys import exports, services
+from surveys import exports
+from surveys.journey import structure as journey_structure
+from surveys.journey.views import SESSION_KEY
 from surveys.models import Choice, Submission, Theme
-from surveys.views import SESSION_KEY
 from tests.reports.conclusions_data import conclusions_storage
 from tests.security.publication import published_consultation
 from tests.security.responses import respond
@@ -111,7 +112,7 @@ def test_respondent_pages_and_the_receipt_escape_stored_text(otc, mailoutbox):
         },
     )
     client = browser_of(draft)
-    journey = services.journey_load(consultation=otc)
+    journey = journey_structure.journey_load(consultation=otc)
     Submission.objects.filter(pk=draft.pk).update(current_step=journey.review_step)
     upload = io.BytesIO(PDF)
     upload.name = HOSTILE_FILE

@@ -20,8 +20,10 @@ from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from surveys import services
-from surveys.attachments import DOCX
+from surveys.journey import services
+from surveys.journey import structure as journey_structure
+from surveys.journey.attachments import DOCX
+from surveys.journey.views import SESSION_KEY
 from surveys.models import (
     Answer,
     Attachment,
@@ -33,7 +35,6 @@ from surveys.models import (
     Submission,
     SubmissionState,
 )
-from surveys.views import SESSION_KEY
 from tests.security.hostile import (
     MARKUP,
     example_rolled_back,
@@ -77,7 +78,7 @@ def browser_with_draft(consultation, **about) -> tuple[Client, Submission, str]:
     submission, token = services.draft_start(
         consultation=consultation, respondent={**ABOUT, **about}, language="en"
     )
-    journey = services.journey_load(consultation=consultation)
+    journey = journey_structure.journey_load(consultation=consultation)
     Submission.objects.filter(pk=submission.pk).update(current_step=journey.review_step)
     client = Client()
     session = client.session
@@ -182,7 +183,7 @@ def assert_answers_valid(submission: Submission, journey) -> None:
 @FUZZ
 @given(data=st.data())
 def test_every_section_step_refuses_bad_input_cleanly(otc, section_index, data):
-    journey = services.journey_load(consultation=otc)
+    journey = journey_structure.journey_load(consultation=otc)
     step = journey.steps[section_index + 1]
     with example_rolled_back():
         client, submission, _ = browser_with_draft(otc)
@@ -260,7 +261,7 @@ def test_uploads_are_judged_by_their_content_not_their_name_or_type(
         upload = io.BytesIO(content)
         upload.name = name
         upload.content_type = content_type
-        url = step_url(services.journey_load(consultation=otc).review_step - 1)
+        url = step_url(journey_structure.journey_load(consultation=otc).review_step - 1)
         response = client.post(url, {"upload": "1", "file": upload})
 
         assert response.status_code in (200, 302, 400), response.status_code
@@ -285,7 +286,7 @@ def test_an_oversized_upload_is_refused_with_a_form_error(otc):
     client, submission, _ = browser_with_draft(otc)
     upload = io.BytesIO(PDF + b"0" * (10 * 1024 * 1024))
     upload.name = "big.pdf"
-    url = step_url(services.journey_load(consultation=otc).review_step - 1)
+    url = step_url(journey_structure.journey_load(consultation=otc).review_step - 1)
     response = client.post(url, {"upload": "1", "file": upload})
     assert response.status_code == 200
     assert "smaller than 10 MB" in response.content.decode()
@@ -334,7 +335,7 @@ def test_no_endpoint_answers_500_or_reaches_another_respondents_response(otc, da
     """Random methods, slugs, ids and tokens against every respondent URL."""
     with example_rolled_back():
         other_client, other, other_token = browser_with_draft(otc, email="other@example.com")
-        journey = services.journey_load(consultation=otc)
+        journey = journey_structure.journey_load(consultation=otc)
         for section in journey.sections[:1]:
             services.draft_save(
                 submission=other,
@@ -424,7 +425,7 @@ def test_another_respondents_attachment_cannot_be_read_or_removed(otc):
     owner, theirs, _ = browser_with_draft(otc, email="owner@example.com")
     upload = io.BytesIO(PDF)
     upload.name = "confidential.pdf"
-    step = services.journey_load(consultation=otc).review_step - 1
+    step = journey_structure.journey_load(consultation=otc).review_step - 1
     assert owner.post(step_url(step), {"upload": "1", "file": upload}).status_code == 302
     (attachment,) = Attachment.objects.filter(submission=theirs)
     intruder, _, _ = browser_with_draft(otc, email="intruder@example.com")

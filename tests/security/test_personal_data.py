@@ -15,7 +15,9 @@ from django.utils import timezone
 
 from reports.jobs.compute import summary_compute
 from reports.render import render
-from surveys import services
+from surveys.journey import selectors as journey_selectors
+from surveys.journey import services
+from surveys.journey import structure as journey_structure
 from surveys.models import (
     Answer,
     Attachment,
@@ -220,16 +222,19 @@ def test_access_export_holds_everything_about_the_respondent_and_nothing_else(
     custody.opens_at = timezone.now() - dt.timedelta(days=5)
     custody.save()
     mine = respond(otc, name="Chan Tai Man", email="Chan@Example.com", paper=True)
-    journey = services.journey_load(consultation=otc)
+    journey = journey_structure.journey_load(consultation=otc)
     services.submission_amend(
         submission=mine,
         journey=journey,
-        respondent={**services.submission_respondent(submission=mine), "email": "chan@example.com"},
+        respondent={
+            **journey_selectors.submission_respondent(submission=mine),
+            "email": "chan@example.com",
+        },
         answers={**ANSWERS, "Q25": "Amended: eighteen months."},
         language="en",
     )
     Submission.objects.filter(pk=mine.pk).update(reviewer_notes="Check wallet figures.")
-    custody_journey = services.journey_load(consultation=custody)
+    custody_journey = journey_structure.journey_load(consultation=custody)
     first_required = {
         q.code: q.choices.all()[0].value
         for q in custody_journey.questions

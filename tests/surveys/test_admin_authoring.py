@@ -361,7 +361,7 @@ class TestOnceThereAreResponses:
         # "no" has no answers itself, but deleting it changes what "yes" was chosen against.
         from django.contrib import admin
 
-        from surveys.admin import ChoiceInline
+        from surveys.admin.authoring import ChoiceInline
 
         request = rf.get("/")
         request.user = superuser

@@ -9,7 +9,7 @@ import pytest
 from django.contrib.admin import helpers
 from django.urls import reverse
 
-from surveys.admin import SubmissionAdmin
+from surveys.admin.submissions import SubmissionAdmin
 from surveys.models import CampaignGroup, QuestionKind, ReviewEvent, Submission
 from tests.factories import (
     AnswerFactory,

@@ -6,9 +6,8 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
 
-from surveys import campaigns
-from textkit import minhash
 from surveys.models import CampaignGroup, QuestionKind, ReviewEvent, Submission
+from surveys.review import campaigns
 from tests.factories import (
     AnswerFactory,
     CampaignGroupFactory,
@@ -18,6 +17,7 @@ from tests.factories import (
     SubmissionFactory,
     UserFactory,
 )
+from textkit import minhash
 
 EN_CAMPAIGN = (
     "I am one of many customers who rely on local OTC shops. I {strongly} oppose the proposal in "
@@ -77,9 +77,7 @@ class TestGrouping:
 
     def test_short_answers_are_not_a_campaign(self):
         assert minhash.near_duplicate_groups(["No comment."] * 5) == []
-        assert minhash.near_duplicate_groups(["No comment."] * 5, min_chars=5) == [
-            [0, 1, 2, 3, 4]
-        ]
+        assert minhash.near_duplicate_groups(["No comment."] * 5, min_chars=5) == [[0, 1, 2, 3, 4]]
 
     def test_texts_below_the_threshold_stay_apart(self):
         base = "The transition period of six months is too short for existing operators to apply."
@@ -277,7 +275,7 @@ class TestReviewingGroups:
 def test_generated_campaigns_come_out_whole(demo_consultations):
     """The synthetic generator's campaigns (signed, lightly edited standard texts) are found as
     exactly one group each, and nothing else joins them."""
-    from surveys.synthetic import CAMPAIGN_TEXTS
+    from surveys.demo.vocabulary import CAMPAIGN_TEXTS
 
     call_command("generate_responses", "va-otc-dealing", "--count", "600", "--seed", "11")
     consultation = demo_consultations["va-otc-dealing"]

@@ -2,9 +2,9 @@
 
 import pytest
 
-from surveys import services
-from surveys.forms import AboutYouForm, SectionForm, section_initial
-from surveys.question_markup import section_fields_html
+from surveys.journey import structure as journey_structure
+from surveys.journey.forms import AboutYouForm, SectionForm, section_initial
+from surveys.journey.question_markup import section_fields_html
 
 pytestmark = pytest.mark.django_db
 
@@ -20,7 +20,7 @@ ABOUT = {
 
 @pytest.fixture
 def journey(demo_consultations):
-    return services.journey_load(consultation=demo_consultations["va-otc-dealing"])
+    return journey_structure.journey_load(consultation=demo_consultations["va-otc-dealing"])
 
 
 def section_form(journey, number, data=None, prior=None, language="en"):
@@ -187,7 +187,7 @@ def test_a_question_whose_condition_is_on_an_earlier_page_follows_the_saved_answ
         condition_question=parent,
         condition_choice=yes,
     )
-    journey = services.journey_load(consultation=consultation)
+    journey = journey_structure.journey_load(consultation=consultation)
 
     def form(prior, data=None):
         return SectionForm(

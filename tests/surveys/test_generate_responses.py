@@ -15,7 +15,12 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 from django.utils import timezone
 
-from surveys.demo_loader import demo_load
+from surveys.demo.draw import free_text
+from surveys.demo.loader import demo_load
+from surveys.demo.synthetic import responses_generate
+from surveys.demo.vocabulary import CAMPAIGN_TEXTS, CATEGORY_PROFILES, TEXT_TEMPLATES
+from surveys.journey.selectors import submission_answers
+from surveys.journey.structure import answers_missing, answers_prune, journey_load
 from surveys.models import (
     Answer,
     Consent,
@@ -25,14 +30,6 @@ from surveys.models import (
     RespondentCategory,
     RespondentType,
     Submission,
-)
-from surveys.services import answers_missing, answers_prune, journey_load, submission_answers
-from surveys.synthetic import (
-    CAMPAIGN_TEXTS,
-    CATEGORY_PROFILES,
-    TEXT_TEMPLATES,
-    free_text,
-    responses_generate,
 )
 from tests.factories import ConsultationFactory, SubmissionFactory
 

@@ -5,7 +5,9 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from surveys import services
+from surveys.journey import selectors as journey_selectors
+from surveys.journey import services
+from surveys.journey import structure as journey_structure
 from surveys.models import Answer, Consultation, Submission
 from surveys.signals import form_version_bump
 from tests.factories import ChoiceFactory, ConsultationFactory, QuestionFactory, SectionFactory
@@ -59,10 +61,10 @@ def small():
 
 def test_a_cached_structure_is_reused_without_queries(small):
     consultation, _, _ = small
-    services.journey_cached(consultation=fresh(consultation))
+    journey_structure.journey_cached(consultation=fresh(consultation))
     current = fresh(consultation)
     with CaptureQueriesContext(connection) as queries:
-        journey = services.journey_cached(consultation=current)
+        journey = journey_structure.journey_cached(consultation=current)
     assert len(queries) == 0
     assert [q.code for q in journey.questions] == ["Q1"]
     assert journey.consultation is current
@@ -74,7 +76,7 @@ def test_a_cached_structure_is_reused_without_queries(small):
 )
 def test_every_change_to_the_questions_retires_the_cached_structure(small, change):
     consultation, section, question = small
-    before = services.journey_cached(consultation=fresh(consultation))
+    before = journey_structure.journey_cached(consultation=fresh(consultation))
     if change == "add question":
         QuestionFactory(consultation=consultation, section=section, code="Q2", order=2)
     elif change == "edit question":
@@ -92,9 +94,9 @@ def test_every_change_to_the_questions_retires_the_cached_structure(small, chang
     else:
         section.title_en = "Renamed"
         section.save()
-    after = services.journey_cached(consultation=fresh(consultation))
+    after = journey_structure.journey_cached(consultation=fresh(consultation))
     assert fresh(consultation).form_version != before.consultation.form_version
-    loaded = services.journey_load(consultation=fresh(consultation))
+    loaded = journey_structure.journey_load(consultation=fresh(consultation))
     assert [(q.code, q.text_en) for q in after.questions] == [
         (q.code, q.text_en) for q in loaded.questions
     ]
@@ -106,11 +108,11 @@ def test_every_change_to_the_questions_retires_the_cached_structure(small, chang
 
 def test_a_bulk_write_can_retire_the_structure_explicitly(small):
     consultation, _, question = small
-    services.journey_cached(consultation=fresh(consultation))
+    journey_structure.journey_cached(consultation=fresh(consultation))
     # A queryset update bypasses the signals: code that writes in bulk calls the bump itself.
     type(question).objects.filter(pk=question.pk).update(text_en="Bulk edit?")
     form_version_bump(consultation_id=consultation.pk)
-    journey = services.journey_cached(consultation=fresh(consultation))
+    journey = journey_structure.journey_cached(consultation=fresh(consultation))
     assert journey.questions[0].text_en == "Bulk edit?"
 
 
@@ -121,15 +123,15 @@ def test_standard_choices_added_by_authoring_retire_the_structure(small):
     agree = QuestionFactory(
         consultation=consultation, section=section, code="Q2", order=2, kind="agree"
     )
-    services.journey_cached(consultation=fresh(consultation))
+    journey_structure.journey_cached(consultation=fresh(consultation))
     assert question_standard_choices_ensure(question=agree) == 5
-    journey = services.journey_cached(consultation=fresh(consultation))
+    journey = journey_structure.journey_cached(consultation=fresh(consultation))
     assert len(journey.by_code["Q2"].choices.all()) == 5
 
 
 def test_saving_a_page_again_keeps_unchanged_rows_and_replaces_changed_ones(demo_consultations):
     consultation = demo_consultations["va-otc-dealing"]
-    journey = services.journey_load(consultation=consultation)
+    journey = journey_structure.journey_load(consultation=consultation)
     submission = draft(consultation)
 
     def save(answers):
@@ -143,7 +145,7 @@ def test_saving_a_page_again_keeps_unchanged_rows_and_replaces_changed_ones(demo
     kept = set(first) & set(second)
     # Q1, Q4 and the "atm" row are unchanged and stay; "shop" and the old Q5 text are replaced.
     assert sorted(first[pk] for pk in kept) == ["Q1", "Q2", "Q4"]
-    assert services.submission_answers(submission=submission) == {
+    assert journey_selectors.submission_answers(submission=submission) == {
         "Q1": "agree",
         "Q2": ["atm", "mixed"],
         "Q4": "yes",
@@ -151,29 +153,34 @@ def test_saving_a_page_again_keeps_unchanged_rows_and_replaces_changed_ones(demo
     }
     # A single-choice change replaces the row (the one-row-per-question constraint holds).
     save({"Q1": "disagree"})
-    assert services.submission_answers(submission=submission, journey=journey) == {"Q1": "disagree"}
+    assert journey_selectors.submission_answers(submission=submission, journey=journey) == {
+        "Q1": "disagree"
+    }
     assert Answer.objects.filter(submission=submission).count() == 1
 
 
 def test_rows_read_before_the_lock_are_not_trusted_once_the_response_changed(demo_consultations):
     consultation = demo_consultations["va-otc-dealing"]
-    journey = services.journey_load(consultation=consultation)
+    journey = journey_structure.journey_load(consultation=consultation)
     submission = draft(consultation)
     # This tab reads the response (no answers yet) ...
     this_tab = Submission.objects.get(pk=submission.pk)
-    rows_read = services.submission_answer_rows(submission=this_tab)
+    rows_read = journey_selectors.submission_answer_rows(submission=this_tab)
     # ... another tab saves pages 2 and 3 meanwhile ...
     for number, answers in ((2, {"Q1": "agree"}), (3, {"Q9": "disagree"})):
         save_page(Submission.objects.get(pk=submission.pk), journey, number, answers)
     # ... and this tab's save of page 3 replaces that tab's Q9 (one row per question) and keeps
     # page 2's answer: its own stale reading would have added a second Q9 row.
     save_page(this_tab, journey, 3, {"Q9": "agree"}, rows_read=rows_read)
-    assert services.submission_answers(submission=submission) == {"Q1": "agree", "Q9": "agree"}
+    assert journey_selectors.submission_answers(submission=submission) == {
+        "Q1": "agree",
+        "Q9": "agree",
+    }
 
 
 def test_a_save_from_an_older_reading_never_moves_the_furthest_step_back(demo_consultations):
     consultation = demo_consultations["va-otc-dealing"]
-    journey = services.journey_load(consultation=consultation)
+    journey = journey_structure.journey_load(consultation=consultation)
     submission = draft(consultation)
     # The furthest step moves on without this reading of the response knowing (as a write that
     # leaves updated_at alone would do) ...

@@ -5,9 +5,9 @@ from html.parser import HTMLParser
 
 import pytest
 
-from surveys import services
-from surveys.forms import SectionForm
-from surveys.question_markup import section_fields_html
+from surveys.journey import structure as journey_structure
+from surveys.journey.forms import SectionForm
+from surveys.journey.question_markup import section_fields_html
 from tests.factories import ChoiceFactory, ConsultationFactory, QuestionFactory, SectionFactory
 
 pytestmark = pytest.mark.django_db
@@ -84,7 +84,7 @@ def page():
         max_value=100,
     )
     consultation.refresh_from_db()
-    journey = services.journey_load(consultation=consultation)
+    journey = journey_structure.journey_load(consultation=consultation)
     return journey, section
 
 
@@ -167,30 +167,14 @@ def test_errors_keep_what_was_typed_and_are_announced(page):
     assert not any("aria-invalid" in c for c in html.find("input", type="checkbox"))
 
 
-# --- Shared fields and blank markup (built once per form structure) ----------------------------
-
-
-def test_forms_of_one_structure_and_language_share_their_fields(page):
-    journey, section = page
-    first, second = form_for(journey, section), form_for(journey, section)
-    assert first.fields["q_Q1"] is second.fields["q_Q1"]
-    chinese = SectionForm(
-        journey=journey,
-        questions=journey.section_questions(section),
-        prior_answers={},
-        language="zh-hant",
-    )
-    assert chinese.fields["q_Q1"] is not first.fields["q_Q1"]
-    # A new structure (a new form_version) builds its own.
-    reloaded = services.journey_load(consultation=journey.consultation)
-    assert form_for(reloaded, section).fields["q_Q1"] is not first.fields["q_Q1"]
+# --- Blank and filled markup ------------------------------------------------------------------
 
 
 def test_blank_markup_is_reused_but_never_hides_answers_or_errors(page):
     journey, section = page
     blank = section_fields_html(form_for(journey, section))
     assert section_fields_html(form_for(journey, section)) == blank
-    # The same shared fields with a saved answer, then with an error, then blank again.
+    # The same form with a saved answer, then with an error, then blank again.
     answered = Elements(section_fields_html(form_for(journey, section, initial={"q_Q1": "beta"})))
     assert [r["value"] for r in answered.find("input", type="radio") if "checked" in r] == ["beta"]
     invalid = form_for(journey, section, data={"q_Q3": "t" * 60})

@@ -445,7 +445,7 @@ def test_withdraw_through_the_emailed_link(client, otc, mailoutbox):
 
 
 def services_answers(submission):
-    from surveys.services import submission_answers
+    from surveys.journey.selectors import submission_answers
 
     return submission_answers(submission=submission)
 

@@ -3,8 +3,8 @@
 import pytest
 from django.core.exceptions import ValidationError
 
-from surveys import review
 from surveys.models import ReviewEvent, ReviewStatus, Submission
+from surveys.review import services as review
 from tests.factories import SubmissionFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

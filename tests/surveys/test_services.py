@@ -11,7 +11,12 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.utils import timezone
 
-from surveys import attachments, services
+from surveys.journey import attachments, services
+from surveys.journey import attachments as journey_attachments
+from surveys.journey import errors as journey_errors
+from surveys.journey import rules as journey_rules
+from surveys.journey import selectors as journey_selectors
+from surveys.journey import structure as journey_structure
 from surveys.models import Answer, Submission, SubmissionRevision, SubmissionState
 from tests.factories import ConsultationFactory
 
@@ -32,7 +37,7 @@ ABOUT = {
 @pytest.fixture
 def otc(demo_consultations):
     consultation = demo_consultations["va-otc-dealing"]
-    return consultation, services.journey_load(consultation=consultation)
+    return consultation, journey_structure.journey_load(consultation=consultation)
 
 
 def _section(journey, number):
@@ -65,8 +70,8 @@ def test_draft_start_stores_only_a_hash_of_the_token(otc):
     assert submission.state == SubmissionState.DRAFT
     assert submission.resume_token_hash == hashlib.sha256(token.encode()).hexdigest()
     assert token not in submission.resume_token_hash
-    assert services.submission_by_token(token=token) == submission
-    assert services.submission_by_token(token=token + "x") is None
+    assert journey_selectors.submission_by_token(token=token) == submission
+    assert journey_selectors.submission_by_token(token=token + "x") is None
     assert submission.category_other == ""  # only kept for the "other" category
     assert submission.current_step == 2
 
@@ -79,9 +84,9 @@ def test_draft_start_refuses_closed_and_upcoming_consultations():
     upcoming = ConsultationFactory(
         opens_at=now + dt.timedelta(days=1), closes_at=now + dt.timedelta(days=30)
     )
-    with pytest.raises(services.ConsultationClosed):
+    with pytest.raises(journey_errors.ConsultationClosed):
         _start(closed)
-    with pytest.raises(services.ConsultationNotOpen):
+    with pytest.raises(journey_errors.ConsultationNotOpen):
         _start(upcoming)
     assert not Submission.objects.exists()
 
@@ -105,7 +110,7 @@ def test_draft_save_stores_each_kind_of_answer(otc):
         step=3,
         language="zh-hant",
     )
-    assert services.submission_answers(submission=submission) == {
+    assert journey_selectors.submission_answers(submission=submission) == {
         "Q1": "agree",
         "Q2": ["shop", "atm"],
         "Q4": "yes",
@@ -141,7 +146,10 @@ def test_saving_a_section_again_replaces_its_answers_and_discards_hidden_ones(ot
         step=2,
         language="en",
     )
-    assert services.submission_answers(submission=submission) == {"Q1": "disagree", "Q4": "no"}
+    assert journey_selectors.submission_answers(submission=submission) == {
+        "Q1": "disagree",
+        "Q4": "no",
+    }
 
 
 def test_draft_save_ignores_codes_of_other_sections(otc):
@@ -155,14 +163,14 @@ def test_draft_save_ignores_codes_of_other_sections(otc):
         step=2,
         language="en",
     )
-    assert services.submission_answers(submission=submission) == {"Q1": "agree"}
+    assert journey_selectors.submission_answers(submission=submission) == {"Q1": "agree"}
 
 
 def test_draft_save_after_the_close_changes_nothing(otc):
     consultation, journey = otc
     submission, _ = _start(consultation)
     later = consultation.closes_at + dt.timedelta(seconds=1)
-    with pytest.raises(services.ConsultationClosed):
+    with pytest.raises(journey_errors.ConsultationClosed):
         services.draft_save(
             submission=submission,
             journey=journey,
@@ -225,7 +233,7 @@ def test_submit_refuses_missing_required_answers(otc):
         step=2,
         language="en",
     )
-    with pytest.raises(services.SubmissionIncomplete) as raised:
+    with pytest.raises(journey_errors.SubmissionIncomplete) as raised:
         services.submission_submit(submission=submission, journey=journey)
     assert raised.value.missing == ["Q7", "Q13", "Q22"]
     submission.refresh_from_db()
@@ -238,7 +246,7 @@ def test_submit_after_the_close_is_refused_unless_late_responses_are_accepted(ot
     submission, _ = _start(consultation)
     _answer_required(submission, journey)
     after = consultation.closes_at + dt.timedelta(minutes=1)
-    with pytest.raises(services.ConsultationClosed):
+    with pytest.raises(journey_errors.ConsultationClosed):
         services.submission_submit(submission=submission, journey=journey, now=after)
     consultation.accepts_late = True
     consultation.save()
@@ -263,7 +271,7 @@ def test_closing_time_is_23_59_hong_kong_time(otc):
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL")
 def test_concurrent_submits_of_one_draft_store_one_submission(demo_consultations):
     consultation = demo_consultations["va-otc-dealing"]
-    journey = services.journey_load(consultation=consultation)
+    journey = journey_structure.journey_load(consultation=consultation)
     submission, _ = _start(consultation)
     _answer_required(submission, journey)
     results, barrier = [], threading.Barrier(4)
@@ -289,7 +297,7 @@ def test_concurrent_submits_of_one_draft_store_one_submission(demo_consultations
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL")
 def test_concurrent_submits_of_different_drafts_get_distinct_references(demo_consultations):
     consultation = demo_consultations["va-otc-dealing"]
-    journey = services.journey_load(consultation=consultation)
+    journey = journey_structure.journey_load(consultation=consultation)
     drafts = [_start(consultation)[0] for _ in range(5)]
     for draft in drafts:
         _answer_required(draft, journey)
@@ -316,7 +324,7 @@ def test_amend_replaces_answers_and_keeps_the_history(otc):
     submission, _ = _start(consultation)
     _answer_required(submission, journey)
     services.submission_submit(submission=submission, journey=journey)
-    answers = services.submission_answers(submission=submission)
+    answers = journey_selectors.submission_answers(submission=submission)
     answers.update({"Q1": "strongly_disagree", "Q26": "Please extend the transition."})
     services.submission_amend(
         submission=submission,
@@ -328,7 +336,7 @@ def test_amend_replaces_answers_and_keeps_the_history(otc):
     submission.refresh_from_db()
     assert submission.consent == "confidential"
     assert submission.language == "zh-hant"
-    assert services.submission_answers(submission=submission)["Q1"] == "strongly_disagree"
+    assert journey_selectors.submission_answers(submission=submission)["Q1"] == "strongly_disagree"
     first, second = submission.revisions.order_by("number")
     assert first.answers["Q1"] == "agree"
     assert "Q26" not in first.answers
@@ -344,7 +352,7 @@ def test_amend_and_withdraw_are_refused_after_the_close(otc):
     _answer_required(submission, journey)
     services.submission_submit(submission=submission, journey=journey)
     after = consultation.closes_at + dt.timedelta(minutes=1)
-    with pytest.raises(services.ConsultationClosed):
+    with pytest.raises(journey_errors.ConsultationClosed):
         services.submission_amend(
             submission=submission,
             journey=journey,
@@ -353,7 +361,7 @@ def test_amend_and_withdraw_are_refused_after_the_close(otc):
             language="en",
             now=after,
         )
-    with pytest.raises(services.ConsultationClosed):
+    with pytest.raises(journey_errors.ConsultationClosed):
         services.submission_withdraw(submission=submission, now=after)
     submission.refresh_from_db()
     assert submission.state == SubmissionState.SUBMITTED
@@ -365,13 +373,13 @@ def test_amend_refuses_to_drop_a_required_answer(otc):
     submission, _ = _start(consultation)
     _answer_required(submission, journey)
     services.submission_submit(submission=submission, journey=journey)
-    answers = services.submission_answers(submission=submission)
+    answers = journey_selectors.submission_answers(submission=submission)
     del answers["Q7"]
-    with pytest.raises(services.SubmissionIncomplete):
+    with pytest.raises(journey_errors.SubmissionIncomplete):
         services.submission_amend(
             submission=submission, journey=journey, respondent=ABOUT, answers=answers, language="en"
         )
-    assert services.submission_answers(submission=submission)["Q7"] == "sfc"
+    assert journey_selectors.submission_answers(submission=submission)["Q7"] == "sfc"
 
 
 def test_withdraw_marks_the_response_and_records_it(otc):
@@ -393,9 +401,9 @@ def test_withdraw_marks_the_response_and_records_it(otc):
 def test_a_draft_cannot_be_withdrawn_or_amended(otc):
     consultation, journey = otc
     submission, _ = _start(consultation)
-    with pytest.raises(services.SubmissionNotEditable):
+    with pytest.raises(journey_errors.SubmissionNotEditable):
         services.submission_withdraw(submission=submission)
-    with pytest.raises(services.SubmissionNotEditable):
+    with pytest.raises(journey_errors.SubmissionNotEditable):
         services.submission_amend(
             submission=submission, journey=journey, respondent=ABOUT, answers={}, language="en"
         )
@@ -405,8 +413,8 @@ def test_a_new_resume_link_replaces_the_old_one(otc):
     consultation, _ = otc
     submission, old = _start(consultation)
     new = services.resume_link_issue(submission=submission)
-    assert services.submission_by_token(token=old) is None
-    assert services.submission_by_token(token=new) == submission
+    assert journey_selectors.submission_by_token(token=old) is None
+    assert journey_selectors.submission_by_token(token=new) == submission
 
 
 def test_resume_link_request_finds_only_that_consultations_live_response(otc):
@@ -414,7 +422,7 @@ def test_resume_link_request_finds_only_that_consultations_live_response(otc):
     submission, _ = _start(consultation)
     found = services.resume_link_request(consultation=consultation, email="CHAN@example.com ")
     assert found is not None and found[0] == submission
-    assert services.submission_by_token(token=found[1]) == submission
+    assert journey_selectors.submission_by_token(token=found[1]) == submission
     assert services.resume_link_request(consultation=consultation, email="x@example.com") is None
     other = ConsultationFactory()
     assert services.resume_link_request(consultation=other, email="chan@example.com") is None
@@ -423,9 +431,9 @@ def test_resume_link_request_finds_only_that_consultations_live_response(otc):
 def test_resume_link_stops_working_when_the_consultation_closes(otc):
     consultation, _ = otc
     submission, _ = _start(consultation)
-    assert services.resume_link_valid(submission=submission, now=timezone.now())
+    assert journey_rules.resume_link_valid(submission=submission, now=timezone.now())
     after = consultation.closes_at + dt.timedelta(seconds=1)
-    assert not services.resume_link_valid(submission=submission, now=after)
+    assert not journey_rules.resume_link_valid(submission=submission, now=after)
 
 
 # --- Attachments -------------------------------------------------------------------------------
@@ -495,16 +503,16 @@ def test_a_responses_files_are_read_oldest_first_and_no_one_elses(otc, private_s
     for submission, name in [(mine, "second.pdf"), (theirs, "theirs.pdf"), (mine, "first.pdf")]:
         upload = SimpleUploadedFile(name, PDF_BYTES)
         checked = attachments.check(upload, name=upload.name, size=upload.size)
-        services.attachment_add(submission=submission, upload=upload, checked=checked)
+        journey_attachments.attachment_add(submission=submission, upload=upload, checked=checked)
     # Uploaded in that order; "first.pdf" is made the oldest.
     mine.attachments.filter(original_name="first.pdf").update(
         uploaded_at=timezone.now() - dt.timedelta(hours=1)
     )
-    names = [a.original_name for a in services.submission_attachments(submission=mine)]
+    names = [a.original_name for a in journey_selectors.submission_attachments(submission=mine)]
     assert names == ["first.pdf", "second.pdf"]
-    assert [a.original_name for a in services.submission_attachments(submission=theirs)] == [
-        "theirs.pdf"
-    ]
+    assert [
+        a.original_name for a in journey_selectors.submission_attachments(submission=theirs)
+    ] == ["theirs.pdf"]
 
 
 def test_files_over_10_mb_are_refused_before_reading():
@@ -525,14 +533,16 @@ def test_at_most_three_files_per_response(otc, private_storage_tmp):
     for number in range(3):
         upload = SimpleUploadedFile(f"paper{number}.pdf", PDF_BYTES)
         checked = attachments.check(upload, name=upload.name, size=upload.size)
-        stored = services.attachment_add(submission=submission, upload=upload, checked=checked)
+        stored = journey_attachments.attachment_add(
+            submission=submission, upload=upload, checked=checked
+        )
         assert stored.original_name == f"paper{number}.pdf"
         assert stored.file.name.endswith(".pdf")
         assert f"paper{number}" not in stored.file.name  # stored under a random name
     upload = SimpleUploadedFile("fourth.pdf", PDF_BYTES)
     checked = attachments.check(upload, name=upload.name, size=upload.size)
     with pytest.raises(attachments.AttachmentRejected) as raised:
-        services.attachment_add(submission=submission, upload=upload, checked=checked)
+        journey_attachments.attachment_add(submission=submission, upload=upload, checked=checked)
     assert raised.value.code == "too_many"
     assert submission.attachments.count() == 3
     assert all(

@@ -6,8 +6,8 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
 
-from surveys import themes
 from surveys.models import Answer, QuestionKind, ReviewEvent, Theme
+from surveys.review import themes
 from tests.factories import (
     AnswerFactory,
     ConsultationFactory,

@@ -5,8 +5,8 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from surveys import campaigns
 from surveys.models import CampaignGroup, Consultation
+from surveys.review import campaigns
 
 
 class Command(BaseCommand):

@@ -2,6 +2,8 @@
 
 Without ``--seed`` a random seed is chosen and printed, so that running the command twice does not
 create the same responses twice (which would look like a campaign), yet any run can be repeated.
+It refuses a database that holds real responses (``--force`` overrides): synthetic responses in a
+live consultation would be counted in its reports.
 """
 
 import secrets
@@ -9,8 +11,8 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from surveys.demo.synthetic import DEFAULT_BATCH_SIZE, real_responses_count, responses_generate
 from surveys.models import Consultation, Submission
-from surveys.synthetic import DEFAULT_BATCH_SIZE, responses_generate
 
 
 class Command(BaseCommand):
@@ -25,6 +27,11 @@ class Command(BaseCommand):
             "--if-empty",
             action="store_true",
             help="Do nothing if the consultation already has responses.",
+        )
+        parser.add_argument(
+            "--force",
+            action="store_true",
+            help="Generate even though the database holds real (not generated) responses.",
         )
 
     def handle(self, *args: object, **options: object) -> None:
@@ -46,6 +53,13 @@ class Command(BaseCommand):
         if options["if_empty"] and Submission.objects.filter(consultation=consultation).exists():
             self.stdout.write(f"{slug}: already has responses, none generated.")
             return
+        real = real_responses_count()
+        if real and not options["force"]:
+            raise CommandError(
+                f"This database holds {real} real responses (not made by this generator). "
+                "Synthetic responses would be counted with them in every report; use a copy "
+                "for tests, or --force if that is what you want."
+            )
 
         started = time.perf_counter()
         try:

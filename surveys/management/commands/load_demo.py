@@ -3,7 +3,7 @@
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandParser
 
-from surveys.demo_loader import demo_files, demo_load
+from surveys.demo.loader import demo_files, demo_load
 
 DEMO_USERNAME = "admin"
 # Demo only: documented in the README, never used in production.

@@ -10,8 +10,8 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from surveys import themes
 from surveys.models import Consultation, Question, QuestionKind
+from surveys.review import themes
 
 
 class Command(BaseCommand):

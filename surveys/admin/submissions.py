@@ -1,0 +1,547 @@
+"""Review of submissions in the admin: the list, search, filters, the submission page and the bulk
+actions. Every change goes through ``surveys.review`` (and so into the audit table);
+respondents' answers and details are never editable here."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.core.exceptions import PermissionDenied
+from django.db.models import (
+    Exists,
+    OuterRef,
+    Q,
+    QuerySet,
+)
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpRequest,
+    HttpResponse,
+)
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
+from django.utils.text import Truncator
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
+
+from surveys import exports, roles
+from surveys.admin.common import ReadOnlyRecordMixin, plain_select
+from surveys.admin.exports import export_response
+from surveys.admin.submission_forms import (
+    CONSENT_SHORT,
+    REFERENCE,
+    AnswerThemesInline,
+    CampaignFilter,
+    ExcludeForm,
+    ReviewForm,
+    StateFilter,
+    TagForm,
+    ThemeFilter,
+)
+from surveys.models import (
+    Answer,
+    Attachment,
+    CampaignGroup,
+    Consultation,
+    QuestionKind,
+    RespondentType,
+    ReviewStatus,
+    Submission,
+    SubmissionState,
+    Theme,
+)
+from surveys.names import staff_label_expression
+from surveys.review import campaigns, themes
+from surveys.review import services as review
+from surveys.review.labels import hkt
+from surveys.review.selectors import submission_review
+
+
+@admin.register(Submission)
+class SubmissionAdmin(ReadOnlyRecordMixin, admin.ModelAdmin):
+    form = ReviewForm
+    list_display = (
+        "reference",
+        "respondent",
+        "category",
+        "state",
+        "review",
+        "submitted_hkt",
+        "late",
+        "consent_display",
+        "campaign",
+    )
+    list_filter = (
+        "consultation",
+        "category",
+        StateFilter,
+        "review_status",
+        "consent",
+        "is_late",
+        CampaignFilter,
+        ThemeFilter,
+        ("submitted_at", admin.DateFieldListFilter),
+    )
+    date_hierarchy = "submitted_at"
+    search_fields = ("reference",)
+    search_help_text = _(
+        "Reference, organisation, email (with the right to see it), or words from any "
+        "free-text answer."
+    )
+    list_select_related = ("consultation", "campaign_group")
+    list_per_page = 50
+    list_max_show_all = 500
+    ordering = ("-submitted_at", "-pk")
+    inlines = (AnswerThemesInline,)
+    actions = (
+        "accept_selected",
+        "exclude_selected",
+        "reset_selected",
+        "tag_selected",
+        "confirm_campaigns",
+        "export_csv",
+        "export_xlsx",
+        "export_csv_personal",
+    )
+    fieldsets = (
+        (
+            _("Review"),
+            {
+                "fields": (
+                    ("review_status", "exclusion_reason"),
+                    "review_note",
+                    "reviewer_notes",
+                    "campaign_group",
+                )
+            },
+        ),
+    )
+    change_form_template = "admin/surveys/submission/change_form.html"
+    change_list_template = "admin/surveys/submission/change_list.html"
+
+    # Permissions: reviewing replaces changing; responses are never added or deleted here.
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        if obj is not None and obj.state == SubmissionState.DRAFT:
+            return False
+        return roles.can_review(request.user)
+
+    def has_review_permission(self, request: HttpRequest) -> bool:
+        return roles.can_review(request.user)
+
+    def has_export_permission(self, request: HttpRequest) -> bool:
+        return roles.can_export(request.user)
+
+    def has_personal_export_permission(self, request: HttpRequest) -> bool:
+        return roles.can_export(request.user) and roles.can_view_personal_data(request.user)
+
+    # List
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Submission]:
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                respondent_display=staff_label_expression(
+                    personal=roles.can_view_personal_data(request.user)
+                )
+            )
+        )
+
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet, search_term: str
+    ) -> tuple[QuerySet, bool]:
+        """One phrase (quotes optional) in the reference, an organisation's name, an email or
+        name (only for those allowed to see them) or any free-text answer."""
+        term = search_term.strip().strip("\"'").strip()
+        if not term:
+            return queryset, False
+        if REFERENCE.fullmatch(term):
+            # A reference is looked up directly, without reading every answer's text.
+            return queryset.filter(reference__iexact=term), False
+        matches = (
+            Q(reference__icontains=term)
+            | Q(respondent_type=RespondentType.ORGANISATION, organisation_name__icontains=term)
+            | Exists(Answer.objects.filter(submission=OuterRef("pk"), text__icontains=term))
+        )
+        if roles.can_view_personal_data(request.user):
+            matches |= (
+                Q(email__icontains=term)
+                | Q(contact_name__icontains=term)
+                | Q(organisation_name__icontains=term)
+            )
+        return queryset.filter(matches), False
+
+    @admin.display(description=_("respondent"), ordering="respondent_display")
+    def respondent(self, obj: Submission) -> str:
+        return obj.respondent_display  # type: ignore[attr-defined]
+
+    @admin.display(description=_("review"), ordering="review_status")
+    def review(self, obj: Submission) -> str:
+        label = obj.get_review_status_display()
+        if obj.review_status == ReviewStatus.EXCLUDED:
+            label = f"{label}: {obj.get_exclusion_reason_display()}"
+        return format_html(
+            '<span class="review-badge review-{}">{}</span>', obj.review_status, label
+        )
+
+    @admin.display(description=_("submitted (HKT)"), ordering="submitted_at")
+    def submitted_hkt(self, obj: Submission) -> str:
+        return hkt(obj.submitted_at)
+
+    @admin.display(description=_("consent"), ordering="consent")
+    def consent_display(self, obj: Submission) -> str:
+        if not obj.consent:
+            return "—"
+        return format_html(
+            '<span class="consent-badge consent-{}" title="{}">{}</span>',
+            obj.consent,
+            obj.get_consent_display(),
+            CONSENT_SHORT.get(obj.consent, obj.consent),
+        )
+
+    @admin.display(description=_("late"), ordering="is_late")
+    def late(self, obj: Submission) -> str:
+        return gettext("late") if obj.is_late else ""
+
+    @admin.display(description=_("campaign group"), ordering="campaign_group__size")
+    def campaign(self, obj: Submission) -> str:
+        group = obj.campaign_group
+        if group is None:
+            return "—"
+        return format_html(
+            '<span title="{}">{} · {}{}</span>',
+            Truncator(group.representative_text).chars(300),
+            group.label,
+            group.size,
+            " ✓" if group.confirmed else "",
+        )
+
+    def changelist_view(
+        self, request: HttpRequest, extra_context: dict | None = None
+    ) -> HttpResponse:
+        extra = extra_context or {}
+        consultation_id = request.GET.get("consultation__id__exact")
+        if consultation_id and consultation_id.isdigit() and roles.can_export(request.user):
+            extra["export_urls"] = {
+                fmt: reverse("admin:surveys_consultation_export", args=[consultation_id, fmt])
+                for fmt in exports.FORMATS
+            }
+        return super().changelist_view(request, extra)
+
+    # Submission page
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Submission | None = None) -> tuple:
+        if obj is not None and not self.has_change_permission(request, obj):
+            return ("review_status", "exclusion_reason", "reviewer_notes", "campaign_group")
+        return ()
+
+    def get_fieldsets(self, request: HttpRequest, obj: Submission | None = None) -> Any:
+        if obj is not None and not self.has_change_permission(request, obj):
+            return (
+                (
+                    _("Review"),
+                    {
+                        "fields": (
+                            ("review_status", "exclusion_reason"),
+                            "reviewer_notes",
+                            "campaign_group",
+                        )
+                    },
+                ),
+            )
+        return self.fieldsets
+
+    def get_form(
+        self,
+        request: HttpRequest,
+        obj: Submission | None = None,
+        change: bool = False,
+        **kwargs: Any,
+    ) -> Any:
+        form = super().get_form(request, obj, change=change, **kwargs)
+        # Groups are made by detection, not from here.
+        plain_select(form, "campaign_group")
+        return form
+
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        if db_field.name == "campaign_group":
+            submission_id = (
+                request.resolver_match.kwargs.get("object_id") if request.resolver_match else None
+            )
+            consultation = Submission.objects.filter(pk=submission_id).values("consultation_id")
+            kwargs["queryset"] = CampaignGroup.objects.filter(consultation__in=consultation)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def save_model(
+        self, request: HttpRequest, obj: Submission, form: forms.ModelForm, change: bool
+    ) -> None:
+        """Apply the reviewer's changes through the audited services, never ``obj.save()``."""
+        data = form.cleaned_data
+        changed = set(form.changed_data)
+        stored = Submission.objects.get(pk=obj.pk)
+        if {"review_status", "exclusion_reason"} & changed:
+            review.review_set(
+                submission=stored,
+                status=data["review_status"],
+                reason=data.get("exclusion_reason") or "",
+                note=data.get("review_note", ""),
+                actor=request.user,
+            )
+        if "reviewer_notes" in changed:
+            review.notes_set(submission=stored, notes=data["reviewer_notes"], actor=request.user)
+        if "campaign_group" in changed:
+            campaigns.submission_campaign_set(
+                submission=stored,
+                group=data["campaign_group"],
+                actor=request.user,
+                note=data.get("review_note", ""),
+            )
+
+    def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
+        if formset.model is not Answer:
+            return super().save_formset(request, form, formset, change)
+        for answer_form in formset.forms:
+            if "themes" in answer_form.changed_data:
+                themes.answer_themes_set(
+                    answer=answer_form.instance,
+                    themes=answer_form.cleaned_data["themes"],
+                    actor=request.user,
+                    note=form.cleaned_data.get("review_note", ""),
+                )
+        return None
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        for formset in formsets:
+            self.save_formset(request, form, formset, change=change)
+
+    def construct_change_message(
+        self, request: HttpRequest, form: Any, formsets: Any, add: bool = False
+    ) -> Any:
+        return [{"changed": {"fields": sorted(form.changed_data)}}] if form.changed_data else []
+
+    def render_change_form(
+        self,
+        request: HttpRequest,
+        context: dict[str, Any],
+        add: bool = False,
+        change: bool = False,
+        form_url: str = "",
+        obj: Submission | None = None,
+    ) -> HttpResponse:
+        if obj is not None:
+            theme_forms = {}
+            for inline_admin_formset in context.get("inline_admin_formsets", []):
+                if inline_admin_formset.formset.model is Answer:
+                    context["answer_formset"] = inline_admin_formset
+                    for inline_form in inline_admin_formset:
+                        if inline_form.original is not None:
+                            theme_forms[inline_form.original.pk] = inline_form
+            context.update(
+                submission_review(
+                    submission=obj,
+                    personal=roles.can_view_personal_data(request.user),
+                    theme_forms=theme_forms,
+                )
+            )
+            context["can_tag"] = self.has_change_permission(request, obj)
+            context["has_themes"] = Theme.objects.filter(consultation=obj.consultation_id).exists()
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def get_urls(self) -> list:
+        return [
+            path(
+                "<path:object_id>/attachments/<int:attachment_id>/",
+                self.admin_site.admin_view(self.attachment_view),
+                name="surveys_submission_attachment",
+            ),
+            *super().get_urls(),
+        ]
+
+    def attachment_view(
+        self, request: HttpRequest, object_id: str, attachment_id: int
+    ) -> HttpResponse:
+        """Serve a respondent's attachment from private storage to staff who may view it."""
+        submission = self.get_object(request, object_id)
+        if submission is None:
+            raise Http404
+        if not self.has_view_permission(request, submission):
+            raise PermissionDenied
+        attachment = Attachment.objects.filter(pk=attachment_id, submission=submission).first()
+        if attachment is None:
+            raise Http404
+        try:
+            handle = attachment.file.open("rb")
+        except FileNotFoundError as exc:
+            raise Http404 from exc
+        return FileResponse(
+            handle,
+            as_attachment=True,
+            filename=attachment.original_name,
+            content_type=attachment.content_type or "application/octet-stream",
+        )
+
+    # Actions
+
+    def _form_action(
+        self,
+        request: HttpRequest,
+        queryset: QuerySet,
+        form: forms.Form,
+        title: str,
+        action: str,
+        extra: dict | None = None,
+    ) -> TemplateResponse:
+        select_across = request.POST.get("select_across") == "1"
+        return TemplateResponse(
+            request,
+            "admin/surveys/submission/action_form.html",
+            {
+                **self.admin_site.each_context(request),
+                "opts": self.model._meta,
+                "title": title,
+                "form": form,
+                "action": action,
+                "count": queryset.count(),
+                "select_across": select_across,
+                "selected": []
+                if select_across
+                else request.POST.getlist(helpers.ACTION_CHECKBOX_NAME),
+                "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+                **(extra or {}),
+            },
+        )
+
+    def _report_bulk(self, request: HttpRequest, result: review.BulkReviewResult) -> None:
+        self.message_user(
+            request,
+            gettext("%(changed)s changed, %(unchanged)s already so, %(drafts)s drafts skipped.")
+            % {
+                "changed": result.changed,
+                "unchanged": result.unchanged,
+                "drafts": result.skipped_drafts,
+            },
+            messages.SUCCESS,
+        )
+
+    @admin.action(description=_("Accept selected submissions"), permissions=["review"])
+    def accept_selected(self, request: HttpRequest, queryset: QuerySet) -> None:
+        result = review.review_set_bulk(
+            submissions=queryset, status=ReviewStatus.ACCEPTED, actor=request.user
+        )
+        self._report_bulk(request, result)
+
+    @admin.action(description=_("Mark selected as new (undo the review)"), permissions=["review"])
+    def reset_selected(self, request: HttpRequest, queryset: QuerySet) -> None:
+        result = review.review_set_bulk(
+            submissions=queryset, status=ReviewStatus.NEW, actor=request.user
+        )
+        self._report_bulk(request, result)
+
+    @admin.action(description=_("Exclude selected submissions…"), permissions=["review"])
+    def exclude_selected(self, request: HttpRequest, queryset: QuerySet) -> TemplateResponse | None:
+        form = ExcludeForm(request.POST if "apply" in request.POST else None)
+        if form.is_bound and form.is_valid():
+            result = review.review_set_bulk(
+                submissions=queryset,
+                status=ReviewStatus.EXCLUDED,
+                reason=form.cleaned_data["reason"],
+                note=form.cleaned_data["note"],
+                actor=request.user,
+            )
+            self._report_bulk(request, result)
+            return None
+        return self._form_action(
+            request, queryset, form, gettext("Exclude submissions"), "exclude_selected"
+        )
+
+    def _one_consultation(self, request: HttpRequest, queryset: QuerySet) -> Consultation | None:
+        ids = list(queryset.order_by().values_list("consultation_id", flat=True).distinct()[:2])
+        if len(ids) != 1:
+            self.message_user(
+                request,
+                gettext(
+                    "Select submissions of one consultation (filter the list by consultation)."
+                ),
+                messages.WARNING,
+            )
+            return None
+        return Consultation.objects.get(pk=ids[0])
+
+    @admin.action(description=_("Tag free-text answers with a theme…"), permissions=["review"])
+    def tag_selected(self, request: HttpRequest, queryset: QuerySet) -> TemplateResponse | None:
+        consultation = self._one_consultation(request, queryset)
+        if consultation is None:
+            return None
+        form = TagForm(request.POST if "apply" in request.POST else None, consultation=consultation)
+        if form.is_bound and form.is_valid():
+            answers = Answer.objects.filter(
+                submission__in=queryset.order_by().values("pk"), question__kind=QuestionKind.TEXT
+            ).exclude(text="")
+            if form.cleaned_data["question"] is not None:
+                answers = answers.filter(question=form.cleaned_data["question"])
+            theme = form.cleaned_data["theme"]
+            count = themes.answers_tag(
+                answers=answers,
+                theme=theme,
+                actor=request.user,
+                note=form.cleaned_data["note"],
+                add=not form.cleaned_data["remove"],
+            )
+            self.message_user(
+                request,
+                gettext("Theme “%(theme)s”: %(count)s answers changed.")
+                % {"theme": theme.name_en, "count": count},
+                messages.SUCCESS,
+            )
+            return None
+        return self._form_action(
+            request,
+            queryset,
+            form,
+            gettext("Tag free-text answers"),
+            "tag_selected",
+            {"consultation": consultation},
+        )
+
+    @admin.action(
+        description=_("Confirm the campaign groups of the selected"), permissions=["review"]
+    )
+    def confirm_campaigns(self, request: HttpRequest, queryset: QuerySet) -> None:
+        groups = CampaignGroup.objects.filter(
+            pk__in=queryset.order_by().values("campaign_group_id")
+        )
+        count = campaigns.campaign_groups_confirm(groups=groups, actor=request.user)
+        self.message_user(
+            request,
+            ngettext("%(n)s campaign group confirmed.", "%(n)s campaign groups confirmed.", count)
+            % {"n": count},
+            messages.SUCCESS,
+        )
+
+    def _export(
+        self, request: HttpRequest, queryset: QuerySet, fmt: str, personal: bool
+    ) -> HttpResponse | None:
+        consultation = self._one_consultation(request, queryset)
+        if consultation is None:
+            return None
+        return export_response(request, consultation, fmt, personal=personal, submissions=queryset)
+
+    @admin.action(description=_("Export selected (CSV)"), permissions=["export"])
+    def export_csv(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
+        return self._export(request, queryset, "csv", personal=False)
+
+    @admin.action(description=_("Export selected (XLSX)"), permissions=["export"])
+    def export_xlsx(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
+        return self._export(request, queryset, "xlsx", personal=False)
+
+    @admin.action(
+        description=_("Export selected with personal data (CSV)"), permissions=["personal_export"]
+    )
+    def export_csv_personal(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
+        return self._export(request, queryset, "csv", personal=True)

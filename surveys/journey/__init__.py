@@ -1,0 +1,1 @@
+"""The respondent's journey: the consultation's pages, the form, drafts, submit, amend, withdraw."""

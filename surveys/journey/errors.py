@@ -1,0 +1,31 @@
+"""Why a respondent's write cannot happen now; ``code`` says why, for the page to explain."""
+
+from __future__ import annotations
+
+
+class JourneyError(Exception):
+    """A respondent write that cannot happen now; ``code`` says why (for the page to explain)."""
+
+    code = "invalid"
+
+
+class ConsultationNotOpen(JourneyError):
+    code = "not_open"
+
+
+class ConsultationClosed(JourneyError):
+    code = "closed"
+
+
+class SubmissionNotEditable(JourneyError):
+    code = "not_editable"
+
+
+class SubmissionIncomplete(JourneyError):
+    """Required questions are unanswered; ``missing`` lists their codes."""
+
+    code = "incomplete"
+
+    def __init__(self, missing: list[str]) -> None:
+        super().__init__(f"unanswered required questions: {', '.join(missing)}")
+        self.missing = missing

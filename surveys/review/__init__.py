@@ -1,0 +1,1 @@
+"""Staff review of the responses: review status and notes, theme coding, campaign groups."""

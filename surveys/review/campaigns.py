@@ -1,0 +1,279 @@
+"""Campaign and duplicate detection: submissions whose free text is identical or nearly so.
+
+A standard-text campaign sends the same words many times, lightly edited and often signed; a
+respondent may also send the same response twice. Conclusions count such submissions as their own
+group, so this job groups the sent submissions of a consultation whose concatenated free-text
+answers have a Jaccard similarity of at least 0.8 (``textkit.minhash``: MinHash with banded
+locality-sensitive hashing, candidate pairs checked exactly), and keeps the groups' labels and
+confirmations from one run to the next. Every change of a submission's group is audited.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from surveys.models import (
+    Answer,
+    CampaignGroup,
+    Consultation,
+    QuestionKind,
+    ReviewEvent,
+    Submission,
+    SubmissionState,
+)
+from surveys.review.services import FIELD_CAMPAIGN, events_record
+from textkit.minhash import (
+    DEFAULT_THRESHOLD,
+    LOWEST_THRESHOLD,
+    MIN_CHARS,
+    PARAGRAPH_BREAK,
+    near_duplicate_groups,
+)
+
+REPRESENTATIVE_CHARS = 2000
+# Members assigned to their group per UPDATE (SQLite allows 32,766 parameters a statement).
+_ASSIGN_BATCH = 5000
+
+
+# --- The job over a consultation ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CampaignDetection:
+    submissions: int  # sent submissions with free text
+    grouped: int  # of which in a group
+    groups: int
+    kept: int  # groups of an earlier run found again (label and confirmation kept)
+    removed: int  # groups of an earlier run not found again
+    seconds: float
+
+
+def _campaign_texts(consultation: Consultation) -> Iterator[tuple[int, int | None, str]]:
+    """(submission id, current group id, concatenated free text) of each sent submission with
+    free text, streamed from one query in question order."""
+    rows = (
+        Answer.objects.filter(
+            consultation=consultation,
+            question__kind=QuestionKind.TEXT,
+            submission__state=SubmissionState.SUBMITTED,
+        )
+        .exclude(text="")
+        .order_by("submission_id", "question__order")
+        .values_list("submission_id", "submission__campaign_group_id", "text")
+        .iterator(chunk_size=20_000)
+    )
+    current: int | None = None
+    group: int | None = None
+    parts: list[str] = []
+    for submission_id, group_id, text in rows:
+        if submission_id != current:
+            if current is not None:
+                yield current, group, "\n\n".join(parts)
+            current, group, parts = submission_id, group_id, []
+        parts.append(text)
+    if current is not None:
+        yield current, group, "\n\n".join(parts)
+
+
+def _representative(texts: list[str]) -> str:
+    """The text most members sent, as they wrote it, each paragraph once: a campaign's text
+    pasted into several questions is shown one time."""
+    text = Counter(texts).most_common(1)[0][0]
+    paragraphs = dict.fromkeys(p.strip() for p in PARAGRAPH_BREAK.split(text) if p.strip())
+    return "\n\n".join(paragraphs)[:REPRESENTATIVE_CHARS]
+
+
+def _label_number(label: str) -> int:
+    digits = label[1:] if label[:1] == "C" else ""
+    return int(digits) if digits.isdigit() else 0
+
+
+def _assign(consultation: Consultation, pairs: list[tuple[int, int]]) -> None:
+    """Point each (submission id, group id) at its group; all others of the consultation at none.
+
+    One UPDATE per group and batch of members: a campaign of 40,000 copies is 8 statements.
+    """
+    Submission.objects.filter(consultation=consultation, campaign_group__isnull=False).update(
+        campaign_group=None
+    )
+    by_group: dict[int, list[int]] = {}
+    for submission_id, group_id in pairs:
+        by_group.setdefault(group_id, []).append(submission_id)
+    for group_id, ids in by_group.items():
+        for start in range(0, len(ids), _ASSIGN_BATCH):
+            Submission.objects.filter(pk__in=ids[start : start + _ASSIGN_BATCH]).update(
+                campaign_group_id=group_id
+            )
+
+
+@transaction.atomic
+def campaign_detect(
+    *,
+    consultation: Consultation,
+    threshold: float = DEFAULT_THRESHOLD,
+    min_chars: int = MIN_CHARS,
+    actor: object = None,
+) -> CampaignDetection:
+    """Group the consultation's sent submissions by near-identical free text.
+
+    Membership is computed afresh each run. A group found again (most of its members were in
+    the same earlier group) keeps that group's label and confirmation; earlier groups not found
+    again are deleted. Drafts and withdrawn submissions are not grouped. Every submission whose
+    group changes gets an audit event, by ``actor`` (None: the system, as the command runs).
+    """
+    started = time.perf_counter()
+    if not LOWEST_THRESHOLD <= threshold <= 1:
+        raise ValidationError(
+            _("The similarity threshold must be between %(lowest)s and 1.")
+            % {"lowest": LOWEST_THRESHOLD}
+        )
+    ids: list[int] = []
+    previous: list[int | None] = []
+    texts: list[str] = []
+    for submission_id, group_id, text in _campaign_texts(consultation):
+        ids.append(submission_id)
+        previous.append(group_id)
+        texts.append(text)
+    found = near_duplicate_groups(texts, threshold=threshold, min_chars=min_chars)
+
+    existing = {
+        group.pk: group
+        for group in CampaignGroup.objects.select_for_update().filter(consultation=consultation)
+    }
+    next_number = max((_label_number(g.label) for g in existing.values()), default=0)
+    now = timezone.now()
+    reused: dict[int, CampaignGroup] = {}
+    created: list[CampaignGroup] = []
+    members: list[tuple[CampaignGroup, list[int]]] = []
+    for indices in found:
+        earlier = Counter(previous[i] for i in indices if previous[i] in existing)
+        match = next((pk for pk, _n in earlier.most_common() if pk not in reused), None)
+        if match is not None:
+            group = reused[match] = existing[match]
+        else:
+            next_number += 1
+            group = CampaignGroup(consultation=consultation, label=f"C{next_number}")
+            created.append(group)
+        group.size = len(indices)
+        group.representative_text = _representative([texts[i] for i in indices])
+
+        group.detected_at = now
+        members.append((group, indices))
+    CampaignGroup.objects.bulk_create(created, batch_size=1000)
+    CampaignGroup.objects.bulk_update(
+        reused.values(), ["size", "representative_text", "detected_at"], batch_size=500
+    )
+    pairs = [(ids[i], group.pk) for group, indices in members for i in indices]
+    before = dict(
+        Submission.objects.filter(consultation=consultation, campaign_group__isnull=False)
+        .order_by()
+        .values_list("pk", "campaign_group_id")
+    )
+    _assign(consultation, pairs)
+    groups = {**existing, **{group.pk: group for group, _indices in members}}
+    after = dict(pairs)
+    note = _("Campaign detection (similarity %(threshold)s)") % {"threshold": threshold}
+    events_record(
+        ReviewEvent(
+            submission_id=pk,
+            actor=actor,
+            at=now,
+            field=FIELD_CAMPAIGN,
+            old_value=_group_state(groups.get(before.get(pk))),
+            new_value=_group_state(groups.get(after.get(pk))),
+            reason=note,
+        )
+        for pk in sorted(before.keys() | after.keys())
+        if before.get(pk) != after.get(pk)
+    )
+    stale = [pk for pk in existing if pk not in reused]
+    CampaignGroup.objects.filter(pk__in=stale).delete()
+    return CampaignDetection(
+        submissions=len(ids),
+        grouped=len(pairs),
+        groups=len(found),
+        kept=len(reused),
+        removed=len(stale),
+        seconds=time.perf_counter() - started,
+    )
+
+
+def _group_state(group: CampaignGroup | None) -> str:
+    if group is None:
+        return ""
+    state = _("confirmed") if group.confirmed else _("detected")
+    return f"{group.label} ({state})"
+
+
+@transaction.atomic
+def campaign_groups_confirm(
+    *, groups: QuerySet[CampaignGroup], actor: object, confirmed: bool = True, note: str = ""
+) -> int:
+    """Mark groups as confirmed campaigns (or back to merely detected); audits every member.
+
+    Returns how many groups changed.
+    """
+    changing = list(groups.select_for_update().exclude(confirmed=confirmed))
+    at = timezone.now()
+    events = []
+    for group in changing:
+        before = _group_state(group)
+        group.confirmed = confirmed
+        after = _group_state(group)
+        events.extend(
+            ReviewEvent(
+                submission_id=submission_id,
+                actor=actor,
+                at=at,
+                field=FIELD_CAMPAIGN,
+                old_value=before,
+                new_value=after,
+                reason=note.strip(),
+            )
+            for submission_id in group.submissions.values_list("pk", flat=True).iterator()
+        )
+    CampaignGroup.objects.filter(pk__in=[g.pk for g in changing]).update(confirmed=confirmed)
+    events_record(events)
+    return len(changing)
+
+
+@transaction.atomic
+def submission_campaign_set(
+    *, submission: Submission, group: CampaignGroup | None, actor: object, note: str = ""
+) -> bool:
+    """Move one submission into ``group`` (or out of any group); sizes follow."""
+    locked = (
+        Submission.objects.select_for_update(of=("self",))
+        .select_related("campaign_group")
+        .get(pk=submission.pk)
+    )
+    if group is not None and group.consultation_id != locked.consultation_id:
+        raise ValidationError(_("The campaign group belongs to another consultation."))
+    old = locked.campaign_group
+    if (old.pk if old else None) == (group.pk if group else None):
+        return False
+    Submission.objects.filter(pk=locked.pk).update(campaign_group=group)
+    for changed in (old, group):
+        if changed is not None:
+            CampaignGroup.objects.filter(pk=changed.pk).update(
+                size=Submission.objects.filter(campaign_group=changed).count()
+            )
+    ReviewEvent.objects.create(
+        submission_id=locked.pk,
+        actor=actor,
+        field=FIELD_CAMPAIGN,
+        old_value=_group_state(old),
+        new_value=_group_state(group),
+        reason=note.strip(),
+    )
+    submission.campaign_group = group
+    return True
