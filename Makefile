@@ -31,12 +31,11 @@ run: setup
 	DEBUG=1 $(PY) manage.py generate_responses va-custody --count 300 --seed 7 --if-empty
 	scripts/run-dev.sh
 
-## Fresh clone to a passing suite on PostgreSQL, Redis and Debian's chromium.
-test: setup
+## Fresh clone to a passing suite on PostgreSQL, Redis and Debian's chromium, after `lint`
+## (ruff, lint-imports, mypy).
+test: setup lint
 	scripts/ensure-system.sh
 	$(MAKE) node_modules/.installed
-	$(VENV)/bin/ruff check .
-	$(VENV)/bin/ruff format --check .
 	DEBUG=1 $(PY) manage.py makemigrations --check --dry-run
 	DATABASE_URL=$(PG_URL) TEST_BROKER_URL=$(REDIS_URL) $(VENV)/bin/pytest
 
@@ -44,9 +43,12 @@ test: setup
 test-sqlite: setup node_modules/.installed
 	DATABASE_URL=sqlite:///$(CURDIR)/var/test.sqlite3 TEST_BROKER_URL=$(REDIS_URL) $(VENV)/bin/pytest
 
+## Style, the architecture's rules (import-linter contracts in pyproject.toml) and types.
 lint: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
+	DEBUG=1 $(VENV)/bin/mypy
 
 format: setup
 	$(VENV)/bin/ruff check --fix .

@@ -15,7 +15,7 @@ from axes.backends import AxesStandaloneBackend
 from django.http import HttpRequest
 
 
-class LoginLockoutBackend(AxesStandaloneBackend):
+class LoginLockoutBackend(AxesStandaloneBackend):  # type: ignore[misc]  # axes ships no types
     def authenticate(
         self,
         request: HttpRequest | None,
@@ -25,4 +25,6 @@ class LoginLockoutBackend(AxesStandaloneBackend):
     ) -> None:
         if request is None:
             return None
-        return super().authenticate(request, username=username, password=password, **kwargs)
+        # axes returns nothing: it refuses a locked-out login by raising PermissionDenied.
+        result: None = super().authenticate(request, username=username, password=password, **kwargs)
+        return result

@@ -8,12 +8,21 @@ object holds no connection of its own (its pool does), so one can serve every ca
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 
+if TYPE_CHECKING:
+    from redis import ConnectionPool, Redis
+
 
 class _ReusingClient(RedisCacheClient):
+    # Django's client has these; its stubs declare only the public methods.
+    _client: type[Redis]
+    if TYPE_CHECKING:
+
+        def _get_connection_pool(self, write: bool) -> ConnectionPool: ...
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._clients: dict[int, Any] = {}

@@ -8,6 +8,7 @@ request has changed nothing: the page says so, and asks the visitor to try again
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from django.db import DatabaseError, InterfaceError, OperationalError, connections
 from django.http import HttpRequest, HttpResponse
@@ -46,7 +47,7 @@ def database_unavailable(error: BaseException) -> bool:
 class DatabaseUnavailableMiddleware:
     """Answers a lost database with the "try again" page (503); other errors pass through."""
 
-    def __init__(self, get_response):
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:

@@ -58,4 +58,5 @@ def client_ip(request: HttpRequest) -> str:
             return str(ipaddress.ip_address(candidate))
         except ValueError:
             pass
-    return request.META.get("REMOTE_ADDR", "")
+    address: str = request.META.get("REMOTE_ADDR", "")
+    return address

@@ -6,11 +6,16 @@ The defaults need no server: a SQLite file and a filesystem message broker under
 
 from pathlib import Path
 
+import django_stubs_ext
 import environ
 from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 from consultation.security import content_security_policy
+
+# Lets the admin, forms and querysets be written with their type parameters
+# (``admin.ModelAdmin[Theme]``), as the type checker (django-stubs) reads them.
+django_stubs_ext.monkeypatch()
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -246,12 +251,12 @@ CELERY_RESULT_BACKEND = env("CELERY_RESULT_BACKEND", default=None)
 CELERY_RESULT_EXPIRES = 24 * 3600
 # Reports of more counted submissions than this are summarised in chunks of REPORT_CHUNK_SIZE
 # (reports.jobs.chunked): memory per process follows the chunk size, not the consultation's size.
-REPORT_CHUNKED_ABOVE = env.int("REPORT_CHUNKED_ABOVE", default=150_000)
+REPORT_CHUNKED_ABOVE: int = env.int("REPORT_CHUNKED_ABOVE", default=150_000)
 REPORT_CHUNK_SIZE = env.int("REPORT_CHUNK_SIZE", default=100_000)
 CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=3000)
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=3600)
 CELERY_TIMEZONE = TIME_ZONE
-CELERY_BEAT_SCHEDULE: dict = {
+CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     # Crontab times are in CELERY_TIMEZONE (HKT): every night, fresh reports of open consultations.
     "rebuild-open-consultation-reports": {
         "task": "reports.tasks.rebuild_open_reports",

@@ -39,7 +39,7 @@ READ_ONLY_FIELDS = (
 
 
 @admin.register(Report)
-class ReportAdmin(admin.ModelAdmin):
+class ReportAdmin(admin.ModelAdmin[Report]):
     list_display = (
         "id",
         "consultation_link",

@@ -21,7 +21,9 @@ from surveys.models import Consultation
 
 @admin.action(description=gettext_lazy("Build summary report"))
 def build_summary_report(
-    modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[Consultation]
+    modeladmin: admin.ModelAdmin[Consultation],
+    request: HttpRequest,
+    queryset: QuerySet[Consultation],
 ) -> None:
     if not request.user.has_perm("reports.add_report"):
         modeladmin.message_user(

@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from contextlib import nullcontext
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 import numpy as np
 import pandas as pd
@@ -61,6 +61,8 @@ if TYPE_CHECKING:
     from django.db.backends.base.base import BaseDatabaseWrapper
     from django.db.backends.utils import CursorWrapper
 
+    from surveys.querysets import SubmissionQuerySet
+
 
 # Rows of the COPY stream are converted this many bytes at a time: large enough for numpy to be
 # efficient, small enough that the raw bytes never hold a whole large consultation at once.
@@ -99,7 +101,7 @@ def report_inputs(
 
 def _report_counted(
     consultation: Consultation, as_of: dt.datetime, id_range: tuple[int, int] | None = None
-) -> QuerySet[Submission]:
+) -> SubmissionQuerySet:
     counted = Submission.objects.filter(
         consultation=consultation, submitted_at__lte=as_of
     ).counted()
@@ -173,11 +175,14 @@ def _report_meta(consultation: Consultation) -> ConsultationMeta:
     ):
         condition = None
         if question.condition_question_id and question.condition_choice_id:
+            # Both are set with their ids.
+            condition_question = cast(Question, question.condition_question)
+            condition_choice = cast(Choice, question.condition_choice)
             condition = Condition(
                 question_id=question.condition_question_id,
-                question_code=question.condition_question.code,
+                question_code=condition_question.code,
                 choice_id=question.condition_choice_id,
-                choice_value=question.condition_choice.value,
+                choice_value=condition_choice.value,
             )
         questions.append(
             QuestionMeta(
@@ -213,7 +218,7 @@ def _report_meta(consultation: Consultation) -> ConsultationMeta:
 
 
 def _report_respondents(
-    counted: QuerySet[Submission],
+    counted: SubmissionQuerySet,
 ) -> tuple[pd.DataFrame, list[tuple[int, dt.datetime]]]:
     """The counted respondents, and the (id, updated_at) pairs that identify the snapshot."""
     rows = list(
@@ -264,7 +269,7 @@ def _report_excluded(consultation: Consultation, as_of: dt.datetime) -> dict[str
 
 def _report_answers_queryset(
     consultation: Consultation, counted: QuerySet[Submission]
-) -> QuerySet[Answer]:
+) -> QuerySet[Answer, tuple[int, int, int | None, int | None]]:
     return (
         Answer.objects.filter(consultation=consultation, submission__in=counted.values("pk"))
         .exclude(question__kind=QuestionKind.TEXT)

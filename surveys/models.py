@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from typing import cast
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -259,7 +260,7 @@ class Question(Bilingual):
         ):
             errors["section"] = _("The section belongs to another consultation.")
         if self.condition_question_id:
-            target = self.condition_question
+            target = cast(Question, self.condition_question)  # set with its id
             if target.consultation_id != self.consultation_id:
                 errors["condition_question"] = _(
                     "The condition must name a question of the same consultation."
@@ -273,7 +274,7 @@ class Question(Bilingual):
         if (
             self.condition_choice_id
             and self.condition_question_id
-            and self.condition_choice.question_id != self.condition_question_id
+            and cast(Choice, self.condition_choice).question_id != self.condition_question_id
         ):
             errors["condition_choice"] = _("The choice must belong to the condition's question.")
         if errors:

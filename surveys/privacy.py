@@ -249,11 +249,13 @@ def _label(choices: Any, value: str) -> str:
     return str(dict(choices.choices).get(value, "")) if value else ""
 
 
-def submission_personal_record(submission: Submission, *, attachment_paths: dict[int, str]) -> dict:
+def submission_personal_record(
+    submission: Submission, *, attachment_paths: dict[int, str]
+) -> dict[str, Any]:
     """Everything held about one response, as plain JSON-ready data (English labels)."""
     journey = journey_load(consultation=submission.consultation)
     answers = selectors.submission_answers(submission=submission, journey=journey)
-    themes: dict[int, list[str]] = {}
+    themes: dict[str, list[str]] = {}  # by question code
     for answer in submission.answers.prefetch_related("themes").select_related("question"):
         names = [theme.name_en for theme in answer.themes.all()]
         if names:
@@ -400,7 +402,9 @@ def respondent_data_export(
     return action
 
 
-def _archive_contents(submissions: list[Submission]) -> tuple[dict, dict[str, Attachment]]:
+def _archive_contents(
+    submissions: list[Submission],
+) -> tuple[dict[str, Any], dict[str, Attachment]]:
     files: dict[str, Attachment] = {}
     records = []
     for submission in submissions:
@@ -419,7 +423,7 @@ def _archive_contents(submissions: list[Submission]) -> tuple[dict, dict[str, At
     return data, files
 
 
-def _zip(data: dict, files: dict[str, Attachment]) -> bytes:
+def _zip(data: dict[str, Any], files: dict[str, Attachment]) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("README.txt", README)

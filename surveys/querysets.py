@@ -3,14 +3,23 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING, TypedDict, cast
 
 from django.db import models
 
 from surveys.choices import Consent, ReviewStatus, SubmissionState
 from surveys.names import public_name_expression
 
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
 
-class ConsultationQuerySet(models.QuerySet):
+    from surveys.models import Consultation, Submission  # noqa: F401 - named in the base classes
+
+    class _PublicName(TypedDict):
+        public_name: str | None
+
+
+class ConsultationQuerySet(models.QuerySet["Consultation"]):
     def published(self) -> ConsultationQuerySet:
         return self.filter(is_draft=False)
 
@@ -18,7 +27,7 @@ class ConsultationQuerySet(models.QuerySet):
         return self.published().filter(opens_at__lte=moment, closes_at__gt=moment)
 
 
-class SubmissionQuerySet(models.QuerySet):
+class SubmissionQuerySet(models.QuerySet["Submission"]):
     def submitted(self) -> SubmissionQuerySet:
         return self.filter(state=SubmissionState.SUBMITTED)
 
@@ -29,7 +38,10 @@ class SubmissionQuerySet(models.QuerySet):
     def publishable(self) -> SubmissionQuerySet:
         return self.counted().exclude(consent=Consent.CONFIDENTIAL)
 
-    def with_public_name(self) -> SubmissionQuerySet:
+    def with_public_name(self) -> models.QuerySet[WithAnnotations[Submission, _PublicName]]:
         """Each row with ``public_name``: the name a publication may show, or None
         (``surveys.names``)."""
-        return self.annotate(public_name=public_name_expression())
+        return cast(
+            "models.QuerySet[WithAnnotations[Submission, _PublicName]]",
+            self.annotate(public_name=public_name_expression()),
+        )

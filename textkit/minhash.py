@@ -103,7 +103,8 @@ def _mix(values: np.ndarray) -> np.ndarray:
     values = values * np.uint64(0xBF58476D1CE4E5B9)
     values = values ^ (values >> np.uint64(27))
     values = values * np.uint64(0x94D049BB133111EB)
-    return values ^ (values >> np.uint64(31))
+    mixed: np.ndarray = values ^ (values >> np.uint64(31))
+    return mixed
 
 
 def _shingle_sets(docs: Sequence[list[int]], seed: int) -> tuple[np.ndarray, list[np.ndarray]]:
@@ -305,9 +306,9 @@ def near_duplicate_groups(
             ordered = bucket[np.argsort(-copies[bucket], kind="stable")]
             _bucket_join(ordered, signatures, shingles, union, threshold)
     members: dict[int, list[int]] = {}
-    for index, doc in enumerate(doc_of):
-        if doc >= 0:
-            members.setdefault(union.find(doc), []).append(index)
+    for index, doc_index in enumerate(doc_of):
+        if doc_index >= 0:
+            members.setdefault(union.find(doc_index), []).append(index)
     groups = [group for group in members.values() if len(group) > 1]
     groups.sort(key=lambda group: (-len(group), group[0]))
     return groups

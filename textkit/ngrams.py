@@ -111,8 +111,8 @@ def _latin_features(joined: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     latin = HAN_RUN.sub(" | ", joined)
     for words, compound in COMPOUNDS:
         latin = latin.replace(words, compound)
-    codes, uniques = pd.factorize(pd.Series(LATIN_TOKEN.findall(latin), dtype=object))
-    uniques = np.asarray(uniques, dtype=object)
+    codes, unique_tokens = pd.factorize(pd.Series(LATIN_TOKEN.findall(latin), dtype=object))
+    uniques = np.asarray(unique_tokens, dtype=object)
     stop = english_stop()
     # Per distinct token: kept as a term or not. Whatever is not kept (a clause end, the end of a
     # text, a stop word, a short word) breaks a phrase.
@@ -167,7 +167,7 @@ def _chinese_features(joined: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     quad_ok = triple_ok[: max(n - 3, 0)] & usable[3:]
 
     def packed(at: np.ndarray, count: int) -> np.ndarray:
-        key = points[at].astype(np.int64)
+        key: np.ndarray = points[at].astype(np.int64)
         for offset in range(1, count):
             key = (key << _CODE_BITS) | points[at + offset]
         return key

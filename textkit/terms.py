@@ -13,7 +13,7 @@ from functools import cache
 
 import numpy as np
 
-from textkit.tokenise import HAN_RUN, TEXT_SEPARATOR, code_points, is_han, tokens
+from textkit.tokenise import HAN_RUN, TEXT_SEPARATOR, code_points, is_han, token_spans
 
 # Words that say nothing about a topic, added to scikit-learn's English list (see english_stop).
 _EXTRA_ENGLISH_STOP = (
@@ -96,10 +96,13 @@ def words_and_pairs(
                 terms.append(pair)
         run.clear()
 
-    for kind, token in tokens(text):
+    run_end = -1
+    for kind, token, start, end in token_spans(text):
         if kind == "han":
+            if start != run_end:
+                close_run()  # a space or a symbol between: another run
             run.append(token)
-            previous = None
+            run_end, previous = end, None
             continue
         close_run()
         if kind != "word" or token in stop or len(token) < 3 or "'" in token:

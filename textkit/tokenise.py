@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from typing import Literal
+from collections.abc import Iterator
+from typing import Literal, cast
 
 import numpy as np
 
@@ -45,10 +46,15 @@ Kind = Literal["han", "word", "other", "end"]
 
 def tokens(text: str) -> list[tuple[Kind, str]]:
     """The tokens of ``text`` (lower-cased first), in order, each with its kind."""
-    return [
-        (match.lastgroup, match.group())  # type: ignore[misc]
-        for match in TOKEN.finditer(text.lower())
-    ]
+    return [(kind, token) for kind, token, _start, _end in token_spans(text)]
+
+
+def token_spans(text: str) -> Iterator[tuple[Kind, str, int, int]]:
+    """``tokens`` with where each starts and ends in ``text``: Han characters next to each
+    other (``end`` of one is ``start`` of the next) form a run."""
+    for match in TOKEN.finditer(text.lower()):
+        kind = cast(Kind, match.lastgroup)
+        yield kind, match.group(), match.start(), match.end()
 
 
 def comparable_form(text: str) -> str:

@@ -7,7 +7,7 @@ import datetime as dt
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from django.utils.translation import gettext, ngettext
 
@@ -75,7 +75,9 @@ def conclusions_content(
 
 def _appendix(rows: list[AppendixRow], summary: Summary) -> dict[str, Any]:
     listed = [row for row in rows if row.consent != Consent.CONFIDENTIAL and row.campaign is None]
-    named = sorted((row for row in listed if row.name), key=lambda row: row.name.casefold())
+    named = sorted(
+        (row for row in listed if row.name), key=lambda row: cast(str, row.name).casefold()
+    )
     withheld = [row for row in listed if not row.name]
     confidential = sum(1 for row in rows if row.consent == Consent.CONFIDENTIAL)
     campaigns: dict[str, int] = {}
@@ -146,7 +148,7 @@ def public_figures(
 ) -> dict[str, Any]:
     """The public ``summary.json``: the frozen report's figures, the conclusions text, and
     nothing personal (the report's quotes, which may name respondents, are left out)."""
-    data = json.loads(json.dumps(figures))
+    data: dict[str, Any] = json.loads(json.dumps(figures))
     for question in data.get("questions", []):
         free_text = question.get("free_text")
         if isinstance(free_text, dict):

@@ -19,7 +19,7 @@ import datetime as dt
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from django.core.paginator import Page, Paginator
 from django.db.models import Exists, OuterRef, Q, QuerySet
@@ -29,6 +29,7 @@ from reports.render import labels
 from surveys.models import (
     Answer,
     Attachment,
+    Choice,
     Consent,
     Consultation,
     Question,
@@ -90,7 +91,8 @@ def publication_figures(*, publication: Publication) -> dict[str, Any]:
     """The published ``summary.json`` (figures and conclusions text, nothing personal)."""
     public_file = publication_file(publication=publication, kind=PublicationFileKind.JSON)
     with public_file.file.open("rb") as handle:
-        return json.loads(handle.read().decode("utf-8"))
+        figures: dict[str, Any] = json.loads(handle.read().decode("utf-8"))
+        return figures
 
 
 # --- Figures for display -------------------------------------------------------------------------
@@ -292,7 +294,7 @@ def search_query(raw: str) -> str:
 
 def published_responses_page(
     *, publication: Publication, query: str = "", page: int | str = 1, language: str = "en"
-) -> Page:
+) -> Page[PublishedResponse]:
     """One page of published responses, searched by ``query``; the page's objects are
     :class:`PublishedResponse` values. An out-of-range page number gives the last page."""
     submissions = published_submissions(publication=publication)
@@ -309,8 +311,10 @@ def published_responses_page(
     ids = submissions.order_by("submitted_at", "pk").values_list("pk", flat=True)
     paginator = Paginator(ids, RESPONSES_PER_PAGE)
     result = paginator.get_page(page)
-    result.object_list = _responses(list(result.object_list), language)
-    return result
+    # The page of ids becomes the page of the responses they are.
+    responses = cast("Page[PublishedResponse]", result)
+    responses.object_list = _responses(list(result.object_list), language)
+    return responses
 
 
 def _responses(ids: Sequence[int], language: str) -> list[PublishedResponse]:
@@ -395,7 +399,7 @@ def _public_name(submission: Submission) -> str | None:
 
 def _answer_text(answer: Answer, language: str) -> str:
     if answer.choice_id is not None:
-        label = answer.choice.localized("label", language)
+        label = cast(Choice, answer.choice).localized("label", language)  # set with its id
         comment = answer.text.strip()
         return f"{label}: {comment}" if comment else label
     if answer.question.kind == QuestionKind.NUMBER and answer.number is not None:

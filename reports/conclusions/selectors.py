@@ -8,7 +8,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AnonymousUser, User
 from django.utils import timezone
 from django.utils.translation import gettext
 
@@ -43,7 +43,7 @@ class QuestionText:
     response_zh: str = ""
 
 
-def conclusions_can_edit(user: AbstractBaseUser | AnonymousUser | None) -> bool:
+def conclusions_can_edit(user: User | AnonymousUser | None) -> bool:
     """Consultation editors (and superusers) draft, publish and unpublish conclusions."""
     if user is None or not user.is_authenticated or not user.is_active:
         return False
@@ -92,7 +92,8 @@ def report_json(*, report: Report) -> dict[str, Any]:
         )
     try:
         with stored.file.open("rb") as handle:
-            return json.loads(handle.read().decode("utf-8"))
+            summary: dict[str, Any] = json.loads(handle.read().decode("utf-8"))
+            return summary
     except (OSError, ValueError) as exc:
         raise ConclusionsError(
             gettext("The files of report #%(id)s cannot be read; build a new report.")

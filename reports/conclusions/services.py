@@ -20,9 +20,9 @@ import logging
 import tempfile
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Max
@@ -79,7 +79,7 @@ PDF_KINDS = {
 def draft_save(
     *,
     consultation: Consultation,
-    author: AbstractBaseUser,
+    author: User,
     intro_en: str,
     intro_zh: str,
     questions: Mapping[int, QuestionText],
@@ -144,7 +144,7 @@ def draft_save(
 # --- Publishing ----------------------------------------------------------------------------------
 
 
-def conclusions_publish(*, consultation: Consultation, user: AbstractBaseUser) -> Publication:
+def conclusions_publish(*, consultation: Consultation, user: User) -> Publication:
     """Publish the conclusions of ``consultation`` from its latest reports and text.
 
     Freezes the latest succeeded report of each language and the latest draft version, checks
@@ -189,7 +189,7 @@ def conclusions_publish(*, consultation: Consultation, user: AbstractBaseUser) -
     return publication
 
 
-def conclusions_unpublish(*, consultation: Consultation, user: AbstractBaseUser) -> Publication:
+def conclusions_unpublish(*, consultation: Consultation, user: User) -> Publication:
     """Withdraw the published conclusions: every public page and file of them disappears.
 
     The publication row and its files are kept as the record of what was published.
@@ -210,7 +210,7 @@ def conclusions_unpublish(*, consultation: Consultation, user: AbstractBaseUser)
     return publication
 
 
-def _require_editor(user: AbstractBaseUser | None) -> None:
+def _require_editor(user: User | None) -> None:
     if not conclusions_can_edit(user):
         raise ConclusionsError(gettext("Only Consultation editors may change the conclusions."))
 
@@ -332,7 +332,7 @@ def _store_publication(
     report_en: Report,
     report_zh: Report,
     draft: ConclusionsDraft,
-    user: AbstractBaseUser,
+    user: User,
     paths: Mapping[str, Path],
 ) -> Publication:
     saved: list[str] = []
@@ -366,7 +366,7 @@ def _store_publication(
                     ContentFile(data),
                     save=False,
                 )
-                saved.append(public_file.file.name)
+                saved.append(cast(str, public_file.file.name))  # named by save()
                 public_file.save()
             # The retention period of respondents' personal data runs from the first
             # publication; withdrawing and publishing again does not restart it.

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
@@ -24,6 +24,9 @@ from reports.conclusions.forms import ConclusionsForm, initial_values
 from reports.conclusions.public import figures_for_display
 from reports.models import ConclusionsDraft, Publication, ReportLanguage
 from surveys.models import Consultation, Question
+
+if TYPE_CHECKING:
+    from consultation.http import StaffRequest
 
 View = Callable[..., HttpResponse]
 VERSIONS_SHOWN = 20
@@ -43,13 +46,14 @@ def editors_only(view: View) -> View:
 
 @require_http_methods(["GET", "POST"])
 @editors_only
-def conclusions_edit(request: HttpRequest, slug: str) -> HttpResponse:
+def conclusions_edit(request: StaffRequest, slug: str) -> HttpResponse:
     consultation = get_object_or_404(Consultation, slug=slug)
     questions = list(
         Question.objects.filter(consultation=consultation)
         .select_related("section")
         .order_by("order")
     )
+    draft: ConclusionsDraft | None
     if request.method == "POST":
         form = ConclusionsForm(request.POST, questions=questions)
         if form.is_valid():
@@ -92,7 +96,7 @@ def conclusions_edit(request: HttpRequest, slug: str) -> HttpResponse:
 
 @require_POST
 @editors_only
-def conclusions_publish(request: HttpRequest, slug: str) -> HttpResponse:
+def conclusions_publish(request: StaffRequest, slug: str) -> HttpResponse:
     consultation = get_object_or_404(Consultation, slug=slug)
     try:
         publication = services.conclusions_publish(consultation=consultation, user=request.user)
@@ -116,7 +120,7 @@ def conclusions_publish(request: HttpRequest, slug: str) -> HttpResponse:
 
 @require_POST
 @editors_only
-def conclusions_unpublish(request: HttpRequest, slug: str) -> HttpResponse:
+def conclusions_unpublish(request: StaffRequest, slug: str) -> HttpResponse:
     consultation = get_object_or_404(Consultation, slug=slug)
     try:
         services.conclusions_unpublish(consultation=consultation, user=request.user)

@@ -114,7 +114,7 @@ def chunks_fan_out() -> bool:
 
 
 def _storage() -> Storage:
-    return ReportFile._meta.get_field("file").storage  # type: ignore[attr-defined]
+    return ReportFile._meta.get_field("file").storage
 
 
 def _partials_folder(report_id: int, attempt: int) -> str:

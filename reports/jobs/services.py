@@ -18,11 +18,11 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import AnonymousUser, User
 from django.core.files import File
 from django.db import connection, transaction
 from django.db.models import Q
@@ -82,7 +82,7 @@ def report_request(
     *,
     consultation: Consultation,
     language: str,
-    requested_by: AbstractBaseUser | None,
+    requested_by: User | AnonymousUser | None,
     queue: bool = True,
 ) -> Report:
     """Create a queued report and, once the transaction commits, send its job to the workers.
@@ -481,7 +481,7 @@ def _store_file(report: Report, fmt: str, path: Path, saved: list[str]) -> None:
     name = f"{report.consultation.slug}-report-{report.pk}-{report.language}.{EXTENSIONS[fmt]}"
     with path.open("rb") as handle:
         report_file.file.save(name, File(handle), save=False)
-    saved.append(report_file.file.name)
+    saved.append(cast(str, report_file.file.name))  # named by save()
     report_file.size = path.stat().st_size
     report_file.created_at = timezone.now()
     report_file.save()

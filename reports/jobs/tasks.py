@@ -9,12 +9,16 @@ unreachable; every other error is recorded on the report by the service and not 
 from __future__ import annotations
 
 import time
+from typing import TYPE_CHECKING, Any, cast
 
 from celery import shared_task
 from django.conf import settings
 
 from reports.jobs import dispatch, services
 from reports.jobs.errors import TRANSIENT_ERRORS
+
+if TYPE_CHECKING:
+    from celery import Task
 
 # Work that must not be lost: acknowledged only when done, requeued if its worker dies, retried
 # with backoff only on transient database and broker errors, within soft and hard time limits.
@@ -37,14 +41,14 @@ RELIABLE_JOB = {
     name=dispatch.BUILD_REPORT,
     ignore_result=True,
 )
-def build_report(self, report_id: int) -> None:
+def build_report(self: Task[Any, Any], report_id: int) -> None:
     """Build report ``report_id``; delivered twice, it finishes the same report once."""
     # The limits travel with the message (the sender's); the task's own are the fallback.
     _, soft_limit = self.request.timelimit or (None, None)
     soft_limit = soft_limit or self.soft_time_limit
     services.report_build(
         report_id=int(report_id),
-        will_retry=self.request.retries < self.max_retries,
+        will_retry=self.request.retries < cast(int, self.max_retries),  # RELIABLE_JOB's
         deadline=time.monotonic() + soft_limit if soft_limit else None,
     )
 
@@ -66,14 +70,16 @@ def fail_stale_reports() -> int:
     name=dispatch.BUILD_REPORT_CHUNK,
     ignore_result=False,  # the chord collects each chunk's partial (its storage name)
 )
-def build_report_chunk(self, report_id: int, attempt: int, as_of: str, chunk: dict) -> str | None:
+def build_report_chunk(
+    self: Task[Any, Any], report_id: int, attempt: int, as_of: str, chunk: dict[str, Any]
+) -> str | None:
     """One chunk of a chunked report: summarise it, store the partial, return its name."""
     return services.report_chunk_summarise(
         report_id=int(report_id),
         attempt=int(attempt),
         as_of=str(as_of),
         chunk=dict(chunk),
-        will_retry=self.request.retries < self.max_retries,
+        will_retry=self.request.retries < cast(int, self.max_retries),  # RELIABLE_JOB's
     )
 
 
@@ -82,13 +88,15 @@ def build_report_chunk(self, report_id: int, attempt: int, as_of: str, chunk: di
     name=dispatch.MERGE_REPORT_CHUNKS,
     ignore_result=True,
 )
-def merge_report_chunks(self, names: list[str | None], plan: dict) -> None:
+def merge_report_chunks(
+    self: Task[Any, Any], names: list[str | None], plan: dict[str, Any]
+) -> None:
     """The chord's body: merge the chunks' partials, render and store the report."""
     _, soft_limit = self.request.timelimit or (None, None)
     soft_limit = soft_limit or self.soft_time_limit
     services.report_merge(
         plan=plan,
         names=list(names),
-        will_retry=self.request.retries < self.max_retries,
+        will_retry=self.request.retries < cast(int, self.max_retries),  # RELIABLE_JOB's
         deadline=time.monotonic() + soft_limit if soft_limit else None,
     )

@@ -138,7 +138,7 @@ def bar_chart(
 def _fit_captions(canvas: FigureCanvasAgg, axes: Axes, captions: Sequence[Text]) -> None:
     """Widen the value axis until every caption ends inside the figure: with the axis fixed at
     118 % of the longest bar, a long caption ("50,061 (50.1%)") was cut off at the edge."""
-    renderer = canvas.get_renderer()
+    renderer = canvas.get_renderer()  # type: ignore[no-untyped-call]  # matplotlib Agg is untyped
     box = axes.get_window_extent(renderer)
     room = canvas.figure.bbox.x1 - 4 * canvas.figure.dpi / 72  # a 4 pt margin, in pixels
     _, limit = axes.get_xlim()
@@ -156,8 +156,10 @@ def _fit_captions(canvas: FigureCanvasAgg, axes: Axes, captions: Sequence[Text])
 def _png_uri(canvas: FigureCanvasAgg) -> str:
     """The figure as an opaque RGB PNG: WeasyPrint stores an alpha channel as a second image,
     and the page is white anyway. No metadata, so identical data gives identical bytes."""
-    canvas.draw()
-    rgb = np.asarray(canvas.buffer_rgba())[:, :, :3]
+    canvas.draw()  # type: ignore[no-untyped-call]  # matplotlib Agg is untyped
+    rgb = np.asarray(
+        canvas.buffer_rgba()  # type: ignore[no-untyped-call]  # matplotlib Agg is untyped
+    )[:, :, :3]
     buffer = io.BytesIO()
     Image.fromarray(rgb).save(buffer, format="PNG")
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")

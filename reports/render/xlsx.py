@@ -7,6 +7,7 @@ workbook carries neither free-text quotes nor names. Written in the edition's la
 from __future__ import annotations
 
 from pathlib import Path
+from typing import cast
 
 from django.utils import translation
 from django.utils.translation import gettext
@@ -31,7 +32,7 @@ COUNT = "#,##0"
 def write_xlsx(*, summary: Summary, language: str, path: Path) -> None:
     with translation.override(language):
         workbook = Workbook()
-        sheet = workbook.active
+        sheet = cast(Worksheet, workbook.active)  # a new workbook's one sheet
         sheet.title = gettext("Summary")[:31]
         _summary_sheet(sheet, summary, language)
         for question in summary.questions:
@@ -58,7 +59,7 @@ class _Writer:
 
     def line(
         self, *values: object, font: Font | None = None, formats: dict[int, str] | None = None
-    ):
+    ) -> None:
         for column, value in enumerate(values, start=1):
             cell = self.sheet.cell(row=self.row, column=column, value=safe_cell(value))
             if font is not None:

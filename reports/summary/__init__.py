@@ -1,1 +1,2 @@
-"""The summary of one consultation's responses: pure pandas and numpy, no Django (``compute.summarise``)."""
+"""The summary of one consultation's responses: pure pandas and numpy, no Django
+(``compute.summarise``)."""

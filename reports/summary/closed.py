@@ -49,13 +49,15 @@ def closed_tables(context: Context, answers: AnswerArrays) -> ClosedTables:
     row_of_question = {q.id: row for row, q in enumerate(questions)}
     n_categories = len(context.categories)
 
-    choice_row = pd.Index(choice_ids, dtype=np.int64).get_indexer(answers.choice)
+    choice_row = pd.Index(choice_ids, dtype=np.int64).get_indexer(
+        pd.Index(answers.choice, copy=False)
+    )
     # Keep rows of counted submissions whose choice belongs to the question they answer.
     valid = (answers.position >= 0) & (choice_row >= 0)
     valid[valid] = choice_questions[choice_row[valid]] == answers.question[valid]
     choice_row, position = choice_row[valid], answers.position[valid]
     question_row = pd.Index(list(row_of_question), dtype=np.int64).get_indexer(
-        choice_questions[choice_row]
+        pd.Index(choice_questions[choice_row], copy=False)
     )
     category = context.category_codes[position]
 

@@ -84,8 +84,12 @@ class AnswerArrays:
 
 
 def answer_arrays(context: Context, answers: pd.DataFrame) -> AnswerArrays:
-    choice = pd.array(answers["choice_id"], dtype="Int64")
-    number = pd.array(answers["number"], dtype="Int64")
+    choice = pd.array(  # type: ignore[call-overload]  # stubs: no Series overload for Int64
+        answers["choice_id"], dtype="Int64"
+    )
+    number = pd.array(  # type: ignore[call-overload]  # stubs: no Series overload for Int64
+        answers["number"], dtype="Int64"
+    )
     return AnswerArrays(
         question=answers["question_id"].to_numpy(dtype=np.int64),
         choice=choice.to_numpy(dtype=np.int64, na_value=-1),

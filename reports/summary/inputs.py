@@ -28,6 +28,7 @@ import datetime as dt
 import hashlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import pandas as pd
 
@@ -174,7 +175,7 @@ def snapshot_sha256(rows: Iterable[tuple[int, dt.datetime]]) -> str:
     return digest.hexdigest()
 
 
-def respondents_frame(rows: Iterable[tuple]) -> pd.DataFrame:
+def respondents_frame(rows: Iterable[tuple[Any, ...]]) -> pd.DataFrame:
     """A ``respondents`` frame from tuples in the order of ``RESPONDENT_COLUMNS``."""
     frame = pd.DataFrame.from_records(list(rows), columns=list(RESPONDENT_COLUMNS))
     frame = frame.astype(
@@ -195,7 +196,7 @@ def respondents_frame(rows: Iterable[tuple]) -> pd.DataFrame:
     return frame
 
 
-def answers_frame(rows: Iterable[tuple]) -> pd.DataFrame:
+def answers_frame(rows: Iterable[tuple[Any, ...]]) -> pd.DataFrame:
     """An ``answers`` frame from ``(submission_id, question_id, choice_id, number)`` tuples."""
     frame = pd.DataFrame.from_records(list(rows), columns=list(ANSWER_COLUMNS))
     return answers_typed(frame)
@@ -208,7 +209,7 @@ def answers_typed(frame: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def texts_frame(rows: Iterable[tuple]) -> pd.DataFrame:
+def texts_frame(rows: Iterable[tuple[Any, ...]]) -> pd.DataFrame:
     """A ``texts`` frame from ``(submission_id, question_id, text, theme_ids)`` tuples."""
     frame = pd.DataFrame.from_records(list(rows), columns=list(TEXT_COLUMNS))
     frame = frame.astype({"submission_id": "int64", "question_id": "int64"})
@@ -217,7 +218,7 @@ def texts_frame(rows: Iterable[tuple]) -> pd.DataFrame:
     return frame
 
 
-def themes_frame(rows: Iterable[tuple]) -> pd.DataFrame:
+def themes_frame(rows: Iterable[tuple[Any, ...]]) -> pd.DataFrame:
     """A ``themes`` frame from ``(id, name_en, name_zh, parent_id)`` tuples."""
     frame = pd.DataFrame.from_records(list(rows), columns=list(THEME_COLUMNS))
     return frame.astype(

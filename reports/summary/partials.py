@@ -27,7 +27,7 @@ import gzip
 import hashlib
 import json
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -137,11 +137,11 @@ def partial_compute(inputs: ReportInputs) -> dict[str, Any]:
     answers = answer_arrays(context, inputs.answers)
     closed = closed_tables(context, answers)
     choice_ids = list(closed.row_of_choice)
-    choices = Counter()
+    choices: Counter[tuple[int, str]] = Counter()
     for row, col in zip(*np.nonzero(closed.counts), strict=True):
         choices[(choice_ids[row], categories[col])] = int(closed.counts[row, col])
     question_ids = list(closed.row_of_question)
-    answered = Counter()
+    answered: Counter[tuple[int, str]] = Counter()
     for row, col in zip(*np.nonzero(closed.answered), strict=True):
         answered[(question_ids[row], categories[col])] = int(closed.answered[row, col])
 
@@ -228,6 +228,8 @@ def _quote_candidates(pool: pd.DataFrame) -> pd.DataFrame:
 
 
 def _quote_records(pool: pd.DataFrame) -> list[list[Any]]:
+    # Each field holds its column's values (pandas-stubs types a field as any scalar).
+    rows: Iterator[Any] = pool.itertuples(index=False)
     return [
         [
             int(row.submission_id),
@@ -238,11 +240,11 @@ def _quote_records(pool: pd.DataFrame) -> list[list[Any]]:
             row.display_name if isinstance(row.display_name, str) else None,
             [int(i) for i in row.theme_ids],
         ]
-        for row in pool.itertuples(index=False)
+        for row in rows
     ]
 
 
-def _quote_frame(records: Iterable[Sequence[Any]]) -> pd.DataFrame:
+def _quote_frame(records: Iterable[list[Any]]) -> pd.DataFrame:
     frame = pd.DataFrame.from_records(list(records), columns=list(QUOTE_COLUMNS))
     frame = frame.astype({"submission_id": "int64", "units": "int64"})
     frame["theme_ids"] = [tuple(ids) for ids in frame["theme_ids"]]
@@ -258,7 +260,8 @@ def partial_dumps(partial: Mapping[str, Any]) -> bytes:
 
 
 def partial_loads(data: bytes) -> dict[str, Any]:
-    return json.loads(gzip.decompress(data))
+    partial: dict[str, Any] = json.loads(gzip.decompress(data))
+    return partial
 
 
 class PartialMerge:
@@ -273,15 +276,15 @@ class PartialMerge:
         self.themes = themes_by_id(themes)
         self.count = 0
         self.merged = 0
-        self.categories: Counter = Counter()
+        self.categories: Counter[str] = Counter()
         self.groups: list[pd.DataFrame] = []
-        self.choices: Counter = Counter()
-        self.answered: Counter = Counter()
-        self.number_answered: dict[int, Counter] = {}
-        self.number_values: dict[int, Counter] = {}
-        self.text_answered: dict[int, Counter] = {}
-        self.text_themes: dict[int, Counter] = {}
-        self.text_totals: dict[int, Counter] = {}
+        self.choices: Counter[tuple[int, str]] = Counter()
+        self.answered: Counter[tuple[int, str]] = Counter()
+        self.number_answered: dict[int, Counter[str]] = {}
+        self.number_values: dict[int, Counter[int]] = {}
+        self.text_answered: dict[int, Counter[str]] = {}
+        self.text_themes: dict[int, Counter[int]] = {}
+        self.text_totals: dict[int, Counter[str]] = {}
         self.term_rows: dict[int, pd.DataFrame] = {}
         self.quote_rows: dict[int, pd.DataFrame] = {}
 
@@ -435,7 +438,7 @@ def _groups_sum(frames: Sequence[pd.DataFrame]) -> pd.DataFrame:
     return frame.groupby(columns, sort=True)["n"].sum().reset_index()
 
 
-def _by_category(counter: Counter | None, index: Mapping[str, int]) -> np.ndarray:
+def _by_category(counter: Counter[str] | None, index: Mapping[str, int]) -> np.ndarray:
     result = np.zeros(len(index), dtype=np.int64)
     for category, n in (counter or {}).items():
         result[index[category]] += n

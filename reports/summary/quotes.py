@@ -90,7 +90,7 @@ def quotes_from_pool(pool: pd.DataFrame, themes: Sequence[ThemeCount]) -> tuple[
         ]
 
     quotes = []
-    for row, theme in chosen:
+    for row, theme_name in chosen:
         text, truncated = shortened(row["text"])
         name = row["display_name"] if row["consent"] == NAMED_CONSENT else None
         quotes.append(
@@ -100,7 +100,7 @@ def quotes_from_pool(pool: pd.DataFrame, themes: Sequence[ThemeCount]) -> tuple[
                 truncated=truncated,
                 name=name.strip() if isinstance(name, str) and name.strip() else None,
                 category=str(row["category"]),
-                theme=theme,
+                theme=theme_name,
             )
         )
     return tuple(quotes)

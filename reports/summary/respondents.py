@@ -7,6 +7,7 @@ columns, which adds up over chunks, so one pass and a merge of chunks give the s
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import SupportsInt, cast
 
 import pandas as pd
 
@@ -64,7 +65,7 @@ def respondent_summary(context: Context, groups: pd.DataFrame) -> RespondentSumm
     ).reindex(index=list(context.categories), columns=[*types, NOT_STATED], fill_value=0)
     by_category_type = {
         category: {
-            kind: int(table.loc[category, kind])
+            kind: int(cast(SupportsInt, table.loc[category, kind]))  # a count
             for kind in table.columns
             if kind != NOT_STATED or by_type.get(NOT_STATED)
         }

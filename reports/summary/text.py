@@ -9,8 +9,9 @@ not of responses.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import replace
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -61,12 +62,14 @@ def texts_prepared(
 
 
 def themes_by_id(themes: pd.DataFrame) -> dict[int, tuple[Text, Text | None]]:
+    # Each field holds its column's values (pandas-stubs types a field as any scalar).
+    rows: Iterator[Any] = themes.itertuples(index=False)
     names = {
-        int(row.id): Text(en=str(row.name_en or ""), zh=str(row.name_zh or ""))
-        for row in themes.itertuples(index=False)
+        int(row.id): Text(en=str(row.name_en or ""), zh=str(row.name_zh or "")) for row in rows
     }
     result = {}
-    for row in themes.itertuples(index=False):
+    again: Iterator[Any] = themes.itertuples(index=False)
+    for row in again:
         parent = None if pd.isna(row.parent_id) else names.get(int(row.parent_id))
         result[int(row.id)] = (names[int(row.id)], parent)
     return result
@@ -85,12 +88,14 @@ def text_question(
     )
     base = answered_only(context, question, answered_by, closed)
     theme_counts = rows["theme_ids"].explode().dropna().astype(np.int64).value_counts()
+    # The index holds the theme ids (pandas-stubs types an index label as any Hashable).
+    counted: Iterable[tuple[Any, int]] = theme_counts.items()
     # A campaign's standard text would drown out every other view; it is reported as a campaign.
     outside_campaigns = rows[rows["campaign_group"].isna()]
     quotable = rows[rows["consent"].isin(QUOTABLE_CONSENTS)]
     figures = text_figures(
         answered=len(rows),
-        theme_counts={int(theme_id): int(n) for theme_id, n in theme_counts.items()},
+        theme_counts={int(theme_id): int(n) for theme_id, n in counted},
         themes=themes,
         coded=int(rows["theme_ids"].map(len).gt(0).sum()) if len(rows) else 0,
         outside_campaigns=len(outside_campaigns),

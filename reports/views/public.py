@@ -15,13 +15,13 @@ from reports.conclusions import public as selectors_public
 from reports.conclusions.public import NotPublished
 from reports.models import Publication, PublicationFileKind
 
-DOWNLOAD_NAMES = {
+DOWNLOAD_NAMES: dict[str, str] = {
     PublicationFileKind.PDF_EN: "{slug}-conclusions-en.pdf",
     PublicationFileKind.PDF_ZH: "{slug}-conclusions-zh-hant.pdf",
     PublicationFileKind.CSV: "{slug}-conclusions-summary.csv",
     PublicationFileKind.JSON: "{slug}-conclusions-summary.json",
 }
-CONTENT_TYPES = {
+CONTENT_TYPES: dict[str, str] = {
     PublicationFileKind.PDF_EN: "application/pdf",
     PublicationFileKind.PDF_ZH: "application/pdf",
     PublicationFileKind.CSV: "text/csv; charset=utf-8",

@@ -46,12 +46,14 @@ class AuditFieldFilter(admin.SimpleListFilter):
             )
         ]
 
-    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+    def queryset(
+        self, request: HttpRequest, queryset: QuerySet[ReviewEvent]
+    ) -> QuerySet[ReviewEvent]:
         return queryset.filter(field=self.value()) if self.value() else queryset
 
 
 @admin.register(ReviewEvent)
-class ReviewEventAdmin(ReadOnlyRecordMixin, admin.ModelAdmin):
+class ReviewEventAdmin(ReadOnlyRecordMixin, admin.ModelAdmin[ReviewEvent]):
     """The audit trail: read-only for everyone, superusers included."""
 
     list_display = (

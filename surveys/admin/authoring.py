@@ -5,13 +5,15 @@ and what may be deleted. English and Chinese fields sit side by side."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any, TypedDict, cast
 
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import (
     Count,
+    Model,
     Q,
     QuerySet,
     TextField,
@@ -22,8 +24,10 @@ from django.http import (
     HttpRequest,
     HttpResponse,
     HttpResponseRedirect,
+    StreamingHttpResponse,
 )
-from django.urls import path, reverse
+from django.http.response import HttpResponseBase
+from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html
 from django.utils.http import urlencode
 from django.utils.text import Truncator
@@ -46,11 +50,21 @@ from surveys.models import (
 from surveys.review import campaigns
 from surveys.review.labels import hkt
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise, WithAnnotations
+
+    from consultation.http import StaffRequest
+
+    class _Sent(TypedDict):
+        sent: int
+
+    # The formset and the mixins serve several models.
+
 # English and Chinese fields sit side by side: fieldsets of ("x_en", "x_zh") rows with the
 # "bilingual" class, laid out by the stylesheet in surveys/templates/admin/base_site.html.
 
 
-class LockedDeletionFormSet(BaseInlineFormSet):
+class LockedDeletionFormSet(BaseInlineFormSet[Any, Any, Any]):
     """Refuses, with the reason, to delete rows that answers depend on."""
 
     def clean(self) -> None:
@@ -62,9 +76,9 @@ class LockedDeletionFormSet(BaseInlineFormSet):
                     raise ValidationError(reason)
 
 
-class QuestionLockForm(forms.ModelForm):
+class QuestionLockForm(forms.ModelForm[Question]):
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        cleaned = cast("dict[str, Any]", super().clean())  # Django's returns cleaned_data
         errors = authoring.question_change_errors(
             question=self.instance, changed=set(self.changed_data)
         )
@@ -73,9 +87,9 @@ class QuestionLockForm(forms.ModelForm):
         return cleaned
 
 
-class ChoiceLockForm(forms.ModelForm):
+class ChoiceLockForm(forms.ModelForm[Choice]):
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        cleaned = cast("dict[str, Any]", super().clean())  # Django's returns cleaned_data
         if self.instance.pk:
             errors = authoring.choice_change_errors(
                 choice=self.instance, changed=set(self.changed_data)
@@ -85,35 +99,40 @@ class ChoiceLockForm(forms.ModelForm):
         return cleaned
 
 
-class LockedDeleteMixin:
+class LockedDeleteMixin(admin.ModelAdmin[Any]):
     """Explains instead of deleting when the object carries answers (single and bulk delete)."""
 
     def delete_view(
-        self, request: HttpRequest, object_id: str, extra_context: dict | None = None
+        self, request: HttpRequest, object_id: str, extra_context: dict[str, Any] | None = None
     ) -> HttpResponse:
-        obj = self.get_object(request, object_id)  # type: ignore[attr-defined]
+        obj = self.get_object(request, object_id)
         reason = authoring.delete_blocked_reason(obj) if obj is not None else None
-        if reason and self.has_delete_permission(request, obj):  # type: ignore[attr-defined]
+        if reason and obj is not None and self.has_delete_permission(request, obj):
             messages.error(request, reason)
-            opts = self.model._meta  # type: ignore[attr-defined]
+            opts = self.model._meta
             return HttpResponseRedirect(
                 reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[obj.pk])
             )
-        return super().delete_view(request, object_id, extra_context)  # type: ignore[misc]
+        return super().delete_view(request, object_id, extra_context)
 
-    def delete_queryset(self, request: HttpRequest, queryset: QuerySet) -> None:
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
         for obj in queryset:
             reason = authoring.delete_blocked_reason(obj)
             if reason:
                 raise PermissionDenied(reason)
-        super().delete_queryset(request, queryset)  # type: ignore[misc]
+        super().delete_queryset(request, queryset)
 
-    def get_actions(self, request: HttpRequest) -> dict:
-        actions = super().get_actions(request)  # type: ignore[misc]
+    def get_actions(
+        self, request: HttpRequest
+    ) -> dict[str, tuple[Callable[..., Any], str, str] | None]:
+        actions = super().get_actions(request)
         if "delete_selected" in actions:
-            original = actions["delete_selected"]
+            # Django's get_actions maps each name to its (function, name, description).
+            original = cast("tuple[Callable[..., Any], str, str]", actions["delete_selected"])
 
-            def delete_selected(modeladmin: Any, req: HttpRequest, queryset: QuerySet) -> Any:
+            def delete_selected(
+                modeladmin: Any, req: HttpRequest, queryset: QuerySet[Model]
+            ) -> Any:
                 for obj in queryset:
                     reason = authoring.delete_blocked_reason(obj)
                     if reason:
@@ -133,24 +152,24 @@ def respondent_link(consultation: Consultation) -> str:
     )
 
 
-class LockedInlineMixin:
+class LockedInlineMixin(admin.options.InlineModelAdmin[Any, Any]):
     """No delete checkbox once the parent's consultation has responses (the notice says why);
     ``LockedDeletionFormSet`` refuses a forged deletion all the same."""
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         if obj is not None and authoring.delete_blocked_reason(obj):
             return False
-        return super().has_delete_permission(request, obj)  # type: ignore[misc]
+        return super().has_delete_permission(request, obj)
 
 
-class SectionInline(LockedInlineMixin, admin.TabularInline):
+class SectionInline(LockedInlineMixin, admin.TabularInline[Section, Consultation]):
     model = Section
     formset = LockedDeletionFormSet
     fields = ("order", "title_en", "title_zh")
     extra = 0
 
 
-class QuestionInline(LockedInlineMixin, admin.TabularInline):
+class QuestionInline(LockedInlineMixin, admin.TabularInline[Question, Consultation]):
     """The paper's questions in order; conditions, help and choices on each question's page."""
 
     model = Question
@@ -165,10 +184,14 @@ class QuestionInline(LockedInlineMixin, admin.TabularInline):
         TextField: {"widget": forms.Textarea(attrs={"rows": 2, "cols": 36})}
     }
 
-    def get_formset(self, request: HttpRequest, obj: Consultation | None = None, **kwargs: Any):
+    def get_formset(
+        self, request: HttpRequest, obj: Consultation | None = None, **kwargs: Any
+    ) -> type[BaseInlineFormSet[Question, Consultation, forms.ModelForm[Question]]]:
         formset = super().get_formset(request, obj, **kwargs)
         plain_select(formset.form, "section")
-        section = formset.form.base_fields.get("section")
+        section = cast(
+            "forms.ModelChoiceField[Section] | None", formset.form.base_fields.get("section")
+        )
         if section is not None:
             section.queryset = (
                 Section.objects.filter(consultation=obj) if obj else Section.objects.none()
@@ -178,11 +201,9 @@ class QuestionInline(LockedInlineMixin, admin.TabularInline):
         return formset
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Question]:
-        return (
-            super()
-            .get_queryset(request)
-            .select_related("condition_question")
-            .annotate(choice_count=Count("choices"))
+        questions: QuerySet[Question] = super().get_queryset(request)
+        return questions.select_related("condition_question").annotate(
+            choice_count=Count("choices")
         )
 
     @admin.display(description=_("choices and condition"))
@@ -194,18 +215,19 @@ class QuestionInline(LockedInlineMixin, admin.TabularInline):
             count = getattr(question, "choice_count", 0)
             parts.append(ngettext("%(n)s choice", "%(n)s choices", count) % {"n": count})
         if question.condition_question_id:
-            parts.append(gettext("shown if %(code)s") % {"code": question.condition_question.code})
+            condition = cast(Question, question.condition_question)  # set with its id
+            parts.append(gettext("shown if %(code)s") % {"code": condition.code})
         return ", ".join(parts) or "—"
 
 
-class DocumentInline(admin.TabularInline):
+class DocumentInline(admin.TabularInline[ConsultationDocument, Consultation]):
     model = ConsultationDocument
     fields = ("order", "title_en", "title_zh", "file")
     extra = 0
 
 
 @admin.register(Consultation)
-class ConsultationAdmin(LockedDeleteMixin, admin.ModelAdmin):
+class ConsultationAdmin(LockedDeleteMixin, admin.ModelAdmin[Consultation]):
     list_display = (
         "title_en",
         "slug",
@@ -234,20 +256,22 @@ class ConsultationAdmin(LockedDeleteMixin, admin.ModelAdmin):
         (_("Dates (Hong Kong time)"), {"fields": (("opens_at", "closes_at"),)}),
     )
     inlines = (SectionInline, QuestionInline, DocumentInline)
-    actions = ("export_csv", "export_xlsx", "detect_campaigns")
+    # Typed as the admin option, so that a subclass may add a function action.
+    actions: Sequence[str | Callable[..., HttpResponseBase | None]] = (
+        "export_csv",
+        "export_xlsx",
+        "detect_campaigns",
+    )
     change_form_template = "admin/surveys/consultation/change_form.html"
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Consultation]:
-        return (
-            super()
-            .get_queryset(request)
-            .annotate(
-                sent=Count("submissions", filter=~Q(submissions__state=SubmissionState.DRAFT))
-            )
+        consultations: QuerySet[Consultation] = super().get_queryset(request)
+        return consultations.annotate(
+            sent=Count("submissions", filter=~Q(submissions__state=SubmissionState.DRAFT))
         )
 
     @admin.display(description=_("status"))
-    def status_display(self, obj: Consultation) -> str:
+    def status_display(self, obj: Consultation) -> StrOrPromise:
         return obj.status.label
 
     @admin.display(description=_("opens (HKT)"), ordering="opens_at")
@@ -259,7 +283,7 @@ class ConsultationAdmin(LockedDeleteMixin, admin.ModelAdmin):
         return hkt(obj.closes_at)
 
     @admin.display(description=_("responses"), ordering="sent")
-    def response_count(self, obj: Consultation) -> str:
+    def response_count(self, obj: WithAnnotations[Consultation, _Sent]) -> str:
         url = (
             reverse("admin:surveys_submission_changelist")
             + "?"
@@ -276,7 +300,7 @@ class ConsultationAdmin(LockedDeleteMixin, admin.ModelAdmin):
         request: HttpRequest,
         object_id: str,
         form_url: str = "",
-        extra_context: dict | None = None,
+        extra_context: dict[str, Any] | None = None,
     ) -> HttpResponse:
         obj = self.get_object(request, object_id)
         extra = extra_context or {}
@@ -293,7 +317,7 @@ class ConsultationAdmin(LockedDeleteMixin, admin.ModelAdmin):
             )
         return super().change_view(request, object_id, form_url, extra)
 
-    def get_urls(self) -> list:
+    def get_urls(self) -> list[URLPattern]:
         return [
             path(
                 "<path:object_id>/export/<str:fmt>/",
@@ -303,7 +327,7 @@ class ConsultationAdmin(LockedDeleteMixin, admin.ModelAdmin):
             *super().get_urls(),
         ]
 
-    def export_view(self, request: HttpRequest, object_id: str, fmt: str) -> HttpResponse:
+    def export_view(self, request: HttpRequest, object_id: str, fmt: str) -> StreamingHttpResponse:
         """Download the consultation's submissions; ``?personal=1`` adds personal columns."""
         consultation = self.get_object(request, object_id)
         if consultation is None or fmt not in exports.FORMATS:
@@ -321,7 +345,9 @@ class ConsultationAdmin(LockedDeleteMixin, admin.ModelAdmin):
     def has_review_permission(self, request: HttpRequest) -> bool:
         return roles.can_review(request.user)
 
-    def _single(self, request: HttpRequest, queryset: QuerySet) -> Consultation | None:
+    def _single(
+        self, request: HttpRequest, queryset: QuerySet[Consultation]
+    ) -> Consultation | None:
         if queryset.count() != 1:
             self.message_user(
                 request, gettext("Select exactly one consultation."), messages.WARNING
@@ -330,28 +356,32 @@ class ConsultationAdmin(LockedDeleteMixin, admin.ModelAdmin):
         return queryset.get()
 
     @admin.action(description=_("Export submissions (CSV)"), permissions=["export"])
-    def export_csv(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
+    def export_csv(
+        self, request: HttpRequest, queryset: QuerySet[Consultation]
+    ) -> StreamingHttpResponse | None:
         consultation = self._single(request, queryset)
         return (
             export_response(request, consultation, "csv", personal=False) if consultation else None
         )
 
     @admin.action(description=_("Export submissions (XLSX)"), permissions=["export"])
-    def export_xlsx(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
+    def export_xlsx(
+        self, request: HttpRequest, queryset: QuerySet[Consultation]
+    ) -> StreamingHttpResponse | None:
         consultation = self._single(request, queryset)
         return (
             export_response(request, consultation, "xlsx", personal=False) if consultation else None
         )
 
     @admin.action(description=_("Detect campaign groups"), permissions=["review"])
-    def detect_campaigns(self, request: HttpRequest, queryset: QuerySet) -> None:
+    def detect_campaigns(self, request: StaffRequest, queryset: QuerySet[Consultation]) -> None:
         for consultation in queryset:
             result = campaigns.campaign_detect(consultation=consultation, actor=request.user)
             self.message_user(request, detection_message(consultation, result), messages.SUCCESS)
 
 
 @admin.register(Section)
-class SectionAdmin(LockedDeleteMixin, admin.ModelAdmin):
+class SectionAdmin(LockedDeleteMixin, admin.ModelAdmin[Section]):
     list_display = ("title_en", "title_zh", "order", "consultation")
     list_filter = ("consultation",)
     list_select_related = ("consultation",)
@@ -366,11 +396,13 @@ class SectionAdmin(LockedDeleteMixin, admin.ModelAdmin):
         ),
     )
 
-    def get_readonly_fields(self, request: HttpRequest, obj: Section | None = None) -> tuple:
+    def get_readonly_fields(
+        self, request: HttpRequest, obj: Section | None = None
+    ) -> tuple[str, ...]:
         return ("consultation",) if obj else ()
 
 
-class ChoiceInline(LockedInlineMixin, admin.TabularInline):
+class ChoiceInline(LockedInlineMixin, admin.TabularInline[Choice, Question]):
     model = Choice
     form = ChoiceLockForm
     formset = LockedDeletionFormSet
@@ -379,7 +411,7 @@ class ChoiceInline(LockedInlineMixin, admin.TabularInline):
 
 
 @admin.register(Question)
-class QuestionAdmin(LockedDeleteMixin, admin.ModelAdmin):
+class QuestionAdmin(LockedDeleteMixin, admin.ModelAdmin[Question]):
     form = QuestionLockForm
     list_display = (
         "code",
@@ -424,40 +456,47 @@ class QuestionAdmin(LockedDeleteMixin, admin.ModelAdmin):
     def condition(self, obj: Question) -> str:
         if not obj.condition_question_id:
             return "—"
-        return f"{obj.condition_question.code} = {obj.condition_choice.value}"
+        # A condition names its choice too (the question_condition_complete constraint).
+        question = cast(Question, obj.condition_question)
+        choice = cast(Choice, obj.condition_choice)
+        return f"{question.code} = {choice.value}"
 
-    def get_readonly_fields(self, request: HttpRequest, obj: Question | None = None) -> tuple:
+    def get_readonly_fields(
+        self, request: HttpRequest, obj: Question | None = None
+    ) -> tuple[str, ...]:
         return ("consultation",) if obj else ()
 
     def get_form(
         self, request: HttpRequest, obj: Question | None = None, change: bool = False, **kwargs: Any
-    ):
+    ) -> type[forms.ModelForm[Question]]:
         form = super().get_form(request, obj, change=change, **kwargs)
         for name in ("section", "condition_question", "condition_choice"):
             plain_select(form, name)
         if obj is not None:
             fields = form.base_fields
+            # The model's foreign keys: the admin gives each a ModelChoiceField.
             if "section" in fields:
-                fields["section"].queryset = Section.objects.filter(
-                    consultation=obj.consultation_id
-                )
+                section = cast("forms.ModelChoiceField[Section]", fields["section"])
+                section.queryset = Section.objects.filter(consultation=obj.consultation_id)
             if "condition_question" in fields:
-                fields["condition_question"].queryset = Question.objects.filter(
+                question = cast("forms.ModelChoiceField[Question]", fields["condition_question"])
+                question.queryset = Question.objects.filter(
                     consultation=obj.consultation_id,
                     order__lt=obj.order,
                     kind__in=QuestionKind.closed(),
                 )
             if "condition_choice" in fields:
-                fields["condition_choice"].queryset = Choice.objects.filter(
+                choice = cast("forms.ModelChoiceField[Choice]", fields["condition_choice"])
+                choice.queryset = Choice.objects.filter(
                     question__consultation=obj.consultation_id, question__order__lt=obj.order
                 ).select_related("question")
-                fields["condition_choice"].label_from_instance = lambda c: (
-                    f"{c.question.code}: {c.label_en}"
+                choice.label_from_instance = (  # type: ignore[method-assign]  # Django idiom
+                    lambda obj: f"{obj.question.code}: {obj.label_en}"
                 )
         return form
 
     def save_related(
-        self, request: HttpRequest, form: forms.ModelForm, formsets: Any, change: bool
+        self, request: HttpRequest, form: forms.ModelForm[Question], formsets: Any, change: bool
     ) -> None:
         super().save_related(request, form, formsets, change)
         created = authoring.question_standard_choices_ensure(question=form.instance)
@@ -473,7 +512,7 @@ class QuestionAdmin(LockedDeleteMixin, admin.ModelAdmin):
         request: HttpRequest,
         object_id: str,
         form_url: str = "",
-        extra_context: dict | None = None,
+        extra_context: dict[str, Any] | None = None,
     ) -> HttpResponse:
         obj = self.get_object(request, object_id)
         extra = extra_context or {}

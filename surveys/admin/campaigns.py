@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
@@ -14,7 +16,7 @@ from django.http import (
     HttpResponseRedirect,
 )
 from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html
 from django.utils.http import urlencode
 from django.utils.text import Truncator
@@ -29,6 +31,10 @@ from surveys.models import (
 )
 from surveys.review import campaigns
 from surveys.review.labels import hkt
+from textkit.minhash import DEFAULT_THRESHOLD, LOWEST_THRESHOLD
+
+if TYPE_CHECKING:
+    from consultation.http import StaffRequest
 
 
 def detection_message(consultation: Consultation, result: campaigns.CampaignDetection) -> str:
@@ -56,9 +62,9 @@ class DetectForm(forms.Form):
     )
     threshold = forms.FloatField(
         label=_("Similarity threshold"),
-        min_value=campaigns.LOWEST_THRESHOLD,
+        min_value=LOWEST_THRESHOLD,
         max_value=1.0,
-        initial=campaigns.DEFAULT_THRESHOLD,
+        initial=DEFAULT_THRESHOLD,
         help_text=_(
             "Share of their word pairs two texts must have in common, signatures aside "
             "(0.5 to 1; 0.8 by default)."
@@ -67,7 +73,7 @@ class DetectForm(forms.Form):
 
 
 @admin.register(CampaignGroup)
-class CampaignGroupAdmin(ReadOnlyRecordMixin, admin.ModelAdmin):
+class CampaignGroupAdmin(ReadOnlyRecordMixin, admin.ModelAdmin[CampaignGroup]):
     list_display = (
         "label",
         "consultation_slug",
@@ -118,7 +124,7 @@ class CampaignGroupAdmin(ReadOnlyRecordMixin, admin.ModelAdmin):
         return format_html('<a href="{}">{}</a>', url, gettext("List"))
 
     @admin.action(description=_("Confirm as one campaign each"), permissions=["review"])
-    def confirm_groups(self, request: HttpRequest, queryset: QuerySet) -> None:
+    def confirm_groups(self, request: StaffRequest, queryset: QuerySet[CampaignGroup]) -> None:
         count = campaigns.campaign_groups_confirm(groups=queryset, actor=request.user)
         self.message_user(
             request,
@@ -127,7 +133,7 @@ class CampaignGroupAdmin(ReadOnlyRecordMixin, admin.ModelAdmin):
         )
 
     @admin.action(description=_("Withdraw the confirmation"), permissions=["review"])
-    def unconfirm_groups(self, request: HttpRequest, queryset: QuerySet) -> None:
+    def unconfirm_groups(self, request: StaffRequest, queryset: QuerySet[CampaignGroup]) -> None:
         count = campaigns.campaign_groups_confirm(
             groups=queryset, actor=request.user, confirmed=False
         )
@@ -138,7 +144,7 @@ class CampaignGroupAdmin(ReadOnlyRecordMixin, admin.ModelAdmin):
             messages.SUCCESS,
         )
 
-    def get_urls(self) -> list:
+    def get_urls(self) -> list[URLPattern]:
         return [
             path(
                 "detect/",
@@ -148,7 +154,7 @@ class CampaignGroupAdmin(ReadOnlyRecordMixin, admin.ModelAdmin):
             *super().get_urls(),
         ]
 
-    def detect_view(self, request: HttpRequest) -> HttpResponse:
+    def detect_view(self, request: StaffRequest) -> HttpResponse:
         """Run campaign detection for one consultation (the command does the same)."""
         if not self.has_review_permission(request):
             raise PermissionDenied

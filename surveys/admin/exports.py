@@ -11,7 +11,6 @@ from django.db.models import (
 from django.http import (
     FileResponse,
     HttpRequest,
-    HttpResponse,
     StreamingHttpResponse,
 )
 
@@ -31,7 +30,7 @@ def export_response(
     *,
     personal: bool,
     submissions: QuerySet[Submission] | None = None,
-) -> HttpResponse:
+) -> StreamingHttpResponse:
     """Stream a CSV or XLSX download; permission checks are the caller's."""
     logger.info(
         "export %s of %s by %s (personal data: %s)",

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any, cast
 
 from django import forms
 from django.contrib import admin
@@ -37,6 +38,11 @@ from surveys.models import (
 )
 from surveys.review import services as review
 
+if TYPE_CHECKING:
+    from django.contrib.admin.filters import _ListFilterChoices
+    from django.forms.models import BaseInlineFormSet
+    from django_stubs_ext import StrOrPromise
+
 
 class StateFilter(admin.SimpleListFilter):
     """Sent submissions by default: drafts are respondents' unfinished work, not responses."""
@@ -44,7 +50,7 @@ class StateFilter(admin.SimpleListFilter):
     title = _("state")
     parameter_name = "state"
 
-    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, StrOrPromise]]:
         return [
             (SubmissionState.SUBMITTED, SubmissionState.SUBMITTED.label),
             (SubmissionState.WITHDRAWN, SubmissionState.WITHDRAWN.label),
@@ -52,7 +58,7 @@ class StateFilter(admin.SimpleListFilter):
             ("all", gettext("All, drafts included")),
         ]
 
-    def choices(self, changelist: Any):
+    def choices(self, changelist: Any) -> Iterator[_ListFilterChoices]:
         yield {
             "selected": self.value() is None,
             "query_string": changelist.get_query_string(remove=[self.parameter_name]),
@@ -65,7 +71,9 @@ class StateFilter(admin.SimpleListFilter):
                 "display": title,
             }
 
-    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+    def queryset(
+        self, request: HttpRequest, queryset: QuerySet[Submission]
+    ) -> QuerySet[Submission]:
         value = self.value()
         if value is None:
             return queryset.exclude(state=SubmissionState.DRAFT)
@@ -98,14 +106,16 @@ class CampaignFilter(_ConsultationScopedFilter):
             ]
         return options
 
-    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+    def queryset(
+        self, request: HttpRequest, queryset: QuerySet[Submission]
+    ) -> QuerySet[Submission]:
         value = self.value()
         if value == "any":
             return queryset.filter(campaign_group__isnull=False)
         if value == "none":
             return queryset.filter(campaign_group__isnull=True)
         if value and value.isdigit():
-            return queryset.filter(campaign_group_id=value)
+            return queryset.filter(campaign_group__pk=value)
         return queryset
 
 
@@ -125,7 +135,9 @@ class ThemeFilter(_ConsultationScopedFilter):
             ]
         return options
 
-    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+    def queryset(
+        self, request: HttpRequest, queryset: QuerySet[Submission]
+    ) -> QuerySet[Submission]:
         value = self.value()
         text_answers = Answer.objects.filter(
             submission=OuterRef("pk"), question__kind=QuestionKind.TEXT
@@ -133,11 +145,11 @@ class ThemeFilter(_ConsultationScopedFilter):
         if value == "none":
             return queryset.filter(Exists(text_answers.filter(themes__isnull=True)))
         if value and value.isdigit():
-            return queryset.filter(Exists(text_answers.filter(themes=value)))
+            return queryset.filter(Exists(text_answers.filter(themes__pk=value)))
         return queryset
 
 
-class ReviewForm(forms.ModelForm):
+class ReviewForm(forms.ModelForm[Submission]):
     """The review fields of a submission; everything the respondent said stays read-only."""
 
     review_note = forms.CharField(
@@ -153,7 +165,7 @@ class ReviewForm(forms.ModelForm):
         widgets = {"reviewer_notes": forms.Textarea(attrs={"rows": 4})}
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        cleaned = cast("dict[str, Any]", super().clean())  # Django's returns cleaned_data
         if {"review_status", "exclusion_reason"} & set(self.changed_data):
             try:
                 review.review_decision_check(
@@ -172,14 +184,14 @@ class ReviewForm(forms.ModelForm):
         pass
 
 
-class AnswerThemesForm(forms.ModelForm):
+class AnswerThemesForm(forms.ModelForm[Answer]):
     class Meta:
         model = Answer
         fields = ("themes",)
         widgets = {"themes": forms.CheckboxSelectMultiple}
 
 
-class AnswerThemesInline(ReadOnlyRecordMixin, admin.TabularInline):
+class AnswerThemesInline(ReadOnlyRecordMixin, admin.TabularInline[Answer, Submission]):
     """Theme tags of the submission's free-text answers, shown beside each answer."""
 
     model = Answer
@@ -200,15 +212,21 @@ class AnswerThemesInline(ReadOnlyRecordMixin, admin.TabularInline):
             .prefetch_related("themes")
         )
 
-    def get_formset(self, request: HttpRequest, obj: Submission | None = None, **kwargs: Any):
+    def get_formset(
+        self, request: HttpRequest, obj: Submission | None = None, **kwargs: Any
+    ) -> type[BaseInlineFormSet[Answer, Submission, forms.ModelForm[Answer]]]:
         formset = super().get_formset(request, obj, **kwargs)
-        field = formset.form.base_fields.get("themes")
+        field = cast(
+            "forms.ModelMultipleChoiceField[Theme] | None", formset.form.base_fields.get("themes")
+        )
         if field is not None and obj is not None:
             field.queryset = Theme.objects.filter(consultation=obj.consultation_id).select_related(
                 "parent"
             )
-            field.label_from_instance = lambda theme: (
-                f"{theme.parent.name_en} › {theme.name_en}" if theme.parent_id else theme.name_en
+            field.label_from_instance = lambda obj: (  # type: ignore[method-assign]  # Django idiom
+                f"{cast(Theme, obj.parent).name_en} › {obj.name_en}"
+                if obj.parent_id
+                else obj.name_en
             )
             # Read the themes once for all the answers, not once per answer.
             field.choices = [(t.pk, field.label_from_instance(t)) for t in field.queryset]
@@ -235,7 +253,7 @@ class ExcludeForm(forms.Form):
     )
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        cleaned = cast("dict[str, Any]", super().clean())  # Django's returns cleaned_data
         try:
             review.review_decision_check(
                 status=ReviewStatus.EXCLUDED,
@@ -260,19 +278,21 @@ class TagForm(forms.Form):
 
     def __init__(self, *args: Any, consultation: Consultation, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["theme"].queryset = Theme.objects.filter(consultation=consultation)
-        self.fields["question"].queryset = Question.objects.filter(
+        theme = cast("forms.ModelChoiceField[Theme]", self.fields["theme"])
+        theme.queryset = Theme.objects.filter(consultation=consultation)
+        question = cast("forms.ModelChoiceField[Question]", self.fields["question"])
+        question.queryset = Question.objects.filter(
             consultation=consultation, kind=QuestionKind.TEXT
         )
-        self.fields["question"].label_from_instance = lambda q: (
-            f"{q.code} {Truncator(q.text_en).chars(70)}"
+        question.label_from_instance = lambda obj: (  # type: ignore[method-assign]  # Django idiom
+            f"{obj.code} {Truncator(obj.text_en).chars(70)}"
         )
 
 
 REFERENCE = re.compile(r"[A-Za-z]{1,6}-\d{4,}")
 
 # Short labels for a narrow column; the full wording is in the badge's title and on the page.
-CONSENT_SHORT = {
+CONSENT_SHORT: dict[str, StrOrPromise] = {
     Consent.NAME_AND_RESPONSE: _("Name and response"),
     Consent.RESPONSE_ONLY: _("Response only"),
     Consent.CONFIDENTIAL: _("Confidential"),

@@ -4,7 +4,7 @@ respondents' answers and details are never editable here."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypedDict, cast
 
 from django import forms
 from django.contrib import admin, messages
@@ -16,14 +16,16 @@ from django.db.models import (
     Q,
     QuerySet,
 )
+from django.db.models.expressions import Combinable
 from django.http import (
     FileResponse,
     Http404,
     HttpRequest,
     HttpResponse,
+    StreamingHttpResponse,
 )
 from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html
 from django.utils.text import Truncator
 from django.utils.translation import gettext, ngettext
@@ -61,9 +63,19 @@ from surveys.review import services as review
 from surveys.review.labels import hkt
 from surveys.review.selectors import submission_review
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+    from django_stubs_ext import WithAnnotations
+
+    from consultation.http import StaffRequest
+    from surveys.review.services import BulkReviewResult
+
+    class _RespondentDisplay(TypedDict):
+        respondent_display: str
+
 
 @admin.register(Submission)
-class SubmissionAdmin(ReadOnlyRecordMixin, admin.ModelAdmin):
+class SubmissionAdmin(ReadOnlyRecordMixin, admin.ModelAdmin[Submission]):
     form = ReviewForm
     list_display = (
         "reference",
@@ -154,8 +166,8 @@ class SubmissionAdmin(ReadOnlyRecordMixin, admin.ModelAdmin):
         )
 
     def get_search_results(
-        self, request: HttpRequest, queryset: QuerySet, search_term: str
-    ) -> tuple[QuerySet, bool]:
+        self, request: HttpRequest, queryset: QuerySet[Submission], search_term: str
+    ) -> tuple[QuerySet[Submission], bool]:
         """One phrase (quotes optional) in the reference, an organisation's name, an email or
         name (only for those allowed to see them) or any free-text answer."""
         term = search_term.strip().strip("\"'").strip()
@@ -164,7 +176,7 @@ class SubmissionAdmin(ReadOnlyRecordMixin, admin.ModelAdmin):
         if REFERENCE.fullmatch(term):
             # A reference is looked up directly, without reading every answer's text.
             return queryset.filter(reference__iexact=term), False
-        matches = (
+        matches: Q | Combinable = (
             Q(reference__icontains=term)
             | Q(respondent_type=RespondentType.ORGANISATION, organisation_name__icontains=term)
             | Exists(Answer.objects.filter(submission=OuterRef("pk"), text__icontains=term))
@@ -178,8 +190,8 @@ class SubmissionAdmin(ReadOnlyRecordMixin, admin.ModelAdmin):
         return queryset.filter(matches), False
 
     @admin.display(description=_("respondent"), ordering="respondent_display")
-    def respondent(self, obj: Submission) -> str:
-        return obj.respondent_display  # type: ignore[attr-defined]
+    def respondent(self, obj: WithAnnotations[Submission, _RespondentDisplay]) -> str:
+        return obj.respondent_display
 
     @admin.display(description=_("review"), ordering="review_status")
     def review(self, obj: Submission) -> str:
@@ -223,7 +235,7 @@ class SubmissionAdmin(ReadOnlyRecordMixin, admin.ModelAdmin):
         )
 
     def changelist_view(
-        self, request: HttpRequest, extra_context: dict | None = None
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
     ) -> HttpResponse:
         extra = extra_context or {}
         consultation_id = request.GET.get("consultation__id__exact")
@@ -236,7 +248,9 @@ class SubmissionAdmin(ReadOnlyRecordMixin, admin.ModelAdmin):
 
     # Submission page
 
-    def get_readonly_fields(self, request: HttpRequest, obj: Submission | None = None) -> tuple:
+    def get_readonly_fields(
+        self, request: HttpRequest, obj: Submission | None = None
+    ) -> tuple[str, ...]:
         if obj is not None and not self.has_change_permission(request, obj):
             return ("review_status", "exclusion_reason", "reviewer_notes", "campaign_group")
         return ()
@@ -274,14 +288,17 @@ class SubmissionAdmin(ReadOnlyRecordMixin, admin.ModelAdmin):
             submission_id = (
                 request.resolver_match.kwargs.get("object_id") if request.resolver_match else None
             )
-            consultation = Submission.objects.filter(pk=submission_id).values("consultation_id")
+            consultation = Submission.objects.filter(
+                pk=submission_id  # type: ignore[misc]  # None (no object) matches no row
+            ).values("consultation_id")
             kwargs["queryset"] = CampaignGroup.objects.filter(consultation__in=consultation)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def save_model(
-        self, request: HttpRequest, obj: Submission, form: forms.ModelForm, change: bool
+        self, request: HttpRequest, obj: Submission, form: forms.ModelForm[Submission], change: bool
     ) -> None:
         """Apply the reviewer's changes through the audited services, never ``obj.save()``."""
+        staff = cast("User", request.user)  # the admin lets only staff in
         data = form.cleaned_data
         changed = set(form.changed_data)
         stored = Submission.objects.get(pk=obj.pk)
@@ -291,27 +308,28 @@ class SubmissionAdmin(ReadOnlyRecordMixin, admin.ModelAdmin):
                 status=data["review_status"],
                 reason=data.get("exclusion_reason") or "",
                 note=data.get("review_note", ""),
-                actor=request.user,
+                actor=staff,
             )
         if "reviewer_notes" in changed:
-            review.notes_set(submission=stored, notes=data["reviewer_notes"], actor=request.user)
+            review.notes_set(submission=stored, notes=data["reviewer_notes"], actor=staff)
         if "campaign_group" in changed:
             campaigns.submission_campaign_set(
                 submission=stored,
                 group=data["campaign_group"],
-                actor=request.user,
+                actor=staff,
                 note=data.get("review_note", ""),
             )
 
     def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
         if formset.model is not Answer:
             return super().save_formset(request, form, formset, change)
+        staff = cast("User", request.user)  # the admin lets only staff in
         for answer_form in formset.forms:
             if "themes" in answer_form.changed_data:
                 themes.answer_themes_set(
                     answer=answer_form.instance,
                     themes=answer_form.cleaned_data["themes"],
-                    actor=request.user,
+                    actor=staff,
                     note=form.cleaned_data.get("review_note", ""),
                 )
         return None
@@ -353,7 +371,7 @@ class SubmissionAdmin(ReadOnlyRecordMixin, admin.ModelAdmin):
             context["has_themes"] = Theme.objects.filter(consultation=obj.consultation_id).exists()
         return super().render_change_form(request, context, add, change, form_url, obj)
 
-    def get_urls(self) -> list:
+    def get_urls(self) -> list[URLPattern]:
         return [
             path(
                 "<path:object_id>/attachments/<int:attachment_id>/",
@@ -365,7 +383,7 @@ class SubmissionAdmin(ReadOnlyRecordMixin, admin.ModelAdmin):
 
     def attachment_view(
         self, request: HttpRequest, object_id: str, attachment_id: int
-    ) -> HttpResponse:
+    ) -> FileResponse:
         """Serve a respondent's attachment from private storage to staff who may view it."""
         submission = self.get_object(request, object_id)
         if submission is None:
@@ -391,11 +409,11 @@ class SubmissionAdmin(ReadOnlyRecordMixin, admin.ModelAdmin):
     def _form_action(
         self,
         request: HttpRequest,
-        queryset: QuerySet,
+        queryset: QuerySet[Submission],
         form: forms.Form,
         title: str,
         action: str,
-        extra: dict | None = None,
+        extra: dict[str, Any] | None = None,
     ) -> TemplateResponse:
         select_across = request.POST.get("select_across") == "1"
         return TemplateResponse(
@@ -417,7 +435,7 @@ class SubmissionAdmin(ReadOnlyRecordMixin, admin.ModelAdmin):
             },
         )
 
-    def _report_bulk(self, request: HttpRequest, result: review.BulkReviewResult) -> None:
+    def _report_bulk(self, request: HttpRequest, result: BulkReviewResult) -> None:
         self.message_user(
             request,
             gettext("%(changed)s changed, %(unchanged)s already so, %(drafts)s drafts skipped.")
@@ -430,21 +448,23 @@ class SubmissionAdmin(ReadOnlyRecordMixin, admin.ModelAdmin):
         )
 
     @admin.action(description=_("Accept selected submissions"), permissions=["review"])
-    def accept_selected(self, request: HttpRequest, queryset: QuerySet) -> None:
+    def accept_selected(self, request: StaffRequest, queryset: QuerySet[Submission]) -> None:
         result = review.review_set_bulk(
             submissions=queryset, status=ReviewStatus.ACCEPTED, actor=request.user
         )
         self._report_bulk(request, result)
 
     @admin.action(description=_("Mark selected as new (undo the review)"), permissions=["review"])
-    def reset_selected(self, request: HttpRequest, queryset: QuerySet) -> None:
+    def reset_selected(self, request: StaffRequest, queryset: QuerySet[Submission]) -> None:
         result = review.review_set_bulk(
             submissions=queryset, status=ReviewStatus.NEW, actor=request.user
         )
         self._report_bulk(request, result)
 
     @admin.action(description=_("Exclude selected submissions…"), permissions=["review"])
-    def exclude_selected(self, request: HttpRequest, queryset: QuerySet) -> TemplateResponse | None:
+    def exclude_selected(
+        self, request: StaffRequest, queryset: QuerySet[Submission]
+    ) -> TemplateResponse | None:
         form = ExcludeForm(request.POST if "apply" in request.POST else None)
         if form.is_bound and form.is_valid():
             result = review.review_set_bulk(
@@ -460,7 +480,9 @@ class SubmissionAdmin(ReadOnlyRecordMixin, admin.ModelAdmin):
             request, queryset, form, gettext("Exclude submissions"), "exclude_selected"
         )
 
-    def _one_consultation(self, request: HttpRequest, queryset: QuerySet) -> Consultation | None:
+    def _one_consultation(
+        self, request: HttpRequest, queryset: QuerySet[Submission]
+    ) -> Consultation | None:
         ids = list(queryset.order_by().values_list("consultation_id", flat=True).distinct()[:2])
         if len(ids) != 1:
             self.message_user(
@@ -474,7 +496,9 @@ class SubmissionAdmin(ReadOnlyRecordMixin, admin.ModelAdmin):
         return Consultation.objects.get(pk=ids[0])
 
     @admin.action(description=_("Tag free-text answers with a theme…"), permissions=["review"])
-    def tag_selected(self, request: HttpRequest, queryset: QuerySet) -> TemplateResponse | None:
+    def tag_selected(
+        self, request: StaffRequest, queryset: QuerySet[Submission]
+    ) -> TemplateResponse | None:
         consultation = self._one_consultation(request, queryset)
         if consultation is None:
             return None
@@ -512,7 +536,7 @@ class SubmissionAdmin(ReadOnlyRecordMixin, admin.ModelAdmin):
     @admin.action(
         description=_("Confirm the campaign groups of the selected"), permissions=["review"]
     )
-    def confirm_campaigns(self, request: HttpRequest, queryset: QuerySet) -> None:
+    def confirm_campaigns(self, request: StaffRequest, queryset: QuerySet[Submission]) -> None:
         groups = CampaignGroup.objects.filter(
             pk__in=queryset.order_by().values("campaign_group_id")
         )
@@ -525,23 +549,29 @@ class SubmissionAdmin(ReadOnlyRecordMixin, admin.ModelAdmin):
         )
 
     def _export(
-        self, request: HttpRequest, queryset: QuerySet, fmt: str, personal: bool
-    ) -> HttpResponse | None:
+        self, request: HttpRequest, queryset: QuerySet[Submission], fmt: str, personal: bool
+    ) -> StreamingHttpResponse | None:
         consultation = self._one_consultation(request, queryset)
         if consultation is None:
             return None
         return export_response(request, consultation, fmt, personal=personal, submissions=queryset)
 
     @admin.action(description=_("Export selected (CSV)"), permissions=["export"])
-    def export_csv(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
+    def export_csv(
+        self, request: HttpRequest, queryset: QuerySet[Submission]
+    ) -> StreamingHttpResponse | None:
         return self._export(request, queryset, "csv", personal=False)
 
     @admin.action(description=_("Export selected (XLSX)"), permissions=["export"])
-    def export_xlsx(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
+    def export_xlsx(
+        self, request: HttpRequest, queryset: QuerySet[Submission]
+    ) -> StreamingHttpResponse | None:
         return self._export(request, queryset, "xlsx", personal=False)
 
     @admin.action(
         description=_("Export selected with personal data (CSV)"), permissions=["personal_export"]
     )
-    def export_csv_personal(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
+    def export_csv_personal(
+        self, request: HttpRequest, queryset: QuerySet[Submission]
+    ) -> StreamingHttpResponse | None:
         return self._export(request, queryset, "csv", personal=True)

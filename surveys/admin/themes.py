@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypedDict, cast
 
 from django import forms
 from django.contrib import admin, messages
@@ -17,7 +17,7 @@ from django.http import (
     HttpResponseRedirect,
 )
 from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html
 from django.utils.http import urlencode
 from django.utils.text import Truncator
@@ -33,14 +33,22 @@ from surveys.models import (
 )
 from surveys.review import themes
 
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
 
-class ThemeForm(forms.ModelForm):
+    from consultation.http import StaffRequest
+
+    class _Tagged(TypedDict):
+        tagged: int
+
+
+class ThemeForm(forms.ModelForm[Theme]):
     class Meta:
         model = Theme
         fields = ("consultation", "parent", "name_en", "name_zh", "description")
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        cleaned = cast("dict[str, Any]", super().clean())  # Django's returns cleaned_data
         consultation = cleaned.get("consultation") or getattr(self.instance, "consultation", None)
         if consultation is not None and cleaned.get("name_en"):
             try:
@@ -72,8 +80,9 @@ class SuggestForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["question"].label_from_instance = lambda q: (
-            f"{q.consultation.slug} · {q.code} {Truncator(q.text_en).chars(70)}"
+        question = cast("forms.ModelChoiceField[Question]", self.fields["question"])
+        question.label_from_instance = lambda obj: (  # type: ignore[method-assign]  # Django idiom
+            f"{obj.consultation.slug} · {obj.code} {Truncator(obj.text_en).chars(70)}"
         )
 
 
@@ -94,17 +103,18 @@ class AcceptForm(forms.Form):
     def __init__(self, *args: Any, consultation: Consultation, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         for name in ("parent", "existing"):
-            self.fields[name].queryset = Theme.objects.filter(consultation=consultation)
+            field = cast("forms.ModelChoiceField[Theme]", self.fields[name])
+            field.queryset = Theme.objects.filter(consultation=consultation)
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        cleaned = cast("dict[str, Any]", super().clean())  # Django's returns cleaned_data
         if not cleaned.get("existing") and not (cleaned.get("name_en") or "").strip():
             self.add_error("name_en", gettext("Name the new theme, or choose an existing one."))
         return cleaned
 
 
 @admin.register(Theme)
-class ThemeAdmin(admin.ModelAdmin):
+class ThemeAdmin(admin.ModelAdmin[Theme]):
     form = ThemeForm
     list_display = ("english", "chinese", "parent", "consultation", "answer_count")
     list_display_links = ("english",)
@@ -133,7 +143,7 @@ class ThemeAdmin(admin.ModelAdmin):
         return obj.name_zh
 
     @admin.display(description=_("answers tagged"), ordering="tagged")
-    def answer_count(self, obj: Theme) -> str:
+    def answer_count(self, obj: WithAnnotations[Theme, _Tagged]) -> str:
         url = (
             reverse("admin:surveys_submission_changelist")
             + "?"
@@ -141,24 +151,27 @@ class ThemeAdmin(admin.ModelAdmin):
         )
         return format_html('<a href="{}">{}</a>', url, obj.tagged)
 
-    def get_readonly_fields(self, request: HttpRequest, obj: Theme | None = None) -> tuple:
+    def get_readonly_fields(
+        self, request: HttpRequest, obj: Theme | None = None
+    ) -> tuple[str, ...]:
         return ("consultation",) if obj else ()
 
     def get_form(
         self, request: HttpRequest, obj: Theme | None = None, change: bool = False, **kwargs: Any
-    ):
+    ) -> type[forms.ModelForm[Theme]]:
         form = super().get_form(request, obj, change=change, **kwargs)
         if obj is not None and "parent" in form.base_fields:
-            form.base_fields["parent"].queryset = Theme.objects.filter(
-                consultation=obj.consultation_id
-            ).exclude(pk=obj.pk)
+            parent = cast("forms.ModelChoiceField[Theme]", form.base_fields["parent"])
+            parent.queryset = Theme.objects.filter(consultation=obj.consultation_id).exclude(
+                pk=obj.pk
+            )
         return form
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         # Deleting a theme silently removes its tags from answers: superusers only.
         return request.user.is_superuser
 
-    def get_urls(self) -> list:
+    def get_urls(self) -> list[URLPattern]:
         return [
             path(
                 "suggest/",
@@ -168,7 +181,7 @@ class ThemeAdmin(admin.ModelAdmin):
             *super().get_urls(),
         ]
 
-    def suggest_view(self, request: HttpRequest) -> HttpResponse:
+    def suggest_view(self, request: StaffRequest) -> HttpResponse:
         """Suggested themes for one free-text question; a reviewer accepts them one by one."""
         if not (roles.can_review(request.user) and request.user.has_perm("surveys.add_theme")):
             raise PermissionDenied
@@ -205,7 +218,7 @@ class ThemeAdmin(admin.ModelAdmin):
         return {"result": result, "items": items, "question": question}
 
     def _accept(
-        self, request: HttpRequest, form: SuggestForm, context: dict[str, Any]
+        self, request: StaffRequest, form: SuggestForm, context: dict[str, Any]
     ) -> HttpResponse:
         if not form.is_valid():
             return TemplateResponse(request, "admin/surveys/theme/suggest.html", context)

@@ -6,6 +6,7 @@ import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -66,7 +67,7 @@ class AnswerBlock:
     slot: int  # the question's position in the paper (index into the plans)
     rows: np.ndarray  # respondents with a row, one entry per row
     choice_ids: np.ndarray | None = None  # closed kinds
-    values: list | None = None  # texts or numbers
+    values: list[Any] | None = None  # texts or numbers
     multiple: bool = False
 
 
@@ -233,7 +234,7 @@ def free_text(
     reasons = TEXT_REASONS[language][stance]
     start, middle, possessive = slots["pronouns"][int(organisation)]
     reason = reasons[draw[2] % len(reasons)]
-    text = templates[draw[0] % len(templates)].format(
+    text: str = templates[draw[0] % len(templates)].format(
         We=start,
         we=middle,
         our=possessive,
@@ -256,7 +257,8 @@ def round_significant(values: np.ndarray, digits: int = 2) -> np.ndarray:
     """People answer in round numbers: 37 200 becomes 37 000."""
     safe = np.maximum(np.abs(values), 1.0)
     scale = 10.0 ** (np.floor(np.log10(safe)) - (digits - 1))
-    return np.round(values / scale) * scale
+    rounded: np.ndarray = np.round(values / scale) * scale
+    return rounded
 
 
 def numbers_draw(
@@ -275,7 +277,8 @@ def numbers_draw(
     else:
         centre = low + (plan.number_centre + shift) * (high - low)
         values = np.round(rng.normal(centre, (high - low) / 8, n))
-    return np.clip(values, low, high).astype(np.int64)
+    numbers: np.ndarray = np.clip(values, low, high).astype(np.int64)
+    return numbers
 
 
 def answers_draw(
@@ -347,7 +350,8 @@ def condition_holds(
     if target.id in selected:
         return selected[target.id][:, index].copy()
     if target.id in single:
-        return single[target.id] == index
+        shown: np.ndarray = single[target.id] == index
+        return shown
     # The condition names a later question (invalid data): never shown.
     return np.zeros(count, dtype=bool)
 
@@ -357,11 +361,12 @@ def choice_logits(
 ) -> np.ndarray:
     count = len(respondents.support)
     gumbel = rng.gumbel(0.0, 1.0, (count, len(plan.choice_ids)))
-    return (
+    logits: np.ndarray = (
         plan.choice_base[None, :]
         + respondents.support[:, None] * plan.choice_slope[None, :]
         + gumbel * respondents.noise_scale[:, None]
     )
+    return logits
 
 
 def multiple_selection(
@@ -373,7 +378,7 @@ def multiple_selection(
     picks = np.round(2.0 + rng.normal(0.0, 0.8, count) * respondents.noise_scale)
     picks = np.clip(picks, 1, min(3, width)).astype(np.int64)
     rank = np.argsort(np.argsort(-logits, axis=1), axis=1)
-    mask = rank < picks[:, None]
+    mask: np.ndarray = rank < picks[:, None]
     for index, value in enumerate(plan.choice_values):
         if value in EXCLUSIVE_VALUES:
             alone = mask[:, index] & (rank[:, index] == 0)
@@ -423,7 +428,7 @@ def rows_merge(plans: Sequence[QuestionPlan], blocks: Sequence[AnswerBlock]) -> 
         ]
     )
     multiple = np.concatenate([np.full(len(block.rows), block.multiple) for block in blocks])
-    values: list = []
+    values: list[Any] = []
     for block in blocks:
         values.extend(block.values if block.values is not None else [None] * len(block.rows))
     order = np.lexsort((slot, position))  # stable: keeps choice order within a question

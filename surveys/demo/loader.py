@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from django.db import models, transaction
@@ -22,6 +23,8 @@ from surveys.scales import STANDARD_CHOICES
 
 DEMO_DIR = Path(__file__).resolve().parent
 HKT = ZoneInfo("Asia/Hong_Kong")
+
+_M = TypeVar("_M", bound=models.Model)
 
 
 @dataclass
@@ -39,11 +42,11 @@ class LoadResult:
 
 
 def _upsert(
-    model: type[models.Model], result: LoadResult, lookup: dict[str, Any], values: dict[str, Any]
-) -> models.Model:
-    obj = model.objects.filter(**lookup).first()
+    model: type[_M], result: LoadResult, lookup: dict[str, Any], values: dict[str, Any]
+) -> _M:
+    obj = model._default_manager.filter(**lookup).first()  # ``objects``, on each of these models
     if obj is None:
-        obj = model.objects.create(**lookup, **values)
+        obj = model._default_manager.create(**lookup, **values)
         result.count(result.created, model)
         if model is Question:
             result.created_pks.add(obj.pk)
@@ -57,7 +60,7 @@ def _upsert(
     return obj
 
 
-def _pair(data: dict[str, str], key: str) -> dict[str, str]:
+def _pair(data: Mapping[str, Any], key: str) -> dict[str, str]:
     texts = data.get(key) or {}
     return {f"{key}_en": texts.get("en", ""), f"{key}_zh": texts.get("zh-hant", "")}
 

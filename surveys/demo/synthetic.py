@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 from django.db import connections, router, transaction
@@ -42,6 +43,9 @@ from surveys.models import (
     Submission,
     SubmissionState,
 )
+
+if TYPE_CHECKING:
+    from django.db.models import Field
 
 DEFAULT_BATCH_SIZE = 5000
 
@@ -67,11 +71,13 @@ def answers_write(consultation_id: int, ids: list[int], rows: AnswerRows, using:
     connection = connections[using]
     if connection.vendor == "postgresql":
         meta = Answer._meta
-        columns = ", ".join(
-            connection.ops.quote_name(meta.get_field(name).column)
+        # Concrete fields, no reverse relations: each has its column.
+        fields = [
+            cast("Field[Any, Any]", meta.get_field(name))
             for name in ("consultation", "submission", "question", "choice", "multiple", "text")
-        )
-        number_column = connection.ops.quote_name(meta.get_field("number").column)
+        ]
+        columns = ", ".join(connection.ops.quote_name(cast(str, f.column)) for f in fields)
+        number_column = connection.ops.quote_name(cast(str, meta.get_field("number").column))
         table = connection.ops.quote_name(meta.db_table)
         sql = f"COPY {table} ({columns}, {number_column}) FROM STDIN"
         with connection.cursor() as cursor, cursor.copy(sql) as copy:

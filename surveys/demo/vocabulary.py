@@ -4,6 +4,7 @@ building blocks of their free text, in both languages."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TypedDict
 
 from surveys.models import (
     Consent,
@@ -246,7 +247,21 @@ TEXT_REASONS = {
         ),
     ),
 }
-TEXT_SLOTS = {
+
+
+class TextSlots(TypedDict):
+    """The words a free-text template's slots are filled with, in one language."""
+
+    topic: tuple[str, ...]
+    suggestion: tuple[str, ...]
+    amount: tuple[str, ...]
+    period: tuple[str, ...]
+    pronouns: tuple[tuple[str, str, str], ...]  # (We, we, our): individual, organisation
+    closing: tuple[str, ...]
+    separator: str
+
+
+TEXT_SLOTS: dict[str, TextSlots] = {
     "en": {
         "topic": (
             "the licensing proposal", "the proposed requirements", "the capital requirement",

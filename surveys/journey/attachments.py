@@ -15,7 +15,7 @@ import unicodedata
 import zipfile
 from dataclasses import dataclass
 from pathlib import PurePath
-from typing import IO, Any
+from typing import IO, Any, cast
 
 from django.db import transaction
 from django.utils import timezone
@@ -156,5 +156,5 @@ def attachment_remove(
         return False
     stored = attachment.file
     attachment.delete()
-    transaction.on_commit(lambda: stored.storage.delete(stored.name))
+    transaction.on_commit(lambda: stored.storage.delete(cast(str, stored.name)))  # a stored file
     return True

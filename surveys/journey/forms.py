@@ -9,7 +9,7 @@ keeps only the answers whose condition holds, so the server alone decides.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, cast
 
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import HTML, Div, Field, Layout
@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy as _
 from surveys.journey import attachments
 from surveys.journey.structure import Journey, question_is_shown
 from surveys.models import (
+    Choice,
     Consent,
     Question,
     QuestionKind,
@@ -143,7 +144,7 @@ class AboutYouForm(HoneypotMixin):
         )
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        cleaned = cast("dict[str, Any]", super().clean())  # Django's returns cleaned_data
         if (
             cleaned.get("respondent_type") == RespondentType.ORGANISATION
             and not cleaned.get("organisation_name", "").strip()
@@ -218,7 +219,8 @@ class SectionForm(forms.Form):
                 parent = journey.by_id[question.condition_question_id]
                 self.conditions[question.pk] = (
                     field_name(parent),
-                    question.condition_choice.value,
+                    # A condition names a choice too (the question_condition_complete constraint).
+                    cast(Choice, question.condition_choice).value,
                 )
 
     def _parent_here(self, question: Question, here: set[int]) -> bool:
@@ -240,7 +242,7 @@ class SectionForm(forms.Form):
             hints.append(
                 _("Answer this if you chose “%(choice)s” in %(question)s.")
                 % {
-                    "choice": question.condition_choice.localized("label", language),
+                    "choice": cast(Choice, question.condition_choice).localized("label", language),
                     "question": parent.code,
                 }
             )
@@ -322,7 +324,7 @@ class SectionForm(forms.Form):
         return field
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        cleaned = cast("dict[str, Any]", super().clean())  # Django's returns cleaned_data
         answers = self._merged(cleaned)
         for question in self.questions:
             name = field_name(question)

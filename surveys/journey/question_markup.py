@@ -12,7 +12,8 @@ the database or the respondent; the form's help texts are markup already (``Sect
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, cast
 
 from django import forms
 from django.utils.html import conditional_escape, format_html, format_html_join
@@ -99,6 +100,10 @@ def _options_html(field: forms.BoundField, *, multiple: bool) -> SafeString:
         "required": field.field.required and not multiple,
         "aria-invalid": "true" if invalid else None,
     }
+    # A choice field: Django reads its choices back as (value, label) pairs (the stubs give the
+    # type of what may be set).
+    choice_field = cast(forms.ChoiceField, field.field)
+    choices = cast("Iterable[tuple[object, object]]", choice_field.choices)
     options = format_html_join(
         "",
         '<div class="form-check"><input type="{}" class="{}" name="{}" value="{}" id="{}_{}"{}{}> '
@@ -117,7 +122,7 @@ def _options_html(field: forms.BoundField, *, multiple: bool) -> SafeString:
                 index,
                 label,
             )
-            for index, (value, label) in enumerate(field.field.choices)
+            for index, (value, label) in enumerate(choices)
         ),
     )
     return format_html(
@@ -179,7 +184,7 @@ def _text_html(field: forms.BoundField, *, area: bool) -> SafeString:
     )
 
 
-def _attributes(attrs: dict[str, object]) -> SafeString:
+def _attributes(attrs: Mapping[str, object]) -> SafeString:
     """HTML attributes in the order given (Django's ``flatatt`` sorts them): ``True`` as a bare
     name, ``None`` and ``False`` left out, every value escaped."""
     return format_html_join(

@@ -8,7 +8,7 @@ open their private resume link), never through an id in the URL. The pages every
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -173,7 +173,7 @@ def amendment_keep(
     request: HttpRequest, who: Respondent, amendment: services.Amendment | None
 ) -> None:
     """Keep the working copy of an amendment in the session (None: forget it)."""
-    key = AMEND_KEY.format(who.submission.pk)  # type: ignore[union-attr]
+    key = AMEND_KEY.format(cast(Submission, who.submission).pk)  # amended: it has a response
     if amendment is None:
         request.session.pop(key, None)
     else:

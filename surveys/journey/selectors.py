@@ -8,7 +8,7 @@ import datetime as dt
 import hashlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from django.utils import timezone
 
@@ -118,13 +118,16 @@ def answers_from_rows(*, rows: Iterable[AnswerRow], journey: Journey) -> Answers
         found = by_question.get(question.pk)
         if not found:
             continue
+        # The rows of a choice question name a choice; those of a number question hold one.
         if question.kind == QuestionKind.MULTIPLE:
-            picked = sorted((journey.choice_by_id[r[2]] for r in found), key=lambda c: c.order)  # type: ignore[index]
+            picked = sorted(
+                (journey.choice_by_id[cast(int, r[2])] for r in found), key=lambda c: c.order
+            )
             answers[question.code] = [c.value for c in picked]
         elif question.is_closed:
-            answers[question.code] = journey.choice_by_id[found[0][2]].value  # type: ignore[index]
+            answers[question.code] = journey.choice_by_id[cast(int, found[0][2])].value
         elif question.kind == QuestionKind.NUMBER:
-            answers[question.code] = found[0][3]  # type: ignore[assignment]
+            answers[question.code] = cast(int, found[0][3])
         else:
             answers[question.code] = found[0][4]
     return answers

@@ -10,7 +10,7 @@ import datetime as dt
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from django.db import connections, router, transaction
 from django.utils import timezone
@@ -237,21 +237,22 @@ def _answers_replace(
         question = journey.by_code[code]
         choices = {c.value: c.pk for c in question.choices.all()}
         if question.kind == QuestionKind.MULTIPLE:
-            values = value if isinstance(value, list) else [value]
+            # A multiple-choice answer is a list of choice values (or a single one).
+            values = value if isinstance(value, list) else [cast(str, value)]
             wanted += [(question.pk, choices[v], None, "") for v in dict.fromkeys(values)]
         elif question.is_closed:
             wanted.append((question.pk, choices[str(value)], None, ""))
         elif question.kind == QuestionKind.NUMBER:
-            wanted.append((question.pk, None, int(value), ""))  # type: ignore[arg-type]
+            wanted.append((question.pk, None, int(cast("str | int", value)), ""))
         else:
             wanted.append((question.pk, None, None, str(value)))
     keep = set(wanted)
     kept: set[tuple[int, int | None, int | None, str]] = set()
     stale: list[int] = []
-    for pk, *values in stored:
-        key = tuple(values)
+    for pk, question_id, choice_id, number, text in stored:
+        key = (question_id, choice_id, number, text)
         if key in keep and key not in kept:
-            kept.add(key)  # type: ignore[arg-type]
+            kept.add(key)
         else:
             stale.append(pk)
     if stale:
@@ -283,8 +284,9 @@ def _reference_allocate(consultation: Consultation) -> str:
     connection = connections[router.db_for_write(Consultation)]
     name = connection.ops.quote_name
     table = name(Consultation._meta.db_table)
-    counter = name(Consultation._meta.get_field("last_reference_number").column)
-    pk = name(Consultation._meta.pk.column)
+    # Concrete fields: each has its column.
+    counter = name(cast(str, Consultation._meta.get_field("last_reference_number").column))
+    pk = name(cast(str, Consultation._meta.pk.column))
     with connection.cursor() as cursor:
         cursor.execute(
             f"UPDATE {table} SET {counter} = {counter} + 1 WHERE {pk} = %s RETURNING {counter}",  # noqa: S608 - names from the model

@@ -14,7 +14,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from django.db.models import Prefetch
 
@@ -57,7 +57,8 @@ class FormStructure:
     questions: list[Question]
     steps: list[Step]
     by_code: dict[str, Question]
-    by_id: dict[int, Question]
+    # Also looked up by a question's condition_question_id: None (no condition) finds nothing.
+    by_id: dict[int | None, Question]
     choice_by_id: dict[int, Choice]
     questions_by_section: dict[int, list[Question]]
 
@@ -105,7 +106,7 @@ class Journey:
         return self.structure.by_code
 
     @property
-    def by_id(self) -> dict[int, Question]:
+    def by_id(self) -> dict[int | None, Question]:
         return self.structure.by_id
 
     @property
@@ -168,7 +169,8 @@ def question_is_shown(question: Question, answers: Mapping[str, Any], journey: J
     if parent is None or not question_is_shown(parent, answers, journey):
         return False
     given = answers.get(parent.code)
-    wanted = question.condition_choice.value
+    # A condition names a choice too (the question_condition_complete constraint).
+    wanted = cast(Choice, question.condition_choice).value
     if isinstance(given, list):
         return wanted in given
     return given == wanted

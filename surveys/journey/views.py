@@ -12,7 +12,7 @@ on every step, in Hong Kong time, by the services and again here to show a clear
 from __future__ import annotations
 
 from functools import partial
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.contrib import messages
@@ -55,18 +55,21 @@ from surveys.journey.respondent import (
     session_submission,
     step_url,
 )
-from surveys.journey.structure import Step
+from surveys.journey.structure import Step, answers_prune
 from surveys.models import (
     Consent,
     Consultation,
     RespondentCategory,
     RespondentType,
+    Section,
+    Submission,
     SubmissionState,
 )
 
 
 def _rate(setting: str, group: str, request: HttpRequest) -> str:
-    return getattr(settings, setting)
+    rate: str = getattr(settings, setting)
+    return rate
 
 
 submit_rate = partial(_rate, "RATELIMIT_SUBMIT")
@@ -185,8 +188,8 @@ def _step_about(request: HttpRequest, who: Respondent, step: Step) -> HttpRespon
 
 def _section_form(request: HttpRequest, who: Respondent, step: Step) -> SectionForm:
     answers = who.answers()
-    questions = who.journey.section_questions(step.section)  # type: ignore[arg-type]
-    kwargs = {
+    questions = who.journey.section_questions(cast(Section, step.section))  # a section step's
+    kwargs: dict[str, Any] = {
         "journey": who.journey,
         "questions": questions,
         "prior_answers": answers,
@@ -198,6 +201,7 @@ def _section_form(request: HttpRequest, who: Respondent, step: Step) -> SectionF
 
 
 def _step_section(request: HttpRequest, who: Respondent, step: Step) -> HttpResponse:
+    section = cast(Section, step.section)  # a section step has its section
     form = _section_form(request, who, step)
     if request.method == "POST" and form.is_valid():
         if who.amendment is not None:
@@ -207,15 +211,16 @@ def _step_section(request: HttpRequest, who: Respondent, step: Step) -> HttpResp
                 services.amendment_section_set(
                     amendment=who.amendment,
                     journey=who.journey,
-                    section=step.section,  # type: ignore[arg-type]
+                    section=section,
                     answers=form.answers(),
                 ),
             )
         else:
             services.draft_save(
-                submission=who.submission,  # type: ignore[arg-type]
+                # The pages after "About you" are reached with a response only (respond_step).
+                submission=cast(Submission, who.submission),
                 journey=who.journey,
-                section=step.section,  # type: ignore[arg-type]
+                section=section,
                 answers=form.answers(),
                 step=step.number,
                 language=page_language(),
@@ -233,7 +238,8 @@ def _step_section(request: HttpRequest, who: Respondent, step: Step) -> HttpResp
 
 
 def _step_attachments(request: HttpRequest, who: Respondent, step: Step) -> HttpResponse:
-    submission = who.submission
+    # The pages after "About you" are reached with a response only (respond_step).
+    submission = cast(Submission, who.submission)
     form = AttachmentForm()
     if request.method == "POST" and "upload" in request.POST:
         form = AttachmentForm(request.POST, request.FILES)
@@ -241,7 +247,7 @@ def _step_attachments(request: HttpRequest, who: Respondent, step: Step) -> Http
             upload = form.cleaned_data["file"]
             try:
                 attachments.attachment_add(
-                    submission=submission,  # type: ignore[arg-type]
+                    submission=submission,
                     upload=upload,
                     checked=form.checked,
                 )
@@ -252,7 +258,7 @@ def _step_attachments(request: HttpRequest, who: Respondent, step: Step) -> Http
                 return redirect(request.get_full_path())
     elif request.method == "POST":
         if not who.amending:
-            services.draft_advance(submission=submission, step=step.number)  # type: ignore[arg-type]
+            services.draft_advance(submission=submission, step=step.number)
         return after_save(request, who, step)
     return render_step(
         request,
@@ -260,14 +266,14 @@ def _step_attachments(request: HttpRequest, who: Respondent, step: Step) -> Http
         step,
         "surveys/respond/attachments.html",
         form=form,
-        attachments=selectors.submission_attachments(submission=submission),  # type: ignore[arg-type]
+        attachments=selectors.submission_attachments(submission=submission),
         multipart=True,
     )
 
 
 def _review_context(who: Respondent) -> dict[str, Any]:
     language = page_language()
-    answers = services.answers_prune(answers=who.answers(), journey=who.journey)
+    answers = answers_prune(answers=who.answers(), journey=who.journey)
     respondent = who.respondent()
     return {
         "sections": selectors.answers_display(
@@ -305,7 +311,9 @@ def _step_review(request: HttpRequest, who: Respondent, step: Step) -> HttpRespo
 
 
 @require_POST
-@ratelimit(key="ip", rate=submit_rate, method="POST", block=False)
+@ratelimit(  # type: ignore[untyped-decorator]  # django-ratelimit ships no types
+    key="ip", rate=submit_rate, method="POST", block=False
+)
 def respond_submit(request: HttpRequest, slug: str) -> HttpResponse:
     """Submit (or, while amending, submit the changes). A replay stores nothing new."""
     if getattr(request, "limited", False):
@@ -340,7 +348,7 @@ def respond_submit(request: HttpRequest, slug: str) -> HttpResponse:
         return render_step(
             request,
             who,
-            step,  # type: ignore[arg-type]
+            cast(Step, step),  # the review step is always there
             "surveys/respond/review.html",
             submit_form=form,
             missing=_missing_links(who, incomplete.missing),
@@ -487,7 +495,9 @@ def withdraw(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
-@ratelimit(key="ip", rate=resume_rate, method="POST", block=False)
+@ratelimit(  # type: ignore[untyped-decorator]  # django-ratelimit ships no types
+    key="ip", rate=resume_rate, method="POST", block=False
+)
 @require_http_methods(["GET", "POST"])
 def resume_request(request: HttpRequest, slug: str) -> HttpResponse:
     """Ask for the private link again. The answer is the same whether or not we hold a response."""
@@ -518,7 +528,9 @@ def resume_request(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
-@ratelimit(key="ip", rate=resume_rate, method="GET", block=False)
+@ratelimit(  # type: ignore[untyped-decorator]  # django-ratelimit ships no types
+    key="ip", rate=resume_rate, method="GET", block=False
+)
 def resume(request: HttpRequest, token: str) -> HttpResponse:
     """The private link from the email: attach the response to this browser and continue."""
     if getattr(request, "limited", False):

@@ -14,6 +14,7 @@ import time
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, cast
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -38,6 +39,9 @@ from textkit.minhash import (
     PARAGRAPH_BREAK,
     near_duplicate_groups,
 )
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 REPRESENTATIVE_CHARS = 2000
 # Members assigned to their group per UPDATE (SQLite allows 32,766 parameters a statement).
@@ -121,7 +125,7 @@ def campaign_detect(
     consultation: Consultation,
     threshold: float = DEFAULT_THRESHOLD,
     min_chars: int = MIN_CHARS,
-    actor: object = None,
+    actor: User | None = None,
 ) -> CampaignDetection:
     """Group the consultation's sent submissions by near-identical free text.
 
@@ -179,7 +183,11 @@ def campaign_detect(
         .values_list("pk", "campaign_group_id")
     )
     _assign(consultation, pairs)
-    groups = {**existing, **{group.pk: group for group, _indices in members}}
+    # Looked up with None too: a submission in no group before or after has none.
+    groups = cast(
+        "dict[int | None, CampaignGroup]",
+        {**existing, **{group.pk: group for group, _indices in members}},
+    )
     after = dict(pairs)
     note = _("Campaign detection (similarity %(threshold)s)") % {"threshold": threshold}
     events_record(
@@ -216,7 +224,7 @@ def _group_state(group: CampaignGroup | None) -> str:
 
 @transaction.atomic
 def campaign_groups_confirm(
-    *, groups: QuerySet[CampaignGroup], actor: object, confirmed: bool = True, note: str = ""
+    *, groups: QuerySet[CampaignGroup], actor: User | None, confirmed: bool = True, note: str = ""
 ) -> int:
     """Mark groups as confirmed campaigns (or back to merely detected); audits every member.
 
@@ -224,7 +232,7 @@ def campaign_groups_confirm(
     """
     changing = list(groups.select_for_update().exclude(confirmed=confirmed))
     at = timezone.now()
-    events = []
+    events: list[ReviewEvent] = []
     for group in changing:
         before = _group_state(group)
         group.confirmed = confirmed
@@ -248,7 +256,7 @@ def campaign_groups_confirm(
 
 @transaction.atomic
 def submission_campaign_set(
-    *, submission: Submission, group: CampaignGroup | None, actor: object, note: str = ""
+    *, submission: Submission, group: CampaignGroup | None, actor: User | None, note: str = ""
 ) -> bool:
     """Move one submission into ``group`` (or out of any group); sizes follow."""
     locked = (

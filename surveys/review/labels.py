@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+import datetime as dt
 from zoneinfo import ZoneInfo
 
 from django.utils.translation import gettext
@@ -13,7 +13,7 @@ from surveys.review import services as review
 HKT = ZoneInfo("Asia/Hong_Kong")
 
 
-def hkt(moment: Any) -> str:
+def hkt(moment: dt.datetime | None) -> str:
     """A moment as Hong Kong time, to the minute."""
     if moment is None:
         return "—"

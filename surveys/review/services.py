@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -23,6 +24,11 @@ from surveys.models import (
     Submission,
     SubmissionState,
 )
+
+if TYPE_CHECKING:
+    import datetime as dt
+
+    from django.contrib.auth.models import User
 
 # ReviewEvent.field values written by the review, theme and campaign services.
 FIELD_STATUS = "review_status"
@@ -75,9 +81,9 @@ def _events(
     submission_id: int,
     old: tuple[str, str],
     new: tuple[str, str],
-    actor: object,
+    actor: User | None,
     note: str,
-    at: object,
+    at: dt.datetime,
 ) -> list[ReviewEvent]:
     events = []
     for field, before, after in (
@@ -104,7 +110,7 @@ def review_set(
     *,
     submission: Submission,
     status: str,
-    actor: object,
+    actor: User | None,
     reason: str = "",
     note: str = "",
 ) -> bool:
@@ -138,7 +144,7 @@ def review_set_bulk(
     *,
     submissions: QuerySet[Submission],
     status: str,
-    actor: object,
+    actor: User | None,
     reason: str = "",
     note: str = "",
 ) -> BulkReviewResult:
@@ -178,7 +184,7 @@ def review_set_bulk(
 
 
 @transaction.atomic
-def notes_set(*, submission: Submission, notes: str, actor: object) -> bool:
+def notes_set(*, submission: Submission, notes: str, actor: User | None) -> bool:
     """Replace the reviewers' notes on a submission; the audit keeps the previous text."""
     notes = notes.strip()
     locked = Submission.objects.select_for_update().get(pk=submission.pk)

@@ -17,6 +17,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from django.core import signing
@@ -44,6 +45,9 @@ from surveys.models import (
 )
 from surveys.review.services import FIELD_THEMES, events_record
 from textkit.terms import words_and_pairs
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 MIN_ANSWERS = 6
 MAX_CLUSTERS = 20
@@ -139,7 +143,7 @@ def _check_text_answer(answer: Answer) -> None:
 
 @transaction.atomic
 def answer_themes_set(
-    *, answer: Answer, themes: Iterable[Theme], actor: object, note: str = ""
+    *, answer: Answer, themes: Iterable[Theme], actor: User | None, note: str = ""
 ) -> bool:
     """Make ``themes`` exactly the themes of one free-text answer; False if nothing changed."""
     _check_text_answer(answer)
@@ -191,7 +195,7 @@ def _current_tags(answer_ids: Sequence[int]) -> dict[int, list[str]]:
 
 @transaction.atomic
 def answers_tag(
-    *, answers: QuerySet[Answer], theme: Theme, actor: object, note: str = "", add: bool = True
+    *, answers: QuerySet[Answer], theme: Theme, actor: User | None, note: str = "", add: bool = True
 ) -> int:
     """Add ``theme`` to (or with ``add=False`` remove it from) many free-text answers.
 
@@ -421,14 +425,14 @@ def _top_terms(centroid: np.ndarray, terms: Sequence[str], count: int = 6) -> li
 
 
 def _examples(
-    tfidf: object,
+    tfidf: Any,  # a SciPy sparse matrix (neither scikit-learn nor SciPy ships types)
     members: np.ndarray,
     centroid: np.ndarray,
     rows: Sequence[tuple[int, str, str]],
     count: int,
 ) -> list[SuggestionExample]:
     """The answers nearest the cluster's centre, without repeating a text."""
-    scores = np.asarray(tfidf[members] @ centroid).ravel()  # type: ignore[index]
+    scores = np.asarray(tfidf[members] @ centroid).ravel()
     picked: list[SuggestionExample] = []
     seen: set[str] = set()
     for position in np.argsort(-scores):
@@ -448,7 +452,7 @@ def suggestion_accept(
     *,
     question: Question,
     token: str,
-    actor: object,
+    actor: User | None,
     theme: Theme | None = None,
     name_en: str = "",
     name_zh: str = "",

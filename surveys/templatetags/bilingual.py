@@ -1,10 +1,18 @@
 """Template helpers for bilingual content fields."""
 
+from typing import Protocol
+
 from django import template
 from django.utils.html import linebreaks
 from django.utils.translation import get_language
 
 register = template.Library()
+
+
+class Localized(Protocol):
+    """A model with bilingual fields (``surveys.models.Bilingual``)."""
+
+    def localized(self, name: str, language: str | None = None) -> str: ...
 
 
 def page_language(context: template.Context) -> str:
@@ -14,9 +22,9 @@ def page_language(context: template.Context) -> str:
 
 
 @register.simple_tag(takes_context=True)
-def tr(context: template.Context, obj: object, name: str) -> str:
+def tr(context: template.Context, obj: Localized, name: str) -> str:
     """The ``name`` field of ``obj`` in the page's language: ``{% tr consultation "title" %}``."""
-    return obj.localized(name, page_language(context))  # type: ignore[attr-defined]
+    return obj.localized(name, page_language(context))
 
 
 @register.filter

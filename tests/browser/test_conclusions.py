@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 
 from reports.conclusions import services as conclusion_services
 from tests.browser.conftest import AXE
-from tests.reports.conclusions_data import (
+from tests.reports.conclusions.conclusions_data import (
     CONFIDENTIAL_ORGANISATION,
     INTRO_EN,
     INTRO_ZH,

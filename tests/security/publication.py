@@ -17,7 +17,11 @@ from reports.conclusions import services as conclusion_services
 from reports.models import Publication
 from surveys.models import Answer, Attachment, Consultation, Submission
 from surveys.roles import EDITORS, roles_sync
-from tests.reports.conclusions_data import closed_consultation, draft_complete, reports_build
+from tests.reports.conclusions.conclusions_data import (
+    closed_consultation,
+    draft_complete,
+    reports_build,
+)
 
 CONFIDENTIAL_TEXT = "CONFIDENTIAL-MARKER we intend to leave Hong Kong if the regime passes."
 

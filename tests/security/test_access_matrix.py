@@ -19,7 +19,7 @@ import pytest
 from django.urls import URLResolver, get_resolver, reverse
 
 from surveys.models import Submission
-from tests.reports.conclusions_data import conclusions_storage
+from tests.reports.conclusions.conclusions_data import conclusions_storage
 from tests.security.access_world import A_EMAIL, A_NAME, ROLES, World, build_world, rolled_back
 
 pytestmark = pytest.mark.django_db

@@ -29,7 +29,7 @@ from surveys import exports
 from surveys.journey import structure as journey_structure
 from surveys.journey.views import SESSION_KEY
 from surveys.models import Choice, Submission, Theme
-from tests.reports.conclusions_data import conclusions_storage
+from tests.reports.conclusions.conclusions_data import conclusions_storage
 from tests.security.publication import published_consultation
 from tests.security.responses import respond
 

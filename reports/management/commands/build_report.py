@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
+from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
@@ -41,10 +42,10 @@ class Command(BaseCommand):
             help="With --sync: also copy the finished files into DIR.",
         )
 
-    def handle(self, *args: object, **options: object) -> None:
+    def handle(self, *args: Any, **options: Any) -> None:
         slug = str(options["slug"])
         sync = bool(options["sync"])
-        out: Path | None = options["out"]  # type: ignore[assignment]
+        out: Path | None = options["out"]
         if out is not None and not sync:
             raise CommandError("--out needs --sync: a queued report has no files yet.")
         if out is not None and out.exists() and not out.is_dir():

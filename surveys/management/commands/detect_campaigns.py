@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from surveys.models import CampaignGroup, Consultation
 from surveys.review import campaigns
+from textkit.minhash import DEFAULT_THRESHOLD, LOWEST_THRESHOLD, MIN_CHARS
 
 
 class Command(BaseCommand):
@@ -20,29 +23,29 @@ class Command(BaseCommand):
         parser.add_argument(
             "--threshold",
             type=float,
-            default=campaigns.DEFAULT_THRESHOLD,
+            default=DEFAULT_THRESHOLD,
             help="Least Jaccard similarity of the texts' word pairs, 0.5 to 1 (default 0.8).",
         )
         parser.add_argument(
             "--min-chars",
             type=int,
-            default=campaigns.MIN_CHARS,
+            default=MIN_CHARS,
             help="Shorter texts (letters and digits) are not grouped (default 30).",
         )
 
-    def handle(self, *args: object, **options: object) -> None:
+    def handle(self, *args: Any, **options: Any) -> None:
         slug = str(options["slug"])
         consultation = Consultation.objects.filter(slug=slug).first()
         if consultation is None:
             raise CommandError(f"No consultation with slug '{slug}'.")
-        threshold = float(options["threshold"])  # type: ignore[arg-type]
-        if not campaigns.LOWEST_THRESHOLD <= threshold <= 1:
-            raise CommandError(f"--threshold must be between {campaigns.LOWEST_THRESHOLD} and 1.")
+        threshold = float(options["threshold"])
+        if not LOWEST_THRESHOLD <= threshold <= 1:
+            raise CommandError(f"--threshold must be between {LOWEST_THRESHOLD} and 1.")
         try:
             result = campaigns.campaign_detect(
                 consultation=consultation,
                 threshold=threshold,
-                min_chars=int(options["min_chars"]),  # type: ignore[arg-type]
+                min_chars=int(options["min_chars"]),
             )
         except ValidationError as error:
             raise CommandError(" ".join(error.messages)) from error

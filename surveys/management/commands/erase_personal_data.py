@@ -7,6 +7,7 @@ nothing due changes nothing. Each erasure is recorded as a ``PrivacyAction``.
 """
 
 import getpass
+from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -33,7 +34,7 @@ class Command(BaseCommand):
             help="Who runs the erasure, for the audit record (default: the server account).",
         )
 
-    def handle(self, *args: object, **options: object) -> None:
+    def handle(self, *args: Any, **options: Any) -> None:
         operator = str(options["operator"] or "").strip() or getpass.getuser()
         consultation = None
         if options["consultation"]:

@@ -8,6 +8,7 @@ nothing.
 
 import getpass
 from pathlib import Path
+from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
@@ -30,7 +31,7 @@ class Command(BaseCommand):
         )
         parser.add_argument("--reason", default="", help="The access request's file or ticket.")
 
-    def handle(self, *args: object, **options: object) -> None:
+    def handle(self, *args: Any, **options: Any) -> None:
         output: Path = options["output"]
         if output.exists():
             raise CommandError(f"{output} already exists: choose a new file name.")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
@@ -29,7 +30,7 @@ class Command(BaseCommand):
             help="Include names, email and network addresses.",
         )
 
-    def handle(self, *args: object, **options: object) -> None:
+    def handle(self, *args: Any, **options: Any) -> None:
         slug = str(options["slug"])
         consultation = Consultation.objects.filter(slug=slug).first()
         if consultation is None:

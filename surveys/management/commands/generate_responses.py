@@ -8,6 +8,7 @@ live consultation would be counted in its reports.
 
 import secrets
 import time
+from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
@@ -34,7 +35,7 @@ class Command(BaseCommand):
             help="Generate even though the database holds real (not generated) responses.",
         )
 
-    def handle(self, *args: object, **options: object) -> None:
+    def handle(self, *args: Any, **options: Any) -> None:
         slug = options["slug"]
         count = options["count"]
         if count < 1:

@@ -1,5 +1,7 @@
 """``manage.py load_demo``: the two demo consultations and a staff login. Safe to run again."""
 
+from typing import Any
+
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandParser
 
@@ -18,7 +20,7 @@ class Command(BaseCommand):
             "--no-user", action="store_true", help="Do not create the staff account."
         )
 
-    def handle(self, *args: object, **options: object) -> None:
+    def handle(self, *args: Any, **options: Any) -> None:
         for path in demo_files():
             consultation, result = demo_load(path=path)
             if result.changed:

@@ -7,6 +7,8 @@ Suggest themes), where each suggestion can become a theme and tag its answers.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
@@ -27,7 +29,7 @@ class Command(BaseCommand):
             "number of answers.",
         )
 
-    def handle(self, *args: object, **options: object) -> None:
+    def handle(self, *args: Any, **options: Any) -> None:
         slug = str(options["slug"])
         consultation = Consultation.objects.filter(slug=slug).first()
         if consultation is None:
@@ -41,7 +43,7 @@ class Command(BaseCommand):
             try:
                 result = themes.theme_suggestions(
                     question=question,
-                    clusters=options["clusters"],  # type: ignore[arg-type]
+                    clusters=options["clusters"],
                 )
             except ValidationError as error:
                 raise CommandError(" ".join(error.messages)) from error

@@ -22,7 +22,7 @@ from reports.models import (
 )
 from surveys.models import Consent, Question, Submission, SubmissionState
 from tests.factories import ConsultationFactory, QuestionFactory
-from tests.reports.conclusions_data import (
+from tests.reports.conclusions.conclusions_data import (
     ANONYMOUS_ORGANISATION,
     CONFIDENTIAL_ORGANISATION,
     INTRO_EN,

@@ -17,7 +17,7 @@ from openpyxl import load_workbook
 from reports.render import FORMATS, render
 from reports.render.json import summary_to_dict
 from reports.summary.compute import summarise
-from tests.reports.datasets import CONFIDENTIAL_TEXT, handmade_inputs
+from tests.reports.summary.datasets import CONFIDENTIAL_TEXT, handmade_inputs
 
 GENERATED = dt.datetime(2026, 4, 13, 9, 0, tzinfo=dt.UTC)
 POPPLER = shutil.which("pdftotext") and shutil.which("pdffonts")

@@ -17,7 +17,7 @@ from reports.summary.inputs import NOT_STATED, ReportInputs, respondents_frame
 from surveys.scales import AGREEING as SCALE_AGREEING
 from surveys.scales import DISAGREEING as SCALE_DISAGREEING
 from surveys.scales import STANDARD_CHOICES
-from tests.reports.datasets import (
+from tests.reports.summary.datasets import (
     AS_OF,
     CONFIDENTIAL_TEXT,
     COST,

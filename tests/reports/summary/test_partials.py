@@ -45,8 +45,8 @@ from reports.summary.partials import (
     partial_dumps,
     partial_loads,
 )
-from tests.reports.datasets import UPDATED, handmade_inputs
-from tests.reports.test_aggregate_properties import consultations
+from tests.reports.summary.datasets import UPDATED, handmade_inputs
+from tests.reports.summary.test_compute_properties import consultations
 
 GENERATED = dt.datetime(2026, 4, 13, 9, 0, tzinfo=dt.UTC)
 

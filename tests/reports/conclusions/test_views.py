@@ -16,7 +16,7 @@ from reports.conclusions import services as conclusion_services
 from reports.conclusions.public import RESPONSES_PER_PAGE
 from reports.models import ConclusionsDraft, Publication
 from surveys.models import Attachment, Question
-from tests.reports.conclusions_data import (
+from tests.reports.conclusions.conclusions_data import (
     ANONYMOUS_ORGANISATION,
     CONFIDENTIAL_ORGANISATION,
     INTRO_EN,

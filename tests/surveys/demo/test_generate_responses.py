@@ -508,6 +508,24 @@ def test_command_reports_what_it_made_and_can_skip_a_consultation_with_responses
         call_command("generate_responses", consultation.slug, "--count", "0")
 
 
+def test_command_refuses_a_database_with_real_responses_unless_forced(consultation):
+    call_command("generate_responses", consultation.slug, "--count", "5", "--seed", "1")
+    # Generated responses (and factory-made ones at example domains) are not real ...
+    call_command("generate_responses", consultation.slug, "--count", "5", "--seed", "2")
+    assert Submission.objects.filter(consultation=consultation).count() == 10
+    # ... one from a real address is, and so is one whose address was erased.
+    other = ConsultationFactory(reference_prefix="REAL")
+    SubmissionFactory(consultation=other, reference="REAL-000001", email="chan@harbour.hk")
+    with pytest.raises(CommandError, match="holds 1 real responses"):
+        call_command("generate_responses", consultation.slug, "--count", "5", "--seed", "3")
+    SubmissionFactory(consultation=other, reference="REAL-000002", email="")
+    with pytest.raises(CommandError, match="holds 2 real responses"):
+        call_command("generate_responses", consultation.slug, "--count", "5", "--seed", "3")
+    assert Submission.objects.filter(consultation=consultation).count() == 10
+    call_command("generate_responses", consultation.slug, "--count", "5", "--seed", "3", "--force")
+    assert Submission.objects.filter(consultation=consultation).count() == 15
+
+
 def test_command_without_seed_prints_the_seed_it_chose(consultation):
     out = StringIO()
     call_command("generate_responses", consultation.slug, "--count", "5", stdout=out)

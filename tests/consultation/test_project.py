@@ -10,7 +10,7 @@ from django.conf import settings
 
 from consultation.celery import app
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _settings_in_clean_environment(tmp_path: Path, **extra: str) -> dict:

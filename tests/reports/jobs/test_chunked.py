@@ -1,0 +1,51 @@
+"""The chunk plan travels to the merge task as JSON and comes back as the same plan; a message
+queued in the shape the plan has always had is still understood."""
+
+import datetime as dt
+import json
+
+from reports.jobs.chunked import ChunkPlan
+from reports.summary.inputs import Snapshot
+from reports.summary.partials import ChunkSpec
+
+PLAN = ChunkPlan(
+    report_id=7,
+    attempt=2,
+    snapshot=Snapshot(
+        count=250_000,
+        sha256="ab" * 32,
+        as_of=dt.datetime(2026, 4, 12, 15, 59, tzinfo=dt.UTC),
+        excluded={"withdrawn": 3, "spam": 1},
+    ),
+    chunks=(
+        ChunkSpec(index=0, first_id=1, last_id=150_000, count=150_000, sha256="cd" * 32),
+        ChunkSpec(index=1, first_id=150_001, last_id=260_000, count=100_000, sha256="ef" * 32),
+    ),
+)
+
+
+def test_a_plan_survives_the_trip_through_json():
+    message = json.loads(json.dumps(PLAN.message()))
+    assert ChunkPlan.from_message(message) == PLAN
+
+
+def test_the_message_keeps_the_shape_of_queued_merges():
+    assert PLAN.message() == {
+        "report_id": 7,
+        "attempt": 2,
+        "as_of": "2026-04-12T15:59:00+00:00",
+        "count": 250_000,
+        "sha256": "ab" * 32,
+        "excluded": {"withdrawn": 3, "spam": 1},
+        "chunks": [
+            {"index": 0, "first_id": 1, "last_id": 150_000, "count": 150_000, "sha256": "cd" * 32},
+            {
+                "index": 1,
+                "first_id": 150_001,
+                "last_id": 260_000,
+                "count": 100_000,
+                "sha256": "ef" * 32,
+            },
+        ],
+    }
+    assert PLAN.folder == "reports/partials/report-7/attempt-2"
