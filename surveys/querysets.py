@@ -6,6 +6,7 @@ import datetime as dt
 from typing import TYPE_CHECKING, TypedDict, cast
 
 from django.db import models
+from django.db.models import Q
 
 from surveys.choices import Consent, ReviewStatus, SubmissionState
 from surveys.names import public_name_expression
@@ -27,13 +28,22 @@ class ConsultationQuerySet(models.QuerySet["Consultation"]):
         return self.published().filter(opens_at__lte=moment, closes_at__gt=moment)
 
 
+def counted_condition(prefix: str = "") -> Q:
+    """The one rule of what a report counts: submitted (not a draft, not withdrawn) and not
+    excluded by review. ``prefix`` reaches a submission through a relation (``"submission__"``).
+    ``SubmissionQuerySet.counted`` and every aggregate that counts use it."""
+    return Q(**{f"{prefix}state": SubmissionState.SUBMITTED}) & ~Q(
+        **{f"{prefix}review_status": ReviewStatus.EXCLUDED}
+    )
+
+
 class SubmissionQuerySet(models.QuerySet["Submission"]):
     def submitted(self) -> SubmissionQuerySet:
         return self.filter(state=SubmissionState.SUBMITTED)
 
     def counted(self) -> SubmissionQuerySet:
         """The submissions a report counts: submitted, not withdrawn, not excluded by review."""
-        return self.submitted().exclude(review_status=ReviewStatus.EXCLUDED)
+        return self.filter(counted_condition())
 
     def publishable(self) -> SubmissionQuerySet:
         return self.counted().exclude(consent=Consent.CONFIDENTIAL)

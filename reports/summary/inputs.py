@@ -159,19 +159,22 @@ CLOSED_KINDS = frozenset({"agree", "yes_no_unsure", "single", "multiple"})
 SINGLE_VALUED_KINDS = frozenset({"agree", "yes_no_unsure", "single"})
 
 
+def snapshot_line(submission_id: int, updated_at: dt.datetime) -> bytes:
+    """One counted submission's line in the snapshot hash: ``"<id> <updated_at in UTC, ISO
+    8601>\\n"``. The one definition, used by one pass and by the chunk planner alike."""
+    return f"{submission_id} {updated_at.astimezone(dt.UTC).isoformat()}\n".encode()
+
+
 def snapshot_sha256(rows: Iterable[tuple[int, dt.datetime]]) -> str:
     """SHA-256 identifying a set of submissions and the versions of them that were counted.
 
-    Hashes one line ``"<id> <updated_at in UTC, ISO 8601>\\n"`` per submission in ascending id
-    order, so the hash changes exactly when a submission is added, removed or modified (its
-    ``updated_at`` moves), whatever order the rows arrive in.
+    Hashes ``snapshot_line`` of each submission in ascending id order, so the hash changes
+    exactly when a submission is added, removed or modified (its ``updated_at`` moves), whatever
+    order the rows arrive in.
     """
     digest = hashlib.sha256()
-    lines = [
-        f"{submission_id} {updated_at.astimezone(dt.UTC).isoformat()}\n"
-        for submission_id, updated_at in sorted(rows, key=lambda row: row[0])
-    ]
-    digest.update("".join(lines).encode())
+    for submission_id, updated_at in sorted(rows, key=lambda row: row[0]):
+        digest.update(snapshot_line(submission_id, updated_at))
     return digest.hexdigest()
 
 

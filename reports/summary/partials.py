@@ -37,7 +37,7 @@ import pandas as pd
 from reports.summary import quotes, text
 from reports.summary.closed import ClosedTables, answered_only, closed_question, closed_tables
 from reports.summary.context import Context, answer_arrays, category_order, context_of, sample
-from reports.summary.inputs import ConsultationMeta, ReportInputs, Snapshot
+from reports.summary.inputs import ConsultationMeta, ReportInputs, Snapshot, snapshot_line
 from reports.summary.numbers import number_figures
 from reports.summary.quotes import MAX_QUOTES, QUOTABLE_CONSENTS, quote_pool
 from reports.summary.respondents import (
@@ -71,7 +71,7 @@ class ChunkSpec:
     first_id: int
     last_id: int
     count: int
-    sha256: str  # of the chunk's (id, updated_at) lines, as in ``inputs.snapshot_sha256``
+    sha256: str  # of the chunk's ``inputs.snapshot_line`` lines
 
 
 @dataclass
@@ -89,7 +89,7 @@ class ChunkPlanner:
     _chunk_count: int = 0
 
     def add(self, submission_id: int, updated_at: dt.datetime) -> None:
-        line = f"{submission_id} {updated_at.astimezone(dt.UTC).isoformat()}\n".encode()
+        line = snapshot_line(submission_id, updated_at)
         self._digest.update(line)
         if self._chunk_first is None:
             self._chunk_first, self._chunk_digest, self._chunk_count = (

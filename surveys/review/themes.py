@@ -39,10 +39,9 @@ from surveys.models import (
     Question,
     QuestionKind,
     ReviewEvent,
-    ReviewStatus,
-    SubmissionState,
     Theme,
 )
+from surveys.querysets import counted_condition
 from surveys.review.services import FIELD_THEMES, events_record
 from textkit.terms import words_and_pairs
 
@@ -274,10 +273,8 @@ class SuggestionSet:
 
 def _question_answers(question: Question) -> QuerySet[Answer]:
     """The non-empty free-text answers of submissions that count (sent, not excluded)."""
-    return (
-        Answer.objects.filter(question=question, submission__state=SubmissionState.SUBMITTED)
-        .exclude(submission__review_status=ReviewStatus.EXCLUDED)
-        .exclude(text="")
+    return Answer.objects.filter(counted_condition("submission__"), question=question).exclude(
+        text=""
     )
 
 

@@ -1,0 +1,129 @@
+"""``python -m bench.raw_sql``: what the product's two raw SQL statements gain over the ORM.
+
+The code keeps raw SQL in two places only, each with its measured gain written beside it:
+
+* ``reports.loading``: the report's answer rows through a binary ``COPY`` read by numpy, against
+  the same queryset's rows through the ORM (``values_list``) into the same frame;
+* ``surveys.journey.services._reference_allocate``: a response's reference raised and read by
+  one ``UPDATE ... RETURNING``, against the ORM's ``update(F() + 1)`` then a read of the value.
+
+Run against the bench database (PostgreSQL), alternating the two ways so that the machine's
+drift falls on both:
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/consult_bench \\
+        .venv/bin/python -m bench.raw_sql --size 100000
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import secrets
+import statistics
+import time
+from collections.abc import Callable
+
+import pandas as pd
+
+from bench.data import consultation_ensure, database_ensure
+
+
+def _best(runs: int, *ways: Callable[[], object]) -> list[float]:
+    """Each way's median wall time over ``runs`` alternating rounds."""
+    times: list[list[float]] = [[] for _ in ways]
+    for _ in range(runs):
+        for index, way in enumerate(ways):
+            started = time.perf_counter()
+            way()
+            times[index].append(time.perf_counter() - started)
+    return [statistics.median(t) for t in times]
+
+
+def answer_rows(size: int, runs: int) -> None:
+    from django.db import connection, transaction
+
+    from reports import loading
+    from reports.summary.inputs import answers_frame
+    from surveys.models import Consultation
+
+    slug, _ = consultation_ensure(size=size)
+    consultation = Consultation.objects.get(slug=slug)
+    as_of = dt.datetime.now(tz=dt.UTC)
+    counted = loading._report_counted(consultation, as_of)
+
+    def orm() -> object:
+        with transaction.atomic():
+            return answers_frame(loading._report_answers_queryset(consultation, counted))
+
+    def copy() -> pd.DataFrame:
+        with transaction.atomic():
+            return loading._report_answers(consultation, counted, connection)
+
+    rows = len(copy())
+    orm_s, copy_s = _best(runs, orm, copy)
+    print(f"answer rows at {size:,} submissions ({rows:,} rows, median of {runs}):")
+    print(f"  ORM values_list into a frame  {orm_s:7.2f} s")
+    print(f"  binary COPY read by numpy     {copy_s:7.2f} s   ({orm_s / copy_s:.1f}x faster)")
+
+
+def references(count: int, runs: int) -> None:
+    from django.db import transaction
+    from django.db.models import F
+
+    from surveys.journey import services
+    from surveys.models import Consultation
+
+    consultation = Consultation.objects.order_by("pk").first()
+    assert consultation is not None, "run the bench once first: it needs a consultation"
+    start = consultation.last_reference_number
+
+    def orm() -> None:
+        for _ in range(count):
+            with transaction.atomic():
+                Consultation.objects.filter(pk=consultation.pk).update(
+                    last_reference_number=F("last_reference_number") + 1
+                )
+                Consultation.objects.filter(pk=consultation.pk).values_list(
+                    "last_reference_number", flat=True
+                ).get()
+
+    def returning() -> None:
+        for _ in range(count):
+            with transaction.atomic():
+                services._reference_allocate(consultation)
+
+    try:
+        orm_s, returning_s = _best(runs, orm, returning)
+    finally:
+        Consultation.objects.filter(pk=consultation.pk).update(last_reference_number=start)
+    print(f"reference allocation, {count:,} transactions (median of {runs}):")
+    print(f"  ORM update(F() + 1), then read  {orm_s / count * 1000:6.3f} ms each")
+    print(
+        f"  UPDATE ... RETURNING            {returning_s / count * 1000:6.3f} ms each"
+        f"   ({orm_s / returning_s:.2f}x faster; the consultation's row is locked meanwhile)"
+    )
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--size", type=int, default=100_000, help="Submissions (answer rows).")
+    parser.add_argument("--runs", type=int, default=5, help="Alternating rounds per way.")
+    parser.add_argument("--references", type=int, default=2000, help="Transactions per round.")
+    args = parser.parse_args(argv)
+    database_ensure(os.environ.get("DATABASE_URL", ""))
+    os.environ.setdefault("SECRET_KEY", "bench-" + secrets.token_hex(16))
+    os.environ["DEBUG"] = "0"
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "consultation.settings")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    answer_rows(args.size, args.runs)
+    references(args.references, args.runs)
+
+
+if __name__ == "__main__":
+    main()
