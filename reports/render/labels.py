@@ -7,12 +7,13 @@ labels of content (questions, choices, categories) come from the summary's bilin
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from django.utils.translation import gettext, pgettext
 
 from reports.summary.inputs import NOT_STATED, Option
-from reports.summary.types import Summary
+from reports.summary.types import QuestionSummary, Summary
 
 HKT = ZoneInfo("Asia/Hong_Kong")
 ENGLISH_MONTHS = (
@@ -66,6 +67,16 @@ def option_label(options: tuple[Option, ...], value: str, language: str) -> str:
     for option in options:
         if option.value == value:
             return option.label.get(language)
+    return value
+
+
+def choice_label(summary: Summary, code: str, value: str, language: str) -> str:
+    """The label of choice ``value`` of question ``code`` (the value itself if there is none)."""
+    for question in summary.meta.questions:
+        if question.code == code:
+            for choice in question.choices:
+                if choice.value == value:
+                    return choice.label.get(language)
     return value
 
 
@@ -128,3 +139,36 @@ def number_text(value: float | None) -> str:
     if float(value).is_integer():
         return f"{int(value):,}"
     return f"{value:,.2f}"
+
+
+@dataclass(frozen=True)
+class CategoryRow:
+    """One respondent category's line of a question's cross-tab, choices in paper order."""
+
+    label: str
+    counts: tuple[int, ...]
+    shares: tuple[float | None, ...]
+    answered: int
+    total: int
+
+    @property
+    def not_answered(self) -> int:
+        return self.total - self.answered
+
+
+def cross_tab(summary: Summary, question: QuestionSummary, language: str) -> list[CategoryRow]:
+    """The question's cross-tab by respondent category: what every edition shows of it."""
+    choices = question.meta.choices
+    rows = []
+    for category, counts in question.by_category.items():
+        shares = question.by_category_shares.get(category, {})
+        rows.append(
+            CategoryRow(
+                label=category_label(summary, category, language),
+                counts=tuple(counts.get(choice.value, 0) for choice in choices),
+                shares=tuple(shares.get(choice.value) for choice in choices),
+                answered=question.answered_by_category.get(category, 0),
+                total=question.total_by_category.get(category, 0),
+            )
+        )
+    return rows

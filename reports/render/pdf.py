@@ -306,15 +306,6 @@ def _sections(summary: Summary, language: str) -> list[SectionView]:
     return sections
 
 
-def _choice_label(summary: Summary, code: str, value: str, language: str) -> str:
-    for question in summary.meta.questions:
-        if question.code == code:
-            for choice in question.choices:
-                if choice.value == value:
-                    return choice.label.get(language)
-    return value
-
-
 def _condition_note(
     summary: Summary, meta: QuestionMeta, eligible: int | None, language: str
 ) -> str:
@@ -323,7 +314,7 @@ def _condition_note(
     return gettext(
         "Asked only of respondents who chose “%(choice)s” at %(question)s: %(n)s respondents."
     ) % {
-        "choice": _choice_label(
+        "choice": labels.choice_label(
             summary, meta.condition.question_code, meta.condition.choice_value, language
         ),
         "question": meta.condition.question_code,
@@ -412,20 +403,14 @@ def _closed(view: QuestionView, summary: Summary, question: QuestionSummary, lan
         gettext("Not answered"),
         gettext("Total"),
     ]
-    for category, counts in question.by_category.items():
-        answered = question.answered_by_category.get(category, 0)
-        total = question.total_by_category.get(category, 0)
-        shares = question.by_category_shares.get(category, {})
+    for row in labels.cross_tab(summary, question, language):
         cells = [
-            {
-                "count": labels.count_text(counts.get(choice.value, 0)),
-                "share": labels.percent_text(shares.get(choice.value)),
-            }
-            for choice in meta.choices
+            {"count": labels.count_text(count), "share": labels.percent_text(share)}
+            for count, share in zip(row.counts, row.shares, strict=True)
         ]
-        cells.append({"count": labels.count_text(total - answered), "share": ""})
-        cells.append({"count": labels.count_text(total), "share": ""})
-        view.cross.append(Row(labels.category_label(summary, category, language), cells))
+        cells.append({"count": labels.count_text(row.not_answered), "share": ""})
+        cells.append({"count": labels.count_text(row.total), "share": ""})
+        view.cross.append(Row(row.label, cells))
 
 
 def _band_label(lower: int | None, upper: int | None) -> str:

@@ -179,7 +179,7 @@ def _question_sheet(
         out.line(
             gettext("Asked only of respondents who chose “%(choice)s” at %(question)s (%(n)s).")
             % {
-                "choice": _choice_label(
+                "choice": labels.choice_label(
                     summary, meta.condition.question_code, meta.condition.choice_value, language
                 ),
                 "question": meta.condition.question_code,
@@ -249,15 +249,6 @@ def _question_sheet(
     sheet.freeze_panes = "A2"
 
 
-def _choice_label(summary: Summary, code: str, value: str, language: str) -> str:
-    for question in summary.meta.questions:
-        if question.code == code:
-            for choice in question.choices:
-                if choice.value == value:
-                    return choice.label.get(language)
-    return value
-
-
 def _cross_tab(out: _Writer, summary: Summary, question: QuestionSummary, language: str) -> None:
     choices = question.meta.choices
     out.line(gettext("By respondent category: number of respondents"), font=HEADING_FONT)
@@ -268,16 +259,9 @@ def _cross_tab(out: _Writer, summary: Summary, question: QuestionSummary, langua
         gettext("Not answered"),
         gettext("Total"),
     )
-    for category, counts in question.by_category.items():
-        answered = question.answered_by_category.get(category, 0)
-        total = question.total_by_category.get(category, 0)
-        out.line(
-            labels.category_label(summary, category, language),
-            *(counts.get(choice.value, 0) for choice in choices),
-            answered,
-            total - answered,
-            total,
-        )
+    rows = labels.cross_tab(summary, question, language)
+    for row in rows:
+        out.line(row.label, *row.counts, row.answered, row.not_answered, row.total)
     out.gap()
     # xgettext:no-python-format
     out.line(gettext("By respondent category: % of those answering"), font=HEADING_FONT)
@@ -287,13 +271,8 @@ def _cross_tab(out: _Writer, summary: Summary, question: QuestionSummary, langua
         gettext("Answered"),
     )
     formats = {column: PERCENT for column in range(2, len(choices) + 2)}
-    for category, shares in question.by_category_shares.items():
-        out.line(
-            labels.category_label(summary, category, language),
-            *(shares.get(choice.value) for choice in choices),
-            question.answered_by_category.get(category, 0),
-            formats=formats,
-        )
+    for row in rows:
+        out.line(row.label, *row.shares, row.answered, formats=formats)
 
 
 def _numbers(out: _Writer, question: QuestionSummary) -> None:

@@ -15,7 +15,7 @@ Definitions (also in the PDF's method note):
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -110,12 +110,8 @@ def closed_question(
                 else share_agreeing - share_disagreeing
             ),
         )
-    return QuestionSummary(
-        meta=question,
-        total=context.total,
-        answered=answered,
-        not_answered=context.total - answered,
-        eligible=eligible(context, question, tables),
+    return replace(
+        answered_only(context, question, answered_by, tables),
         counts=counts,
         shares={value: share(n, answered) for value, n in counts.items()},
         by_category=by_category,
@@ -123,8 +119,6 @@ def closed_question(
             category: {value: share(n, answered_by_category[category]) for value, n in row.items()}
             for category, row in by_category.items()
         },
-        answered_by_category=answered_by_category,
-        total_by_category={context.categories[i]: int(context.category_totals[i]) for i in present},
         agree=agree,
     )
 

@@ -11,6 +11,7 @@ from django.shortcuts import render
 from django.utils import translation
 from django.views.decorators.http import require_GET
 
+from consultation.downloads import file_download
 from reports.conclusions import public as selectors_public
 from reports.conclusions.public import NotPublished
 from reports.models import Publication, PublicationFileKind
@@ -104,19 +105,16 @@ def conclusions_download(request: HttpRequest, slug: str, kind: str) -> FileResp
     publication = _publication(slug)
     try:
         public_file = selectors_public.publication_file(publication=publication, kind=kind)
-        handle = public_file.file.open("rb")
-    except (NotPublished, FileNotFoundError) as exc:
+    except NotPublished as exc:
         raise Http404 from exc
-    response = FileResponse(
-        handle,
+    return file_download(
+        public_file.file,
         as_attachment=kind not in {PublicationFileKind.PDF_EN, PublicationFileKind.PDF_ZH},
         filename=DOWNLOAD_NAMES[kind].format(slug=publication.consultation.slug),
         content_type=CONTENT_TYPES[kind],
+        # Unpublishing must take effect at once: shared caches may not keep a copy.
+        cache_control="no-cache",
     )
-    response["X-Content-Type-Options"] = "nosniff"
-    # Unpublishing must take effect at once: shared caches may not keep a copy.
-    response["Cache-Control"] = "no-cache"
-    return response
 
 
 @require_GET
@@ -124,15 +122,11 @@ def conclusions_attachment(request: HttpRequest, slug: str, pk: int) -> FileResp
     publication = _publication(slug)
     try:
         attachment = selectors_public.published_attachment(publication=publication, pk=pk)
-        handle = attachment.file.open("rb")
-    except (NotPublished, FileNotFoundError) as exc:
+    except NotPublished as exc:
         raise Http404 from exc
-    response = FileResponse(
-        handle,
-        as_attachment=True,
+    return file_download(
+        attachment.file,
         filename=attachment.original_name,
         content_type="application/octet-stream",
+        cache_control="no-cache",
     )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "no-cache"
-    return response

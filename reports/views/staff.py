@@ -22,6 +22,7 @@ from django.utils.translation import gettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
+from consultation.downloads import file_download
 from reports.forms import ReportRequestForm
 from reports.jobs import services
 from reports.models import Report, ReportFile, ReportFormat, ReportStatus
@@ -129,14 +130,8 @@ def report_download(request: HttpRequest, pk: int, fmt: str) -> FileResponse:
         format=fmt,
         report__status=ReportStatus.SUCCEEDED,
     )
-    try:
-        handle = report_file.file.open("rb")
-    except FileNotFoundError as exc:
-        raise Http404 from exc
-    return FileResponse(
-        handle,
-        as_attachment=True,
-        filename=services.report_file_name(report=report_file.report, fmt=fmt),
+    return file_download(
+        report_file.file, filename=services.report_file_name(report=report_file.report, fmt=fmt)
     )
 
 

@@ -144,6 +144,15 @@ class LockedDeleteMixin(admin.ModelAdmin[Any]):
         return actions
 
 
+def _lock_notice(consultation: Consultation) -> dict[str, Any]:
+    """What an authoring page says about the consultation's responses (the locking notice) and
+    where its respondents see it."""
+    return {
+        "respondent_url": reverse("surveys:detail", args=[consultation.slug]),
+        "response_count": authoring.consultation_response_count(consultation_id=consultation.pk),
+    }
+
+
 def respondent_link(consultation: Consultation) -> str:
     return format_html(
         '<a href="{}" target="_blank" rel="noopener">{}</a>',
@@ -305,11 +314,9 @@ class ConsultationAdmin(LockedDeleteMixin, admin.ModelAdmin[Consultation]):
         obj = self.get_object(request, object_id)
         extra = extra_context or {}
         if obj is not None:
-            count = authoring.consultation_response_count(consultation_id=obj.pk)
+            extra.update(_lock_notice(obj))
             extra.update(
                 {
-                    "respondent_url": reverse("surveys:detail", args=[obj.slug]),
-                    "response_count": count,
                     "can_export": roles.can_export(request.user),
                     "can_export_personal": roles.can_export(request.user)
                     and roles.can_view_personal_data(request.user),
@@ -517,8 +524,5 @@ class QuestionAdmin(LockedDeleteMixin, admin.ModelAdmin[Question]):
         obj = self.get_object(request, object_id)
         extra = extra_context or {}
         if obj is not None:
-            extra["respondent_url"] = reverse("surveys:detail", args=[obj.consultation.slug])
-            extra["response_count"] = authoring.consultation_response_count(
-                consultation_id=obj.consultation_id
-            )
+            extra.update(_lock_notice(obj.consultation))
         return super().change_view(request, object_id, form_url, extra)

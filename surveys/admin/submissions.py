@@ -31,6 +31,7 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
+from consultation.downloads import file_download
 from surveys import exports, roles
 from surveys.admin.common import ReadOnlyRecordMixin, plain_select
 from surveys.admin.exports import export_response
@@ -393,13 +394,8 @@ class SubmissionAdmin(ReadOnlyRecordMixin, admin.ModelAdmin[Submission]):
         attachment = Attachment.objects.filter(pk=attachment_id, submission=submission).first()
         if attachment is None:
             raise Http404
-        try:
-            handle = attachment.file.open("rb")
-        except FileNotFoundError as exc:
-            raise Http404 from exc
-        return FileResponse(
-            handle,
-            as_attachment=True,
+        return file_download(
+            attachment.file,
             filename=attachment.original_name,
             content_type=attachment.content_type or "application/octet-stream",
         )

@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 from django_ratelimit.decorators import ratelimit
 
+from consultation.downloads import file_download
 from surveys.journey import attachments, emails, rules, selectors, services
 from surveys.journey.attachments import AttachmentRejected
 from surveys.journey.errors import (
@@ -566,15 +567,12 @@ def attachment_download(request: HttpRequest, slug: str, pk: int) -> FileRespons
     is_staff = request.user.is_staff and request.user.has_perm("surveys.view_submission")
     if not is_staff and (own is None or own.pk != attachment.submission_id):
         raise Http404
-    response = FileResponse(
-        attachment.file.open("rb"),
-        as_attachment=True,
+    return file_download(
+        attachment.file,
         filename=attachment.original_name,
         content_type=attachment.content_type,
+        cache_control="private, no-store",
     )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
 
 
 @require_POST
