@@ -135,9 +135,17 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://consult-hk")}
-if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
-    CACHES["default"]["BACKEND"] = "consultation.cache.ReusingRedisCache"
+CACHES = {
+    "default": env.cache("CACHE_URL", default="locmemcache://consult-hk"),
+    # Markup the same for every visitor in a language (a blank form), kept in each process:
+    # {% cache ... using="fragments" %}. Five minutes, so that an edited template shows soon
+    # even in a process that is not restarted.
+    "fragments": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "consult-hk-fragments",
+        "TIMEOUT": 300,
+    },
+}
 
 # With a shared cache (Redis), sessions are read from it and written through to the database:
 # respondent pages then read no session row per request. Without one, each process would keep its

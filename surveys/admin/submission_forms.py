@@ -178,11 +178,6 @@ class ReviewForm(forms.ModelForm[Submission]):
                 self.add_error(field, error)
         return cleaned
 
-    def _post_clean(self) -> None:
-        # The services write the changes; only the form's own checks apply here (the model's
-        # exclusion constraint is checked by the review service with a clearer message).
-        pass
-
 
 class AnswerThemesForm(forms.ModelForm[Answer]):
     class Meta:

@@ -8,8 +8,10 @@ keeps only the answers whose condition holds, so the server alone decides.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Mapping
 from typing import Any, cast
+from weakref import WeakKeyDictionary
 
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import HTML, Div, Field, Layout
@@ -20,7 +22,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from surveys.journey import attachments
-from surveys.journey.structure import Journey, question_is_shown
+from surveys.journey.structure import FormStructure, Journey, question_is_shown
 from surveys.models import (
     Choice,
     Consent,
@@ -186,6 +188,13 @@ def field_name(question: Question) -> str:
     return f"q_{question.code}"
 
 
+# Per form structure (one per consultation form_version): each question's field in each
+# language, built once; every form gets deep copies of them (as Django gives each form copies of
+# its class's fields), never the fields themselves. Building a field costs about 0.1 ms, a copy a
+# quarter of that: bench/README.md, "Restructure".
+_FIELDS: WeakKeyDictionary[FormStructure, dict[tuple[int, str], forms.Field]] = WeakKeyDictionary()
+
+
 class SectionForm(forms.Form):
     """The questions of one section, each as a field named ``q_<code>``."""
 
@@ -213,8 +222,13 @@ class SectionForm(forms.Form):
         ]
         # question pk -> (field, value): shown only when that field on this page has that value.
         self.conditions: dict[int, tuple[str, str]] = {}
+        built = _FIELDS.setdefault(journey.structure, {})
         for question in self.questions:
-            self.fields[field_name(question)] = self._field(question)
+            key = (question.pk, language)
+            if key not in built:
+                built[key] = self._field(question)
+            # A copy of its own, as a form class's declared fields are copied for each form.
+            self.fields[field_name(question)] = copy.deepcopy(built[key])
             if question.is_conditional and self._parent_here(question, here):
                 parent = journey.by_id[question.condition_question_id]
                 self.conditions[question.pk] = (

@@ -31,3 +31,10 @@ def tr(context: template.Context, obj: Localized, name: str) -> str:
 def paragraphs(text: str) -> str:
     """Plain text with blank-line paragraphs as escaped HTML paragraphs."""
     return linebreaks(text, autoescape=True)
+
+
+@register.filter
+def with_code(text: str, code: str) -> str:
+    """A translated text with a question's code in its ``%(code)s`` place (the text translated
+    once for a whole list, the code put in for each row)."""
+    return str(text) % {"code": code}

@@ -4,6 +4,7 @@ screen reader) gets from it, read back through an HTML parser."""
 from html.parser import HTMLParser
 
 import pytest
+from django.urls import reverse
 
 from surveys.journey import structure as journey_structure
 from surveys.journey.forms import SectionForm
@@ -184,3 +185,30 @@ def test_blank_markup_is_reused_but_never_hides_answers_or_errors(page):
     assert not [r for r in again.find("input", type="radio") if "checked" in r]
     assert not again.find("div", **{"class": "invalid-feedback"})
     assert str(section_fields_html(form_for(journey, section))) == str(blank)
+
+
+def test_each_form_gets_fields_of_its_own(page):
+    """Fields are built once per form structure but every form works on copies: what one
+    request does to its form's fields never reaches another's."""
+    journey, section = page
+    first, second = form_for(journey, section), form_for(journey, section)
+    assert first.fields["q_Q1"] is not second.fields["q_Q1"]
+    assert first.fields["q_Q1"].widget is not second.fields["q_Q1"].widget
+    first.fields["q_Q1"].label = "changed by one request"
+    first.fields["q_Q1"].widget.attrs["data-x"] = "1"
+    third = form_for(journey, section)
+    assert third.fields["q_Q1"].label.startswith("Q1. ")
+    assert "data-x" not in third.fields["q_Q1"].widget.attrs
+
+
+def test_a_page_with_a_saved_or_wrong_answer_is_never_served_from_the_blank_markup(
+    client, demo_consultations
+):
+    """The About you page's blank form is kept per process and language (a template fragment);
+    a respondent's saved details and their errors are always rendered for them."""
+    url = reverse("surveys:step", args=["va-otc-dealing", 1])
+    blank = client.get(url).content.decode()
+    assert 'value="Harbour' not in blank
+    invalid = client.post(url, {"respondent_type": "organisation", "organisation_name": ""})
+    assert "Enter the name of your organisation." in invalid.content.decode()
+    assert "Enter the name of your organisation." not in client.get(url).content.decode()
