@@ -1,8 +1,9 @@
 """A clear page when the database cannot be reached, instead of a bare "Server Error (500)".
 
-Every write is one transaction (``surveys.services``), so a connection lost in the middle of a
-request has changed nothing: the page says so, and asks the visitor to try again. The status is
-503 with ``Retry-After``, which tells proxies and monitoring that the outage is temporary.
+Every write is one transaction (in the services, such as ``surveys.journey.services``), so a
+connection lost in the middle of a request has changed nothing: the page says so, and asks the
+visitor to try again. The status is 503 with ``Retry-After``, which tells proxies and monitoring
+that the outage is temporary.
 """
 
 from __future__ import annotations

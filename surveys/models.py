@@ -1,8 +1,9 @@
 """Consultations, their questions, and the responses to them.
 
 Content is bilingual: every text a respondent reads has an ``_en`` and a ``_zh`` (Traditional
-Chinese) column, and ``localized(name)`` picks the one for the active language. Writes go through
-``surveys.services``; models hold fields, constraints and small derived properties only.
+Chinese) column, and ``localized(name)`` picks the one for the active language. Writes go
+through the services (``surveys.journey.services``, ``surveys.review.services`` and the like);
+models hold fields, constraints and small derived properties only.
 """
 
 from __future__ import annotations
