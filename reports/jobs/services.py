@@ -66,6 +66,10 @@ STOPPED_AT_TIME_LIMIT = gettext_noop(
     "Stopped: building the report took longer than the time allowed for one report. "
     "Try again; if it stops again, ask the platform team to raise the limit."
 )
+# A chunk or the merge of a chunked report has always said it more briefly.
+STOPPED_AT_TIME_LIMIT_CHUNKED = gettext_noop(
+    "Stopped: building the report took longer than allowed."
+)
 
 EXTENSIONS = {fmt.value: fmt.value for fmt in ReportFormat}
 
@@ -247,7 +251,8 @@ def _failures(
         _fail(report_id, chunked.changed_message())
     except (SoftTimeLimitExceeded, ReportDeadlinePassed):
         logger.error("Report %s stopped at its time limit (%s)", report_id, stage)
-        _fail(report_id, gettext(STOPPED_AT_TIME_LIMIT))
+        stopped = STOPPED_AT_TIME_LIMIT if stage == "build" else STOPPED_AT_TIME_LIMIT_CHUNKED
+        _fail(report_id, gettext(stopped))
     except TRANSIENT_ERRORS as exc:
         logger.warning("Report %s hit a temporary error (%s): %s", report_id, stage, exc)
         detail = gettext("A temporary error interrupted the build: %(error)s") % {

@@ -4,7 +4,7 @@ from typing import Protocol
 
 from django import template
 from django.utils.html import linebreaks
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext
 
 register = template.Library()
 
@@ -34,7 +34,6 @@ def paragraphs(text: str) -> str:
 
 
 @register.filter
-def with_code(text: str, code: str) -> str:
-    """A translated text with a question's code in its ``%(code)s`` place (the text translated
-    once for a whole list, the code put in for each row)."""
-    return str(text) % {"code": code}
+def your_answer_to(code: str) -> str:
+    """The hidden words after a "Change" link: "your answer to Q4", in the active language."""
+    return gettext("your answer to %(code)s") % {"code": code}

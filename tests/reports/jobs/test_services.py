@@ -12,11 +12,13 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from celery.exceptions import SoftTimeLimitExceeded
 from django.db import connection
+from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from reports.jobs import services
+from reports.jobs import chunked, services
 from reports.jobs.errors import TRANSIENT_ERRORS
 from reports.models import Report, ReportFile, ReportStatus
 from surveys.models import Submission
@@ -314,6 +316,61 @@ def test_a_build_past_its_deadline_stops_as_failed(consultation, private_root):
     assert report.error.startswith("Stopped: building the report took longer than the time")
     assert report.finished_at is not None
     assert not ReportFile.objects.filter(report=report).exists()
+
+
+def _chunked_build_sent(report: Report, monkeypatch) -> dict:
+    """Build ``report`` as a chunked report fanned out to the workers, catching the chord that
+    would be sent (its chunks and its merge message) instead of sending it."""
+    sent: dict = {}
+    monkeypatch.setattr(chunked.dispatch, "chunks_send", lambda **message: sent.update(message))
+    with override_settings(
+        REPORT_CHUNKED_ABOVE=2,
+        REPORT_CHUNK_SIZE=3,
+        CELERY_RESULT_BACKEND="redis://127.0.0.1:6379/15",
+        CELERY_TASK_ALWAYS_EAGER=False,
+    ):
+        services.report_build(report_id=report.pk)
+    assert sent["chunks"], "the build planned no chunks"
+    return sent
+
+
+def test_a_merge_past_its_deadline_stops_as_failed(consultation, private_root, monkeypatch):
+    report = services.report_request(
+        consultation=consultation, language="en", requested_by=None, queue=False
+    )
+    sent = _chunked_build_sent(report, monkeypatch)
+    names = [
+        services.report_chunk_summarise(
+            report_id=report.pk, attempt=sent["attempt"], as_of=sent["as_of"], chunk=chunk
+        )
+        for chunk in sent["chunks"]
+    ]
+    services.report_merge(plan=sent["plan"], names=names, deadline=time.monotonic() - 1)
+    report.refresh_from_db()
+    assert report.status == ReportStatus.FAILED
+    assert report.error == "Stopped: building the report took longer than allowed."
+    assert not ReportFile.objects.filter(report=report).exists()
+
+
+def test_a_chunk_stopped_at_the_time_limit_fails_the_report(
+    consultation, private_root, monkeypatch
+):
+    report = services.report_request(
+        consultation=consultation, language="en", requested_by=None, queue=False
+    )
+    sent = _chunked_build_sent(report, monkeypatch)
+
+    def interrupted(inputs):
+        raise SoftTimeLimitExceeded()  # what Celery raises in a task at its soft time limit
+
+    monkeypatch.setattr(chunked, "partial_compute", interrupted)
+    name = services.report_chunk_summarise(
+        report_id=report.pk, attempt=sent["attempt"], as_of=sent["as_of"], chunk=sent["chunks"][0]
+    )
+    assert name is None  # the merge will do nothing
+    report.refresh_from_db()
+    assert report.status == ReportStatus.FAILED
+    assert report.error == "Stopped: building the report took longer than allowed."
 
 
 # Progress writes

@@ -131,6 +131,13 @@ def test_the_page_speaks_the_respondents_language():
     assert "未有回答" in page.text
 
 
+def test_the_change_links_speak_the_respondents_language():
+    with translation.override("zh-hant"):
+        page = Page(answers_page_html(_sections(), change_links=True))
+    assert "你對 Q4 的答案" in page.text
+    assert "your answer to" not in page.text
+
+
 def test_the_receipt_html_escapes_and_lists_every_answer():
     html = answers_email_html(_sections())
     page = Page(html)
