@@ -2,7 +2,7 @@
 processes, merged and rendered by a third task; progress counts the finished chunks.
 
 The merged report's summary.json must equal the one-pass summary of the same submissions (the
-exactness of the merge itself is proved on many datasets in tests/reports/test_partials.py).
+exactness of the merge itself is proved on many datasets in tests/reports/summary/test_partials.py).
 """
 
 from __future__ import annotations

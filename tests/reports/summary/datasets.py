@@ -2,7 +2,7 @@
 
 Eight counted respondents (ids 1-8) answer seven questions. Rows that must be ignored are mixed
 in: answers of submission 99, which is not counted, and a choice of Q3 given as an answer to Q1.
-tests/reports/test_aggregate.py writes out every figure this data gives.
+tests/reports/summary/test_compute.py writes out every figure this data gives.
 """
 
 from __future__ import annotations

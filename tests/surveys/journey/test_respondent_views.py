@@ -472,3 +472,25 @@ def test_upload_without_a_file_is_a_form_error(client, otc):
     response = client.post(step_url(7), {"upload": "1"})
     assert response.status_code == 200
     assert "Select a file to upload." in response.content.decode()
+
+
+def test_the_kept_blank_forms_follow_the_language_and_never_stand_for_a_filled_one(client, otc):
+    # The blank About you form is kept per process and language ({% cache %}): a visitor in
+    # English first must not give a Chinese visitor English labels, nor the reverse.
+    english = client.get(step_url(1)).content.decode()
+    chinese_client = Client()
+    chinese_client.cookies["django_language"] = "zh-hant"
+    chinese = chinese_client.get(step_url(1)).content.decode()
+    assert "Your full name" in english and "你的全名" not in english
+    assert "你的全名" in chinese and "Your full name" not in chinese
+    again = client.get(step_url(1)).content.decode()
+    assert "你的全名" not in again
+    # A returning respondent sees what they gave, not the kept blank form.
+    start(client)
+    returning = client.get(step_url(1)).content.decode()
+    assert 'value="Chan Tai Man"' in returning
+    # A form sent back with errors keeps what was typed and says what is wrong.
+    other = Client()
+    refused = other.post(step_url(1), {**ABOUT, "email": "not-an-address"}).content.decode()
+    assert 'value="not-an-address"' in refused
+    assert "is-invalid" in refused
