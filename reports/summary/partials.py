@@ -28,7 +28,7 @@ import hashlib
 import json
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -372,7 +372,7 @@ class PartialMerge:
                     np.array([values[v] for v in ordered], dtype=np.int64),
                 )
                 base = answered_only(context, question, answered_by, closed)
-                questions.append(_replace(base, numbers=figures))
+                questions.append(replace(base, numbers=figures))
             else:
                 questions.append(self._text_question(context, question, closed, index))
         groups = (
@@ -427,7 +427,7 @@ class PartialMerge:
             quote_pool=self.quote_rows.get(question.id, empty_quotes),
             quotable=totals["quotable"],
         )
-        return _replace(base, text=figures)
+        return replace(base, text=figures)
 
 
 def _groups_sum(frames: Sequence[pd.DataFrame]) -> pd.DataFrame:
@@ -443,24 +443,3 @@ def _by_category(counter: Counter[str] | None, index: Mapping[str, int]) -> np.n
     for category, n in (counter or {}).items():
         result[index[category]] += n
     return result
-
-
-def _replace(summary: QuestionSummary, **changes: Any) -> QuestionSummary:
-    from dataclasses import replace
-
-    return replace(summary, **changes)
-
-
-def partials_merge(
-    *,
-    meta: ConsultationMeta,
-    themes: pd.DataFrame,
-    snapshot: Snapshot,
-    partials: Iterable[Mapping[str, Any]],
-    generated_at: dt.datetime | None = None,
-) -> Summary:
-    """The summary of several chunks' partials (each from ``partial_compute``)."""
-    merge = PartialMerge(meta=meta, themes=themes)
-    for partial in partials:
-        merge.add(partial)
-    return merge.summary(snapshot=snapshot, generated_at=generated_at)
