@@ -12,6 +12,8 @@ from typing import Any, cast
 
 from django.utils import timezone
 
+from surveys.journey import sql
+from surveys.journey.sql import AnswerRow
 from surveys.journey.structure import (
     RESPONDENT_FIELDS,
     Answers,
@@ -22,7 +24,6 @@ from surveys.journey.structure import (
     question_is_shown,
 )
 from surveys.models import (
-    Answer,
     Attachment,
     Consultation,
     ConsultationDocument,
@@ -45,7 +46,10 @@ def consultation_list(*, now: dt.datetime | None = None) -> dict[str, list[Consu
 def consultation_published(*, slug: str) -> Consultation:
     """A published consultation (one query), or Consultation.DoesNotExist. The paper's text,
     shown on its own page only, is not read."""
-    return Consultation.objects.published().order_by().get(slug=slug)
+    consultation = sql.consultation_published(slug)
+    if consultation is None:
+        raise Consultation.DoesNotExist
+    return consultation
 
 
 def session_submission_published(*, submission_ids: list[int], slug: str) -> Submission | None:
@@ -57,10 +61,7 @@ def session_submission_published(*, submission_ids: list[int], slug: str) -> Sub
     on the pages every respondent loads (bench/README.md, "Restructure")."""
     if not submission_ids:
         return None
-    # order_by(): the model's default ordering costs a tenth of the query, for one or two rows.
-    for submission in (
-        Submission.objects.select_related("consultation").filter(pk__in=submission_ids).order_by()
-    ):
+    for submission in sql.submissions_with_consultation(submission_ids):
         if submission.consultation.slug == slug and not submission.consultation.is_draft:
             return submission
     return None
@@ -90,18 +91,10 @@ def submission_answers(*, submission: Submission, journey: Journey | None = None
     return answers_from_rows(rows=submission_answer_rows(submission=submission), journey=journey)
 
 
-# An answer row as stored: (pk, question_id, choice_id, number, text).
-AnswerRow = tuple[int, int, int | None, int | None, str]
-
-
 def submission_answer_rows(*, submission: Submission) -> list[AnswerRow]:
     """The submission's answer rows as stored (one query, no joins: ``answers_from_rows`` puts
     them in form order)."""
-    return list(
-        Answer.objects.filter(submission_id=submission.pk)
-        .order_by()
-        .values_list("pk", "question_id", "choice_id", "number", "text")
-    )
+    return sql.answer_rows(submission.pk)
 
 
 def submission_attachments(*, submission: Submission) -> list[Attachment]:

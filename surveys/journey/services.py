@@ -15,6 +15,7 @@ from typing import Any, cast
 from django.db import connections, router, transaction
 from django.utils import timezone
 
+from surveys.journey import sql
 from surveys.journey.errors import (
     ConsultationClosed,
     SubmissionIncomplete,
@@ -77,12 +78,18 @@ def _progress_write(
     it again.
     """
     furthest = max(submission.current_step, step)
-    rows = Submission.objects.filter(pk=submission.pk)
-    if read_at is not None:
-        rows = rows.filter(
-            updated_at=read_at, state=SubmissionState.DRAFT, current_step=submission.current_step
-        )
-    if not rows.update(current_step=furthest, language=language, updated_at=now):
+    written = sql.progress_update(
+        submission_id=submission.pk,
+        step=furthest,
+        language=language,
+        now=now,
+        unchanged_since=(
+            None
+            if read_at is None
+            else (read_at, SubmissionState.DRAFT.value, submission.current_step)
+        ),
+    )
+    if not written:
         return False
     submission.current_step, submission.language, submission.updated_at = furthest, language, now
     return True
@@ -257,18 +264,20 @@ def _answers_replace(
             stale.append(pk)
     if stale:
         Answer.objects.filter(pk__in=stale).delete()
-    Answer.objects.bulk_create(
-        Answer(
-            consultation_id=submission.consultation_id,
-            submission_id=submission.pk,
-            question_id=question_id,
-            choice_id=choice_id,
-            multiple=journey.by_id[question_id].kind == QuestionKind.MULTIPLE,
-            text=text,
-            number=number,
-        )
-        for question_id, choice_id, number, text in wanted
-        if (question_id, choice_id, number, text) not in kept
+    sql.answers_insert(
+        [
+            Answer(
+                consultation_id=submission.consultation_id,
+                submission_id=submission.pk,
+                question_id=question_id,
+                choice_id=choice_id,
+                multiple=journey.by_id[question_id].kind == QuestionKind.MULTIPLE,
+                text=text,
+                number=number,
+            )
+            for question_id, choice_id, number, text in wanted
+            if (question_id, choice_id, number, text) not in kept
+        ]
     )
 
 
