@@ -192,7 +192,7 @@ def answers_display(
 def submission_locked(submission: Submission) -> Submission:
     """``submission`` read again under a row lock (inside a transaction), so that concurrent
     requests on one response queue up."""
-    locked = Submission.objects.select_for_update().filter(pk=submission.pk).order_by().first()
+    locked = sql.submission_locked(submission.pk)
     if locked is None:
         raise Submission.DoesNotExist
     # The consultation the caller read with the response (moments ago) serves for the checks; the

@@ -339,6 +339,18 @@ class SubmitResult:
     resume_token: str = ""  # the receipt's private link (a replay issues none)
 
 
+# What submitting changes; the rest of the row is as the lock read it.
+_SUBMIT_FIELDS = [
+    "reference",
+    "state",
+    "submitted_at",
+    "updated_at",
+    "is_late",
+    "client_address",
+    "resume_token_hash",
+]
+
+
 @transaction.atomic
 def submission_submit(
     *,
@@ -376,7 +388,7 @@ def submission_submit(
         submission.client_address = client_address
     token = secrets.token_urlsafe(32)
     submission.resume_token_hash = token_hash(token)
-    submission.save()
+    submission.save(update_fields=_SUBMIT_FIELDS)
     attachments = submission_attachments(submission=submission)
     _revision_add(submission, journey, answers, now, attachments)
     return SubmitResult(

@@ -169,6 +169,35 @@ def answer_rows_orm(submission_id: int) -> list[AnswerRow]:
     )
 
 
+@cache
+def _locked_sql(alias: str) -> tuple[str, list[str]]:
+    q = connections[alias].ops.quote_name
+    fields = _columns(Submission)
+    pk = q(Submission._meta.pk.column)  # type: ignore[union-attr]  # a model always has a pk
+    sql = (
+        f"SELECT {', '.join(q(f.column) for f in fields)}"  # noqa: S608 - names from the model
+        f" FROM {q(Submission._meta.db_table)} WHERE {pk} = %s FOR UPDATE"
+    )
+    return sql, [f.attname for f in fields]
+
+
+def submission_locked(submission_id: int) -> Submission | None:
+    """The response ``submission_id`` read under a row lock (inside a transaction), or None."""
+    alias = router.db_for_write(Submission) or "default"
+    if not _raw(alias):
+        return submission_locked_orm(submission_id)
+    sql, names = _locked_sql(alias)
+    with connections[alias].cursor() as cursor:
+        cursor.execute(sql, [submission_id])
+        row = cursor.fetchone()
+    return None if row is None else Submission.from_db(alias, names, row)
+
+
+def submission_locked_orm(submission_id: int) -> Submission | None:
+    """``submission_locked`` through the ORM."""
+    return Submission.objects.select_for_update().filter(pk=submission_id).order_by().first()
+
+
 # --- The page save ------------------------------------------------------------------------------
 # Both statements are written with Django's own conversion of each value for the database
 # (``Field.get_db_prep_value``), so the same SQL serves PostgreSQL and SQLite.
