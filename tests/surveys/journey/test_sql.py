@@ -6,7 +6,7 @@ import datetime as dt
 import uuid
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
 
 from surveys.journey import sql
@@ -249,3 +249,15 @@ def test_inserted_answers_are_the_rows_the_orm_would_insert_in_batches_of_any_si
     assert sorted(stored["sql"]) == sorted(stored["orm"])
     assert ("Q3", False, False, None, "O'Brien; 受託人 -- DROP TABLE\n%s %(x)s") in stored["sql"]
     assert ("Q2", False, False, -(2**40), "") in stored["sql"]
+
+
+def test_a_response_read_under_its_lock_is_the_row_the_orm_reads():
+    submission = SubmissionFactory(submitted=True, client_address="192.0.2.8", current_step=4)
+    with transaction.atomic():
+        read = sql.submission_locked(submission.pk)
+        orm = sql.submission_locked_orm(submission.pk)
+        assert read is not None and orm is not None
+        assert read.get_deferred_fields() == orm.get_deferred_fields() == set()
+        _same_fields(read, orm, _loaded(Submission, orm))
+        assert read.reference == submission.reference and read.current_step == 4
+        assert sql.submission_locked(10**9) is None
