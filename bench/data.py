@@ -106,3 +106,10 @@ def _consultation_retire(connection, consultation_id: int) -> None:
             " reference_prefix = 'X' WHERE id = %s",
             [consultation_id],
         )
+
+
+def broker_empty(url: str) -> None:
+    """Empty the Redis database the measured pages queue their emails in (it is theirs alone)."""
+    import redis
+
+    redis.Redis.from_url(url).flushdb()

@@ -24,10 +24,11 @@ from collections import defaultdict
 from typing import Any
 from urllib.parse import urlencode
 
-from bench.data import consultation_ensure, database_ensure
+from bench.data import broker_empty, consultation_ensure, database_ensure
 from bench.load.forms import form_fields
 
 SIZE = 10_000
+BROKER_URL = os.environ.get("LOAD_BROKER_URL", "redis://127.0.0.1:6379/6")
 _STEP = re.compile(r"/respond/step/(\d+)/$")
 
 
@@ -103,6 +104,9 @@ def main(argv: list[str] | None = None) -> None:
             "EMAIL_URL": "dummymail://",
             "CONN_MAX_AGE": "60",
             "CACHE_URL": os.environ.get("LOAD_CACHE_URL", "redis://127.0.0.1:6379/4"),
+            # Emails are queued as in production: a row, and a message on a Redis broker (a
+            # database of its own, emptied first; no worker sends them during the measurement).
+            "CELERY_BROKER_URL": BROKER_URL,
         }
     )
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "consultation.settings")
@@ -114,6 +118,7 @@ def main(argv: list[str] | None = None) -> None:
 
     call_command("migrate", verbosity=0)
     slug, _ = consultation_ensure(size=SIZE, purpose="load", exact=False)
+    broker_empty(BROKER_URL)
     client = Client()
     for _ in range(args.warm_up):
         _journey(client, slug, None)

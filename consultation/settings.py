@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "axes",
     "csp",
+    "outbox",
     "surveys",
     "reports",
 ]
@@ -270,12 +271,21 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "task": "reports.tasks.rebuild_open_reports",
         "schedule": crontab(hour=2, minute=30),
     },
+    # Emails whose first attempt failed, or whose message never reached a worker, are sent when due.
+    "send-due-emails": {
+        "task": "outbox.tasks.send_due",
+        "schedule": 60.0,
+    },
     # A report whose worker or message was lost is marked failed, so staff can try again.
     "fail-stale-reports": {
         "task": "reports.tasks.fail_stale_reports",
         "schedule": crontab(minute="*/30"),
     },
 }
+# An email is tried this many times (pausing 1, 2, 4 ... 60 minutes between tries, about five
+# hours in all) before it is left failed for staff to see and send again.
+OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=10)
+
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
 LOGGING = {

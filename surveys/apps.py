@@ -8,3 +8,6 @@ class SurveysConfig(AppConfig):
 
     def ready(self) -> None:
         from surveys import signals  # noqa: F401 - connects the receivers
+        from surveys.journey.emails import renderers_register
+
+        renderers_register()

@@ -79,3 +79,16 @@ def superuser(db):
     from tests.factories import UserFactory
 
     return UserFactory(username="superuser", is_superuser=True)
+
+
+@pytest.fixture
+def sent(mailoutbox):
+    """``sent()``: the emails sent so far, after the outbox's worker has sent every queued one
+    (as ``outbox.tasks.send`` does once a change commits)."""
+    from outbox.services import emails_send_due
+
+    def deliver():
+        emails_send_due()
+        return mailoutbox
+
+    return deliver

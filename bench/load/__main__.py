@@ -27,11 +27,12 @@ import time
 import urllib.request
 from pathlib import Path
 
-from bench.data import ROOT, consultation_ensure, database_ensure
+from bench.data import ROOT, broker_empty, consultation_ensure, database_ensure
 
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results.md"
 SIZE = 10_000
+BROKER_URL = os.environ.get("LOAD_BROKER_URL", "redis://127.0.0.1:6379/6")
 
 
 def _server_env(slug: str) -> dict[str, str]:
@@ -45,6 +46,9 @@ def _server_env(slug: str) -> dict[str, str]:
         "CONN_MAX_AGE": os.environ.get("CONN_MAX_AGE", "60"),
         # As in production: rate limits and sessions in a shared Redis cache.
         "CACHE_URL": os.environ.get("LOAD_CACHE_URL", "redis://127.0.0.1:6379/4"),
+        # Emails are queued as in production: a row, and a message on a Redis broker (a database
+        # of its own, emptied first; no worker sends them during the measurement).
+        "CELERY_BROKER_URL": BROKER_URL,
         "LOAD_SLUG": slug,
     }
 
@@ -145,6 +149,7 @@ def main(argv: list[str] | None = None) -> None:
     call_command("migrate", verbosity=0)
     # Its own copy: every run adds the responses its virtual respondents submit.
     slug, _ = consultation_ensure(size=SIZE, purpose="load", exact=False)
+    broker_empty(BROKER_URL)
     port = int(os.environ.get("LOAD_PORT", "8180"))
     host = f"http://127.0.0.1:{port}"
     env = _server_env(slug)

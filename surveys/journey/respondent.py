@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from consultation.security import client_ip
-from surveys.journey import rules, selectors, services
+from surveys.journey import rules, selectors, services, sql
 from surveys.journey.errors import ConsultationClosed, ConsultationNotOpen
 from surveys.journey.structure import Journey, Step, journey_cached
 from surveys.models import Consultation, ConsultationStatus, Submission, SubmissionState
@@ -53,10 +53,6 @@ def client_address(request: HttpRequest) -> str | None:
     return client_ip(request) or None
 
 
-def absolute_url(request: HttpRequest, name: str, *args: Any) -> str:
-    return request.build_absolute_uri(reverse(name, args=args))
-
-
 @dataclass
 class Respondent:
     """The consultation, its form, and this browser's own response (if any) with its answers."""
@@ -65,13 +61,13 @@ class Respondent:
     journey: Journey
     submission: Submission | None
     amendment: services.Amendment | None  # the working copy while amending a response
-    _answer_rows: list[selectors.AnswerRow] | None = field(default=None, repr=False)
+    _answer_rows: list[sql.AnswerRow] | None = field(default=None, repr=False)
 
     @property
     def amending(self) -> bool:
         return self.amendment is not None
 
-    def answer_rows(self) -> list[selectors.AnswerRow]:
+    def answer_rows(self) -> list[sql.AnswerRow]:
         """The response's stored answer rows, read once per request."""
         if self.submission is None:
             return []

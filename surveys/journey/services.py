@@ -15,7 +15,7 @@ from typing import Any, cast
 from django.db import connections, router, transaction
 from django.utils import timezone
 
-from surveys.journey import sql
+from surveys.journey import emails, sql
 from surveys.journey.errors import (
     ConsultationClosed,
     SubmissionIncomplete,
@@ -28,7 +28,6 @@ from surveys.journey.rules import (
     submission_can_change,
 )
 from surveys.journey.selectors import (
-    AnswerRow,
     answers_from_rows,
     submission_answer_rows,
     submission_answers,
@@ -37,6 +36,7 @@ from surveys.journey.selectors import (
     submission_respondent,
     token_hash,
 )
+from surveys.journey.sql import AnswerRow
 from surveys.journey.structure import (
     RESPONDENT_FIELDS,
     Answers,
@@ -78,18 +78,15 @@ def _progress_write(
     it again.
     """
     furthest = max(submission.current_step, step)
-    written = sql.progress_update(
+    draft = SubmissionState.DRAFT.value
+    guard = None if read_at is None else (read_at, draft, submission.current_step)
+    if not sql.progress_update(
         submission_id=submission.pk,
         step=furthest,
         language=language,
         now=now,
-        unchanged_since=(
-            None
-            if read_at is None
-            else (read_at, SubmissionState.DRAFT.value, submission.current_step)
-        ),
-    )
-    if not written:
+        unchanged_since=guard,
+    ):
         return False
     submission.current_step, submission.language, submission.updated_at = furthest, language, now
     return True
@@ -103,10 +100,12 @@ def draft_start(
     language: str,
     client_address: str | None = None,
     now: dt.datetime | None = None,
+    site_url: str | None = None,
 ) -> tuple[Submission, str]:
     """Create a draft from the "About you" answers; return it and its resume token.
 
-    The token is returned once, for the resume email, and only its SHA-256 is stored.
+    Only the token's SHA-256 is stored. With ``site_url`` (the site's address, for the private
+    link) the resume email is queued with the draft.
     """
     now = now or timezone.now()
     require_accepting(consultation, now)
@@ -123,6 +122,8 @@ def draft_start(
         updated_at=now,
         **_respondent_values(respondent),
     )
+    if site_url is not None:
+        emails.resume_link_queue(submission=submission, token=token, site_url=site_url)
     return submission, token
 
 
@@ -339,16 +340,8 @@ class SubmitResult:
     resume_token: str = ""  # the receipt's private link (a replay issues none)
 
 
-# What submitting changes; the rest of the row is as the lock read it.
-_SUBMIT_FIELDS = [
-    "reference",
-    "state",
-    "submitted_at",
-    "updated_at",
-    "is_late",
-    "client_address",
-    "resume_token_hash",
-]
+# What submitting changes (the rest of the row is as the lock read it), and the token's hash.
+_SUBMIT_FIELDS = ["reference", "state", "submitted_at", "updated_at", "is_late", "client_address"]
 
 
 @transaction.atomic
@@ -358,9 +351,11 @@ def submission_submit(
     journey: Journey,
     client_address: str | None = None,
     now: dt.datetime | None = None,
+    site_url: str | None = None,
 ) -> SubmitResult:
     """Submit a draft: allocate its reference, freeze a revision, issue a new resume link for the
-    receipt (earlier links stop working). Safe to call twice.
+    receipt (earlier links stop working) and, with ``site_url``, queue the receipt. Safe to call
+    twice: a replay queues nothing.
 
     The row lock makes a double click or a replayed request wait for the first call, then find
     the response already submitted and return it unchanged (``created=False``).
@@ -388,9 +383,13 @@ def submission_submit(
         submission.client_address = client_address
     token = secrets.token_urlsafe(32)
     submission.resume_token_hash = token_hash(token)
-    submission.save(update_fields=_SUBMIT_FIELDS)
+    submission.save(update_fields=[*_SUBMIT_FIELDS, "resume_token_hash"])
     attachments = submission_attachments(submission=submission)
-    _revision_add(submission, journey, answers, now, attachments)
+    revision = _revision_add(submission, journey, answers, now, attachments)
+    if site_url is not None:
+        emails.receipt_queue(
+            submission=submission, revision=revision, token=token, site_url=site_url
+        )
     return SubmitResult(
         submission=submission,
         created=True,
@@ -432,8 +431,11 @@ def submission_amend(
 
 
 @transaction.atomic
-def submission_withdraw(*, submission: Submission, now: dt.datetime | None = None) -> Submission:
-    """Withdraw a submitted response. Withdrawing again changes nothing."""
+def submission_withdraw(
+    *, submission: Submission, now: dt.datetime | None = None, notify: bool = False
+) -> Submission:
+    """Withdraw a submitted response (with ``notify``, queue the notice to the respondent).
+    Withdrawing again changes nothing."""
     now = now or timezone.now()
     submission = submission_locked(submission)
     if submission.state == SubmissionState.WITHDRAWN:
@@ -455,6 +457,8 @@ def submission_withdraw(*, submission: Submission, now: dt.datetime | None = Non
         respondent=revision.respondent if revision else {},
         answers=revision.answers if revision else {},
     )
+    if notify:
+        emails.withdrawal_queue(submission=submission)
     return submission
 
 
@@ -467,10 +471,16 @@ def resume_link_issue(*, submission: Submission) -> str:
     return token
 
 
+@transaction.atomic
 def resume_link_request(
-    *, consultation: Consultation, email: str, now: dt.datetime | None = None
+    *,
+    consultation: Consultation,
+    email: str,
+    now: dt.datetime | None = None,
+    site_url: str | None = None,
 ) -> tuple[Submission, str] | None:
-    """A fresh resume token for the respondent's latest live response, when there is one.
+    """A fresh resume token for the respondent's latest live response, when there is one, and
+    with ``site_url`` its email queued.
 
     Returns None when no draft or changeable response uses ``email``; the page says the same
     thing either way, so that it does not reveal who has responded.
@@ -488,7 +498,10 @@ def resume_link_request(
     )
     if submission is None or not resume_link_valid(submission=submission, now=now):
         return None
-    return submission, resume_link_issue(submission=submission)
+    token = resume_link_issue(submission=submission)
+    if site_url is not None:
+        emails.resume_link_queue(submission=submission, token=token, site_url=site_url)
+    return submission, token
 
 
 # --- Amending a submitted response ----------------------------------------------------------------
@@ -554,9 +567,10 @@ def amendment_submit(
     amendment: Amendment,
     language: str,
     now: dt.datetime | None = None,
+    site_url: str | None = None,
 ) -> SubmitResult:
-    """Store the amendment (``submission_amend``) and issue a new resume link for the receipt;
-    the result carries what the receipt lists."""
+    """Store the amendment (``submission_amend``), issue a new resume link and, with
+    ``site_url``, queue the receipt of the amended response."""
     amended = submission_amend(
         submission=submission,
         journey=journey,
@@ -565,10 +579,20 @@ def amendment_submit(
         language=language,
         now=now,
     )
+    token = resume_link_issue(submission=amended)
+    if site_url is not None:
+        revision = amended.revisions.order_by("-number").first()
+        emails.receipt_queue(
+            submission=amended,
+            revision=cast(SubmissionRevision, revision),  # submission_amend has just added one
+            token=token,
+            site_url=site_url,
+            amended=True,
+        )
     return SubmitResult(
         submission=amended,
         created=True,
         answers=submission_answers(submission=amended, journey=journey),
         attachments=submission_attachments(submission=amended),
-        resume_token=resume_link_issue(submission=amended),
+        resume_token=token,
     )

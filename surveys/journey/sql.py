@@ -30,6 +30,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from functools import cache
+from typing import Any, cast
 
 from django.db import connections, router
 from django.db.models import Field, Model
@@ -51,8 +52,17 @@ def _raw(alias: str) -> bool:
     return connections[alias].vendor == "postgresql"
 
 
-def _columns(model: type[Model], *, leave_out: Sequence[str] = ()) -> list[Field]:
+def _columns(model: type[Model], *, leave_out: Sequence[str] = ()) -> list[Field[Any, Any]]:
     return [f for f in model._meta.concrete_fields if f.name not in leave_out]
+
+
+def _column(field: Field[Any, Any]) -> str:
+    return cast(str, field.column)  # a concrete field always has its column
+
+
+def _named(model: type[Model], name: str) -> str:
+    """The column of ``model``'s concrete field ``name``."""
+    return _column(cast("Field[Any, Any]", model._meta.get_field(name)))
 
 
 @cache
@@ -62,11 +72,11 @@ def _submission_sql(alias: str) -> tuple[str, list[str], list[str]]:
     q = connections[alias].ops.quote_name
     submission_fields = _columns(Submission)
     consultation_fields = _columns(Consultation, leave_out=PAPER_FIELDS)
-    columns = [f"s.{q(f.column)}" for f in submission_fields]
-    columns += [f"c.{q(f.column)}" for f in consultation_fields]
-    pk = q(Submission._meta.pk.column)  # type: ignore[union-attr]  # a model always has a pk
-    consultation_pk = q(Consultation._meta.pk.column)  # type: ignore[union-attr]  # as above
-    join = q(Submission._meta.get_field("consultation").column)  # type: ignore[union-attr]  # concrete
+    columns = [f"s.{q(_column(f))}" for f in submission_fields]
+    columns += [f"c.{q(_column(f))}" for f in consultation_fields]
+    pk = q(_named(Submission, "id"))
+    consultation_pk = q(_named(Consultation, "id"))
+    join = q(_named(Submission, "consultation"))
     sql = (
         f"SELECT {', '.join(columns)} FROM {q(Submission._meta.db_table)} s"  # noqa: S608 - names from the models
         f" JOIN {q(Consultation._meta.db_table)} c ON c.{consultation_pk} = s.{join}"
@@ -108,10 +118,10 @@ def submissions_with_consultation_orm(ids: Sequence[int]) -> list[Submission]:
 def _consultation_sql(alias: str) -> tuple[str, list[str]]:
     q = connections[alias].ops.quote_name
     fields = _columns(Consultation, leave_out=PAPER_FIELDS)
-    slug = q(Consultation._meta.get_field("slug").column)  # type: ignore[union-attr]  # concrete
-    draft = q(Consultation._meta.get_field("is_draft").column)  # type: ignore[union-attr]  # concrete
+    slug = q(_named(Consultation, "slug"))
+    draft = q(_named(Consultation, "is_draft"))
     sql = (
-        f"SELECT {', '.join(q(f.column) for f in fields)}"  # noqa: S608 - names from the model
+        f"SELECT {', '.join(q(_column(f)) for f in fields)}"  # noqa: S608 - names from the model
         f" FROM {q(Consultation._meta.db_table)} WHERE {slug} = %s AND NOT {draft}"
     )
     return sql, [f.attname for f in fields]
@@ -141,10 +151,7 @@ def consultation_published_orm(slug: str) -> Consultation | None:
 def _answer_sql(alias: str) -> str:
     q = connections[alias].ops.quote_name
     names = ("id", "question", "choice", "number", "text", "submission")
-    pk, question, choice, number, text, submission = (
-        q(Answer._meta.get_field(name).column)  # type: ignore[union-attr]  # concrete fields
-        for name in names
-    )
+    pk, question, choice, number, text, submission = (q(_named(Answer, name)) for name in names)
     return (
         f"SELECT {pk}, {question}, {choice}, {number}, {text}"  # noqa: S608 - names from the model
         f" FROM {q(Answer._meta.db_table)} WHERE {submission} = %s"
@@ -157,7 +164,7 @@ def answer_rows(submission_id: int) -> list[AnswerRow]:
     alias = _alias(Answer)
     with connections[alias].cursor() as cursor:
         cursor.execute(_answer_sql(alias), [submission_id])
-        return [tuple(row) for row in cursor.fetchall()]  # type: ignore[misc]  # five columns
+        return [cast(AnswerRow, tuple(row)) for row in cursor.fetchall()]
 
 
 def answer_rows_orm(submission_id: int) -> list[AnswerRow]:
@@ -173,9 +180,9 @@ def answer_rows_orm(submission_id: int) -> list[AnswerRow]:
 def _locked_sql(alias: str) -> tuple[str, list[str]]:
     q = connections[alias].ops.quote_name
     fields = _columns(Submission)
-    pk = q(Submission._meta.pk.column)  # type: ignore[union-attr]  # a model always has a pk
+    pk = q(_named(Submission, "id"))
     sql = (
-        f"SELECT {', '.join(q(f.column) for f in fields)}"  # noqa: S608 - names from the model
+        f"SELECT {', '.join(q(_column(f)) for f in fields)}"  # noqa: S608 - names from the model
         f" FROM {q(Submission._meta.db_table)} WHERE {pk} = %s FOR UPDATE"
     )
     return sql, [f.attname for f in fields]
@@ -207,7 +214,7 @@ def submission_locked_orm(submission_id: int) -> Submission | None:
 def _progress_sql(alias: str, guarded: bool) -> str:
     q = connections[alias].ops.quote_name
     column = {
-        name: q(Submission._meta.get_field(name).column)  # type: ignore[union-attr]  # concrete
+        name: q(_named(Submission, name))
         for name in ("id", "current_step", "language", "updated_at", "state")
     }
     sql = (
@@ -235,19 +242,19 @@ def progress_update(
     Returns whether the row was written."""
     alias = router.db_for_write(Submission) or "default"
     connection = connections[alias]
-    stamp = Submission._meta.get_field("updated_at")
-    params: list[object] = [
+    stamp = cast("Field[Any, Any]", Submission._meta.get_field("updated_at"))
+    params: list[Any] = [
         step,
         language,
-        stamp.get_db_prep_value(now, connection),  # type: ignore[union-attr]  # a concrete field
+        stamp.get_db_prep_value(now, connection),
         submission_id,
     ]
     if unchanged_since is not None:
         read_at, state, current_step = unchanged_since
-        params += [stamp.get_db_prep_value(read_at, connection), state, current_step]  # type: ignore[union-attr]  # as above
+        params += [stamp.get_db_prep_value(read_at, connection), state, current_step]
     with connection.cursor() as cursor:
         cursor.execute(_progress_sql(alias, unchanged_since is not None), params)
-        return cursor.rowcount > 0
+        return bool(cursor.rowcount > 0)
 
 
 def progress_update_orm(
@@ -271,7 +278,7 @@ _INSERT_BATCH = 100
 
 
 @cache
-def _answer_insert_fields() -> list[Field]:
+def _answer_insert_fields() -> list[Field[Any, Any]]:
     return [f for f in Answer._meta.concrete_fields if not f.primary_key]
 
 
@@ -282,7 +289,7 @@ def answers_insert(answers: Sequence[Answer]) -> None:
     q = connection.ops.quote_name
     fields = _answer_insert_fields()
     head = (
-        f"INSERT INTO {q(Answer._meta.db_table)} ({', '.join(q(f.column) for f in fields)})"  # noqa: S608 - names from the model
+        f"INSERT INTO {q(Answer._meta.db_table)} ({', '.join(q(_column(f)) for f in fields)})"  # noqa: S608 - names from the model
         " VALUES "
     )
     row = "(" + ", ".join(["%s"] * len(fields)) + ")"

@@ -24,7 +24,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from django_ratelimit.decorators import ratelimit
 
 from consultation.downloads import file_download
-from surveys.journey import attachments, emails, rules, selectors, services
+from surveys.journey import attachments, rules, selectors, services
 from surveys.journey.attachments import AttachmentRejected
 from surveys.journey.errors import (
     JourneyError,
@@ -41,7 +41,6 @@ from surveys.journey.forms import (
 from surveys.journey.respondent import (
     SESSION_KEY,
     Respondent,
-    absolute_url,
     after_save,
     amendment_keep,
     blocked_page,
@@ -171,11 +170,10 @@ def _step_about(request: HttpRequest, who: Respondent, step: Step) -> HttpRespon
             respondent=form.respondent(),
             language=page_language(),
             client_address=client_address(request),
+            site_url=request.build_absolute_uri("/"),
         )
         remember(request, submission)
         who.submission = submission
-        link = absolute_url(request, "surveys:resume", token)
-        emails.send_resume_link(submission=submission, link=link)
         messages.info(
             request,
             _("Your answers are saved as you go. We have emailed you a link to continue later."),
@@ -328,21 +326,22 @@ def respond_submit(request: HttpRequest, slug: str) -> HttpResponse:
     if who.submission.state != SubmissionState.DRAFT and not who.amending:
         # A second click or a replayed request after the first one went through.
         return redirect("surveys:done", slug)
-    amended = who.amendment is not None
     try:
         if who.amendment is not None:
-            result = services.amendment_submit(
+            services.amendment_submit(
                 submission=who.submission,
                 journey=who.journey,
                 amendment=who.amendment,
                 language=page_language(),
+                site_url=request.build_absolute_uri("/"),
             )
             amendment_keep(request, who, None)
         else:
-            result = services.submission_submit(
+            services.submission_submit(
                 submission=who.submission,
                 journey=who.journey,
                 client_address=client_address(request),
+                site_url=request.build_absolute_uri("/"),
             )
     except SubmissionIncomplete as incomplete:
         step = who.journey.step(who.journey.review_step)
@@ -357,15 +356,6 @@ def respond_submit(request: HttpRequest, slug: str) -> HttpResponse:
         )
     except JourneyError as error:
         return journey_error_page(request, who, error)
-    if result.created:
-        emails.send_receipt(
-            submission=result.submission,
-            journey=who.journey,
-            answers=result.answers,
-            link=absolute_url(request, "surveys:resume", result.resume_token),
-            amended=amended,
-            attachments=result.attachments,
-        )
     return redirect("surveys:done", slug)
 
 
@@ -482,11 +472,10 @@ def withdraw(request: HttpRequest, slug: str) -> HttpResponse:
         return closed_page(request, who.consultation)
     if request.method == "POST":
         try:
-            submission = services.submission_withdraw(submission=submission)
+            submission = services.submission_withdraw(submission=submission, notify=True)
         except JourneyError as error:
             return journey_error_page(request, who, error)
         amendment_keep(request, who, None)
-        emails.send_withdrawal(submission=submission)
         messages.success(request, _("Your response has been withdrawn."))
         return redirect("surveys:your_response", slug)
     return render(
@@ -510,13 +499,11 @@ def resume_request(request: HttpRequest, slug: str) -> HttpResponse:
         if form.honeypot_filled():
             return HttpResponseBadRequest(_("Your request could not be accepted."))
         if form.is_valid():
-            found = services.resume_link_request(
-                consultation=consultation, email=form.cleaned_data["email"]
+            services.resume_link_request(
+                consultation=consultation,
+                email=form.cleaned_data["email"],
+                site_url=request.build_absolute_uri("/"),
             )
-            if found is not None:
-                submission, token = found
-                link = absolute_url(request, "surveys:resume", token)
-                emails.send_resume_link(submission=submission, link=link)
             return render(
                 request,
                 "surveys/respond/resume_sent.html",

@@ -34,7 +34,7 @@ def save_and_continue(page) -> None:
 
 
 def test_complete_otc_consultation_in_english(
-    page, live_server, demo, axe, mailoutbox, pdf_file, private_storage_tmp
+    page, live_server, demo, axe, sent, pdf_file, private_storage_tmp
 ):
     page.goto(live_server.url)
     axe.check(page)
@@ -54,7 +54,7 @@ def test_complete_otc_consultation_in_english(
 
     about_you(page, organisation="Harbour Digital Ltd", email="chan@example.com")
     save_and_continue(page)
-    assert len(mailoutbox) == 1  # the resume link
+    assert len(sent()) == 1  # the resume link
 
     expect(page.locator(".chk-progress")).to_have_text("Step 2 of 8")
     page.get_by_role("group", name=re.compile("^Q1\\.")).get_by_label("Agree", exact=True).check()
@@ -146,13 +146,13 @@ def test_complete_otc_consultation_in_english(
         "Q26": "Please publish guidance early. 請盡早公布指引。",
     }
     assert submission.attachments.get().original_name == "position-paper.pdf"
-    receipt = mailoutbox[-1]
+    receipt = sent()[-1]
     assert "OTC-000001" in receipt.subject
     assert "HKT" in receipt.body
     axe.assert_clean(at_least=15)
 
 
-def test_complete_custody_consultation_in_chinese(page, live_server, demo, axe, mailoutbox):
+def test_complete_custody_consultation_in_chinese(page, live_server, demo, axe, sent):
     page.goto(f"{live_server.url}/consultations/va-custody/")
     page.get_by_role("button", name="繁體中文").click()
     expect(page.get_by_role("heading", level=1)).to_have_text(demo["va-custody"].title_zh)
@@ -195,7 +195,7 @@ def test_complete_custody_consultation_in_chinese(page, live_server, demo, axe, 
     answers = journey_selectors.submission_answers(submission=submission)
     assert answers["Q2"] == "應涵蓋只提供密鑰管理技術的服務商。"
     assert answers["Q6"] == ["banks"]
-    receipt = mailoutbox[-1]
+    receipt = sent()[-1]
     assert submission.reference in receipt.subject
     assert "香港時間" in receipt.body
     assert "應涵蓋只提供密鑰管理技術的服務商。" in receipt.body
@@ -272,7 +272,7 @@ def test_form_works_with_javascript_off(browser, live_server, demo):
 
 
 def test_save_in_one_browser_and_resume_from_the_emailed_link_in_another(
-    browser, page, live_server, demo, mailoutbox, axe
+    browser, page, live_server, demo, sent, axe
 ):
     start_otc(page, live_server, email="resume@example.com")
     page.get_by_role("group", name=re.compile("^Q1\\.")).get_by_label(
@@ -286,7 +286,7 @@ def test_save_in_one_browser_and_resume_from_the_emailed_link_in_another(
     axe.check(page)
     page.get_by_role("link", name="Did not get the email? Send the link again").click()
     axe.check(page)
-    link = re.search(r"https?://\S+/resume/\S+/", mailoutbox[0].body).group(0)
+    link = re.search(r"https?://\S+/resume/\S+/", sent()[0].body).group(0)
 
     other = browser.new_context()
     resumed = other.new_page()
@@ -323,7 +323,7 @@ def fill_required_otc(page):
     save_and_continue(page)
 
 
-def test_double_submit_and_replay_store_one_submission(page, live_server, demo, mailoutbox):
+def test_double_submit_and_replay_store_one_submission(page, live_server, demo, sent):
     start_otc(page, live_server)
     fill_required_otc(page)
     submit = page.get_by_role("button", name="Submit your response")
@@ -344,7 +344,7 @@ def test_double_submit_and_replay_store_one_submission(page, live_server, demo, 
     assert replay.ok
     assert Submission.objects.filter(state=SubmissionState.SUBMITTED).count() == 1
     assert Submission.objects.get().revisions.count() == 1
-    assert sum("OTC-000001" in m.subject for m in mailoutbox) == 1
+    assert sum("OTC-000001" in m.subject for m in sent()) == 1
 
 
 def test_closed_consultation_refuses(page, live_server, demo, axe):

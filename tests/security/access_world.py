@@ -27,6 +27,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from outbox.services import email_queue
 from reports.models import Report, ReportStatus
 from surveys.demo.loader import DEMO_DIR, demo_load
 from surveys.journey import services
@@ -114,6 +115,9 @@ def build_world(django_user_model) -> World:
             submission=theirs, field="review_status", old_value="new", new_value="accepted"
         ),
         "report": published.publication.report_en,
+        "email": email_queue(
+            kind="surveys.withdrawal", to=A_EMAIL, language="en", context={"submission": mine.pk}
+        ),
         "failed_report": failed,
         "named_paper": published.known["person"].attachments.get(),
         "withheld_paper": published.withheld_paper,

@@ -182,6 +182,13 @@ admin:reports_report_history                  GET  report               302 302 
 admin:reports_report_delete                   GET  report               302 302 302 403 403 403 403
 admin:reports_report_change                   GET  report               302 302 302 200 200 200 200
 admin/reports/report/<path:object_id>/        GET  report               302 302 302 302 302 302 302
+# Outgoing emails carry respondents' addresses: superusers, and whoever they grant it to, only.
+admin:outbox_email_changelist                 GET  -                    302 302 302 403 403 403 200
+admin:outbox_email_add                        GET  -                    302 302 302 403 403 403 403
+admin:outbox_email_history                    GET  email                302 302 302 403 403 403 200
+admin:outbox_email_delete                     GET  email                302 302 302 403 403 403 403
+admin:outbox_email_change                     GET  email                302 302 302 403 403 403 200
+admin/outbox/email/<path:object_id>/          GET  email                302 302 302 302 302 302 302
 """
 
 POST_DATA = {

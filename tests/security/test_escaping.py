@@ -93,7 +93,7 @@ def assert_escaped(html: str, *raw: str) -> None:
     assert "&lt;" in html, "the stored text is not on the page at all"
 
 
-def test_respondent_pages_and_the_receipt_escape_stored_text(otc, mailoutbox):
+def test_respondent_pages_and_the_receipt_escape_stored_text(otc, sent):
     draft = respond(
         otc,
         name=HOSTILE_NAME,
@@ -145,7 +145,7 @@ def test_respondent_pages_and_the_receipt_escape_stored_text(otc, mailoutbox):
     assert "&lt;b&gt;Chan&lt;/b&gt;" in review
     assert "&lt;img src=x onerror=alert(1)&gt;.pdf" in review
 
-    receipt = mailoutbox[-1]
+    receipt = sent()[-1]
     html = receipt.alternatives[0][0]
     assert_escaped(html, SCRIPT, "<b>before</b>", "<img src=x")
     assert SCRIPT in receipt.body  # the plain-text part shows the text as typed

@@ -82,15 +82,15 @@ def test_detail_page_query_count(client, otc, django_assert_max_num_queries):
         assert client.get(reverse("surveys:detail", args=[SLUG])).status_code == 200
 
 
-def test_complete_journey_stores_one_submission_and_emails_a_receipt(client, otc, mailoutbox):
+def test_complete_journey_stores_one_submission_and_emails_a_receipt(client, otc, sent):
     assert client.get(reverse("surveys:respond", args=[SLUG])).url == step_url(1)
     page = client.get(step_url(1)).content.decode()
     assert "Step 1 of 8" in page
     assert "Personal information collection statement" in page
     submission = start(client)
-    assert len(mailoutbox) == 1
-    assert "/resume/" in mailoutbox[0].body
-    assert mailoutbox[0].alternatives[0][1] == "text/html"
+    assert len(sent()) == 1
+    assert "/resume/" in sent()[0].body
+    assert sent()[0].alternatives[0][1] == "text/html"
     client.post(step_url(2), {**REQUIRED[2], "q_Q2": ["shop", "atm"], "q_Q4": "yes", "q_Q5": "1d"})
     for number in range(3, 8):
         client.post(step_url(number), REQUIRED.get(number, {}))
@@ -106,28 +106,28 @@ def test_complete_journey_stores_one_submission_and_emails_a_receipt(client, otc
     assert submission.client_address == "127.0.0.1"
     done = client.get(response.url).content.decode()
     assert "OTC-000001" in done
-    receipt = mailoutbox[-1]
+    receipt = sent()[-1]
     assert "OTC-000001" in receipt.subject
     assert "Physical shops" in receipt.body
     assert "HKT" in receipt.body
-    assert len(mailoutbox) == 2
+    assert len(sent()) == 2
 
 
-def test_receipt_is_in_the_respondents_language(client, otc, mailoutbox):
+def test_receipt_is_in_the_respondents_language(client, otc, sent):
     client.cookies["django_language"] = "zh-hant"
     submission = start(client)
     fill_required(client)
     client.post(reverse("surveys:submit", args=[SLUG]))
     submission.refresh_from_db()
     assert submission.language == "zh-hant"
-    receipt = mailoutbox[-1]
+    receipt = sent()[-1]
     assert "OTC-000001" in receipt.subject
     assert "你是否同意" in receipt.body  # the question in Chinese
     assert "證券及期貨事務監察委員會" in receipt.body  # the chosen answer's Chinese label
     assert "香港時間" in receipt.body
 
 
-def test_double_and_replayed_submit_store_one_submission(client, otc, mailoutbox):
+def test_double_and_replayed_submit_store_one_submission(client, otc, sent):
     submission = start(client)
     fill_required(client)
     url = reverse("surveys:submit", args=[SLUG])
@@ -136,7 +136,7 @@ def test_double_and_replayed_submit_store_one_submission(client, otc, mailoutbox
     assert first.status_code == second.status_code == 302
     assert Submission.objects.filter(state=SubmissionState.SUBMITTED).count() == 1
     assert SubmissionRevision.objects.filter(submission=submission).count() == 1
-    receipts = [m for m in mailoutbox if "OTC-000001" in m.subject]
+    receipts = [m for m in sent() if "OTC-000001" in m.subject]
     assert len(receipts) == 1
 
 
@@ -270,12 +270,12 @@ def test_attachments_are_checked_by_content(
     assert not first.file.storage.exists(first.file.name)
 
 
-def test_resume_link_continues_the_draft_in_another_browser(client, otc, mailoutbox):
+def test_resume_link_continues_the_draft_in_another_browser(client, otc, sent):
     submission = start(client)
     client.post(step_url(2), REQUIRED[2])
     client.post(step_url(3), {"q_Q12": "12"})
     other = Client()
-    response = other.get(resume_link(mailoutbox[0]))
+    response = other.get(resume_link(sent()[0]))
     assert response.url == reverse("surveys:respond", args=[SLUG])
     assert other.get(response.url).url == step_url(4)
     page = other.get(step_url(3)).content.decode()
@@ -285,24 +285,24 @@ def test_resume_link_continues_the_draft_in_another_browser(client, otc, mailout
     assert submission.current_step == 5
 
 
-def test_a_wrong_or_replaced_token_is_refused(client, otc, mailoutbox):
+def test_a_wrong_or_replaced_token_is_refused(client, otc, sent):
     start(client)
     assert Client().get(reverse("surveys:resume", args=["not-a-token"])).status_code == 404
-    old = resume_link(mailoutbox[0])
+    old = resume_link(sent()[0])
     client.post(reverse("surveys:resume_request", args=[SLUG]), {"email": "chan@example.com"})
-    new = resume_link(mailoutbox[-1])
+    new = resume_link(sent()[-1])
     assert new != old
     assert Client().get(old).status_code == 404
     assert Client().get(new).status_code == 302
 
 
-def test_resume_request_says_the_same_for_unknown_addresses(client, otc, mailoutbox):
+def test_resume_request_says_the_same_for_unknown_addresses(client, otc, sent):
     response = client.post(
         reverse("surveys:resume_request", args=[SLUG]), {"email": "nobody@example.com"}
     )
     assert response.status_code == 200
     assert "Check your email" in response.content.decode()
-    assert mailoutbox == []
+    assert sent() == []
 
 
 def test_steps_refuse_after_the_close_and_change_nothing(client, otc):
@@ -398,7 +398,7 @@ def test_language_switch_keeps_the_respondent_on_the_same_step(client, otc):
     assert "第 2 步，共 8 步" in page
 
 
-def test_amend_changes_answers_and_keeps_the_history(client, otc, mailoutbox):
+def test_amend_changes_answers_and_keeps_the_history(client, otc, sent):
     submission = start(client)
     fill_required(client)
     client.post(reverse("surveys:submit", args=[SLUG]))
@@ -413,7 +413,7 @@ def test_amend_changes_answers_and_keeps_the_history(client, otc, mailoutbox):
     assert services_answers(submission)["Q1"] == "strongly_disagree"
     assert submission.revisions.count() == 2
     assert submission.revisions.get(number=1).answers["Q1"] == "agree"
-    assert "amended" in mailoutbox[-1].subject.lower()
+    assert "amended" in sent()[-1].subject.lower()
     assert submission.reference == "OTC-000001"
 
 
@@ -429,19 +429,19 @@ def test_cancelled_amendment_changes_nothing(client, otc):
     assert submission.revisions.count() == 1
 
 
-def test_withdraw_through_the_emailed_link(client, otc, mailoutbox):
+def test_withdraw_through_the_emailed_link(client, otc, sent):
     submission = start(client)
     fill_required(client)
     client.post(reverse("surveys:submit", args=[SLUG]))
     other = Client()
-    other.get(resume_link(mailoutbox[-1]))  # the receipt's link
+    other.get(resume_link(sent()[-1]))  # the receipt's link
     assert other.get(reverse("surveys:respond", args=[SLUG])).url == reverse(
         "surveys:your_response", args=[SLUG]
     )
     other.post(reverse("surveys:withdraw", args=[SLUG]))
     submission.refresh_from_db()
     assert submission.state == SubmissionState.WITHDRAWN
-    assert "withdrawn" in mailoutbox[-1].subject
+    assert "withdrawn" in sent()[-1].subject
 
 
 def services_answers(submission):
