@@ -1,11 +1,13 @@
-"""``python -m bench.raw_sql``: what the product's two raw SQL statements gain over the ORM.
+"""``python -m bench.raw_sql``: what the product's raw SQL statements gain over the ORM.
 
-The code keeps raw SQL in two places only, each with its measured gain written beside it:
+The code keeps raw SQL in three places only, each with its measured gain written beside it:
 
 * ``reports.loading``: the report's answer rows through a binary ``COPY`` read by numpy, against
   the same queryset's rows through the ORM (``values_list``) into the same frame;
 * ``surveys.journey.services._reference_allocate``: a response's reference raised and read by
-  one ``UPDATE ... RETURNING``, against the ORM's ``update(F() + 1)`` then a read of the value.
+  one ``UPDATE ... RETURNING``, against the ORM's ``update(F() + 1)`` then a read of the value;
+* ``surveys.journey.sql`` (``--pages``): the statements every respondent page runs, each against
+  its ORM twin, in CPU per call.
 
 Run against the bench database (PostgreSQL), alternating the two ways so that the machine's
 drift falls on both:
@@ -105,11 +107,107 @@ def references(count: int, runs: int) -> None:
     )
 
 
+def _cpu_each(runs: int, count: int, *ways: Callable[[], object]) -> list[float]:
+    """Each way's median process CPU per call (ms) over ``runs`` alternating rounds."""
+    times: list[list[float]] = [[] for _ in ways]
+    for _ in range(runs):
+        for index, way in enumerate(ways):
+            started = time.process_time()
+            for _ in range(count):
+                way()
+            times[index].append((time.process_time() - started) / count * 1000)
+    return [statistics.median(t) for t in times]
+
+
+def page_statements(count: int, runs: int) -> None:
+    """The respondent pages' statements (``surveys.journey.sql``) against their ORM twins."""
+    from django.db import transaction
+    from django.utils import timezone
+
+    from surveys.journey import sql
+    from surveys.models import Answer, Submission, SubmissionState
+
+    slug, _ = consultation_ensure(size=10_000, purpose="load", exact=False)
+    submission = Submission.objects.filter(consultation__slug=slug).order_by("-pk").first()
+    assert submission is not None
+    rows = list(Answer.objects.filter(submission=submission).order_by("pk")[:8])
+    now = timezone.now()
+
+    def progress(update: Callable[..., bool]) -> Callable[[], object]:
+        def run() -> object:
+            # Guarded as a page save is; the guard does not match, so nothing is written.
+            return update(
+                submission_id=submission.pk,
+                step=submission.current_step,
+                language="en",
+                now=now,
+                unchanged_since=(now, SubmissionState.DRAFT.value, 0),
+            )
+
+        return run
+
+    def inserted(insert: Callable[[list[Answer]], None]) -> Callable[[], object]:
+        def run() -> None:
+            copies = [
+                Answer(
+                    consultation_id=a.consultation_id,
+                    submission_id=a.submission_id,
+                    question_id=a.question_id,
+                    choice_id=a.choice_id,
+                    multiple=True,  # no clash with the stored rows' one-per-question constraint
+                    text=a.text,
+                    number=a.number,
+                )
+                for a in rows
+            ]
+            with transaction.atomic():
+                insert(copies)
+                transaction.set_rollback(True)
+
+        return run
+
+    ids = [submission.pk]
+    cases = [
+        (
+            "a response with its consultation",
+            lambda: sql.submissions_with_consultation_orm(ids),
+            lambda: sql.submissions_with_consultation(ids),
+        ),
+        (
+            "a response's answer rows",
+            lambda: sql.answer_rows_orm(submission.pk),
+            lambda: sql.answer_rows(submission.pk),
+        ),
+        (
+            "a published consultation by its slug",
+            lambda: sql.consultation_published_orm(slug),
+            lambda: sql.consultation_published(slug),
+        ),
+        (
+            "a page save's progress (guarded)",
+            progress(sql.progress_update_orm),
+            progress(sql.progress_update),
+        ),
+        (
+            f"{len(rows)} answer rows inserted (+ a rollback)",
+            inserted(sql.answers_insert_orm),
+            inserted(sql.answers_insert),
+        ),
+    ]
+    print(f"respondent page statements, CPU per call (median of {runs} rounds of {count:,}):")
+    for name, orm, written in cases:
+        orm_ms, sql_ms = _cpu_each(runs, count, orm, written)
+        print(f"  {name:<40} ORM {orm_ms:6.3f} ms   SQL {sql_ms:6.3f} ms")
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--size", type=int, default=100_000, help="Submissions (answer rows).")
     parser.add_argument("--runs", type=int, default=5, help="Alternating rounds per way.")
     parser.add_argument("--references", type=int, default=2000, help="Transactions per round.")
+    parser.add_argument(
+        "--pages", action="store_true", help="Only the respondent pages' statements."
+    )
     args = parser.parse_args(argv)
     database_ensure(os.environ.get("DATABASE_URL", ""))
     os.environ.setdefault("SECRET_KEY", "bench-" + secrets.token_hex(16))
@@ -121,6 +219,9 @@ def main(argv: list[str] | None = None) -> None:
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
+    if args.pages:
+        page_statements(2000, args.runs)
+        return
     answer_rows(args.size, args.runs)
     references(args.references, args.runs)
 

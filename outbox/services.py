@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import Any
 
 from celery import current_app
@@ -135,3 +135,14 @@ def email_retry(*, email: Email, now: dt.datetime | None = None) -> bool:
         if changed:
             transaction.on_commit(lambda: _dispatch(email.pk))
     return bool(changed)
+
+
+def emails_erase(*, kind_prefix: str, key: str, values: Collection[int]) -> int:
+    """Forget the address and context of the emails of kinds starting with ``kind_prefix`` whose
+    ``context[key]`` is one of ``values`` (an erasure of personal data). One still waiting is
+    never sent: it is left failed, saying why. Returns how many emails were erased."""
+    rows = Email.objects.filter(kind__startswith=kind_prefix, **{f"context__{key}__in": values})
+    rows.exclude(status=EmailStatus.SENT).update(
+        status=EmailStatus.FAILED, last_error="Not sent: erased with the personal data it held."
+    )
+    return rows.update(to="", context={})

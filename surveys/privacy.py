@@ -37,6 +37,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from outbox.services import emails_erase
 from surveys.journey import selectors
 from surveys.journey.structure import journey_load
 from surveys.models import (
@@ -132,6 +133,12 @@ def _erase_consultation(
                 revisions_scrubbed=revisions.count(),
                 action=None,
             )
+        # The emails to these respondents keep no address either (sent or not).
+        emails_erased = emails_erase(
+            kind_prefix="surveys.",
+            key="submission",
+            values=list(pending.values_list("pk", flat=True)),
+        )
         drafts_deleted = _drafts_delete(drafts)
         scrubbed = _revisions_scrub(revisions)
         erased = kept.update(**ERASED_FIELDS, personal_data_erased_at=now)
@@ -149,6 +156,7 @@ def _erase_consultation(
                     "fields": list(ERASED_FIELDS),
                     "revisions_scrubbed": scrubbed,
                     "drafts_deleted": drafts_deleted,
+                    "emails_erased": emails_erased,
                     "retention_days": settings.PERSONAL_DATA_RETENTION_DAYS,
                 },
             )

@@ -13,6 +13,8 @@ from django.conf import settings
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
+from outbox.models import Email, EmailStatus
+from outbox.services import email_queue, email_send
 from reports.jobs.compute import summary_compute
 from reports.render import render
 from surveys.journey import selectors as journey_selectors
@@ -91,7 +93,14 @@ def test_erasure_blanks_identities_keeps_answers_and_is_audited(
     )
     individual = respond(otc, name="陳大文", email="chan@example.com", paper=True)
     withdrawn = respond(otc, name="Wong Mei", email="wong@example.com")
-    services.submission_withdraw(submission=withdrawn)
+    services.submission_withdraw(submission=withdrawn, notify=True)  # its notice still waits
+    receipt = email_queue(
+        kind="surveys.resume_link",
+        to="chan@example.com",
+        language="zh-hant",
+        context={"submission": individual.pk, "private_link": "https://x.example/resume/t/"},
+    )
+    assert email_send(email_id=receipt.pk)  # this one has been sent
     draft = respond(otc, name="Ho Ka Yan", email="ho@example.com", submit=False, paper=True)
     draft_file = Attachment.objects.get(submission=draft).file.name
     assert (private_storage_tmp / draft_file).exists()
@@ -133,6 +142,9 @@ def test_erasure_blanks_identities_keeps_answers_and_is_audited(
     )
     for secret in ("陳大文", "Lee Siu Ming", "Harbour Digital", "@example", "203.0.113"):
         assert secret not in stored
+    # The outbox keeps no address or link of theirs; the notice that waited is never sent.
+    emails = list(Email.objects.values_list("to", "context", "status"))
+    assert sorted(emails) == [("", {}, EmailStatus.FAILED), ("", {}, EmailStatus.SENT)]
 
     action = PrivacyAction.objects.get()
     assert action.kind == PrivacyActionKind.ERASURE
@@ -143,6 +155,7 @@ def test_erasure_blanks_identities_keeps_answers_and_is_audited(
     )
     assert action.submission_count == 3
     assert action.details["drafts_deleted"] == 1
+    assert action.details["emails_erased"] == 2
     assert "陳大文" not in json.dumps(action.details, ensure_ascii=False)
 
 
