@@ -7,19 +7,27 @@ costs more CPU to compile than PostgreSQL takes to run it: Django builds the SQL
 evaluation. Written out once per process, they cost a quarter to a half of that
 (``python -m bench.raw_sql --pages``, CPU per statement against the bench database):
 
-========================================  =======  ========
-read                                        ORM      SQL
-========================================  =======  ========
-a response with its consultation            0.67 ms  0.17 ms
-a response's answer rows                    0.34 ms  0.07 ms
-a published consultation by its slug        0.43 ms  0.12 ms
-========================================  =======  ========
+=====================================  =======  =======
+statement                                ORM      SQL
+=====================================  =======  =======
+a response with its consultation        0.70 ms  0.15 ms
+a response's answer rows                0.34 ms  0.08 ms
+a published consultation by its slug    0.45 ms  0.11 ms
+a response read under its row lock      0.79 ms  0.24 ms  (with its transaction)
+a page save's progress                  0.31 ms  0.08 ms
+a page's 8 answer rows inserted         0.71 ms  0.45 ms  (with a rollback)
+=====================================  =======  =======
 
-about 12 ms of a whole response's 65 ms. The SQL is made from the models' ``_meta`` (table and
-column names, quoted by the connection), so a field added to a model is read without a change
-here, and each function's ORM twin stays beside it: it answers on any other database (SQLite for
-``make run``, whose raw values need Django's conversions), and the tests check on PostgreSQL that
-both give the same objects (``tests/surveys/journey/test_sql.py``).
+Together they took a whole response (19 requests, ``python -m bench.pages``) from 65 to 50 ms of
+CPU, and the pages' throughput under load from 0.25 to 0.29 of ``/healthz``'s (bench/README.md).
+
+The SQL is made from the models' ``_meta`` (table and column names, quoted by the connection), so
+a field added to a model is read without a change here. Every function has its ORM twin beside it
+(``*_orm``), and the tests check on PostgreSQL and on SQLite that both give the same objects and
+rows (``tests/surveys/journey/test_sql.py``). The reads of whole rows use their twin on any
+database but PostgreSQL (SQLite for ``make run``, whose raw values need Django's conversions); the
+answer rows (integers and text) and the writes (values converted by each model field's
+``get_db_prep_value``) are the same SQL everywhere.
 
 The consultation paper's text (``body_en``, ``body_zh``), shown only on the consultation's own
 page, is never read here: an instance has those two fields deferred.
