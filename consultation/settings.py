@@ -265,16 +265,19 @@ REPORT_CHUNK_SIZE = env.int("REPORT_CHUNK_SIZE", default=100_000)
 CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=3000)
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=3600)
 CELERY_TIMEZONE = TIME_ZONE
+# How often beat sends the emails that are due: a respondent waits at most this long (plus the
+# mail server) for a receipt, and no page ever waits for the mail server or the broker.
+OUTBOX_SWEEP_SECONDS = env.float("OUTBOX_SWEEP_SECONDS", default=10.0)
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     # Crontab times are in CELERY_TIMEZONE (HKT): every night, fresh reports of open consultations.
     "rebuild-open-consultation-reports": {
         "task": "reports.tasks.rebuild_open_reports",
         "schedule": crontab(hour=2, minute=30),
     },
-    # Emails whose first attempt failed, or whose message never reached a worker, are sent when due.
+    # Queued emails (receipts, resume links) are sent by this sweep, retries included.
     "send-due-emails": {
         "task": "outbox.tasks.send_due",
-        "schedule": 60.0,
+        "schedule": OUTBOX_SWEEP_SECONDS,
     },
     # A report whose worker or message was lost is marked failed, so staff can try again.
     "fail-stale-reports": {

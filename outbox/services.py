@@ -1,12 +1,13 @@
 """Queue an email with the change that causes it; send it from a worker, at least once.
 
 ``email_queue`` writes the row in the caller's transaction, so an email exists exactly when its
-change was committed, and asks a worker to send it once the transaction commits. A worker sends
-under the row's lock (``email_send``): a second worker skips it, a failure is recorded on the row
-and retried with growing pauses by the periodic ``emails_send_due``, which also sends any email
-whose first request never reached a worker (the broker was down, a worker was lost). An email
-whose SMTP server accepted it just before its worker died is sent again: at least once, never
-lost.
+change was committed, and nothing else: the page that queues it never talks to the mail server
+or to the broker, so neither an SMTP outage nor a Redis one slows or breaks it. Celery beat runs
+``emails_send_due`` every few seconds (``OUTBOX_SWEEP_SECONDS``); it sends each due email under
+its row's lock (``email_send``), so two sweeps never send one twice. A failure is recorded on the
+row and tried again after a growing pause; after ``OUTBOX_MAX_ATTEMPTS`` the email stays failed
+until staff send it again (``email_retry``, which asks a worker at once). An email whose SMTP
+server accepted it just before its worker died is sent again: at least once, never lost.
 """
 
 from __future__ import annotations
@@ -45,7 +46,8 @@ def email_queue(
     context: Mapping[str, Any],
     now: dt.datetime | None = None,
 ) -> Email:
-    """An email to send once the caller's transaction commits (call it inside that transaction)."""
+    """An email to send once the caller's transaction commits (call it inside that transaction):
+    the next sweep sends it."""
     now = now or timezone.now()
     email = Email.objects.create(
         kind=kind,
@@ -55,7 +57,6 @@ def email_queue(
         created_at=now,
         next_attempt_at=now,
     )
-    transaction.on_commit(lambda: _dispatch(email.pk))
     return email
 
 

@@ -175,3 +175,13 @@ def test_staff_with_the_permission_see_failed_emails_and_send_them_again(
     email.refresh_from_db()
     assert email.status == EmailStatus.PENDING
     assert services.emails_send_due() == 1 and len(mailoutbox) == 1
+
+
+def test_queueing_an_email_never_reaches_the_broker_or_the_mail_server(
+    django_capture_on_commit_callbacks, mailoutbox
+):
+    # Nothing runs after the commit: the page that queued it is done, and the sweep sends it.
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        _queue()
+    assert callbacks == []
+    assert mailoutbox == []
