@@ -200,6 +200,11 @@ def page_statements(count: int, runs: int) -> None:
             lambda: sql.consultation_published(slug),
         ),
         (
+            "a response's files",
+            lambda: sql.attachments_of_orm(submission.pk),
+            lambda: sql.attachments_of(submission.pk),
+        ),
+        (
             "a response read under its row lock",
             lambda: _locked(sql.submission_locked_orm, submission.pk),
             lambda: _locked(sql.submission_locked, submission.pk),

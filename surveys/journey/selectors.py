@@ -99,9 +99,7 @@ def submission_answer_rows(*, submission: Submission) -> list[AnswerRow]:
 
 def submission_attachments(*, submission: Submission) -> list[Attachment]:
     """The response's files, oldest first."""
-    return list(
-        Attachment.objects.filter(submission_id=submission.pk).order_by("uploaded_at", "pk")
-    )
+    return sql.attachments_of(submission.pk)
 
 
 def answers_from_rows(*, rows: Iterable[AnswerRow], journey: Journey) -> Answers:

@@ -222,9 +222,8 @@ def draft_advance(*, submission: Submission, step: int, now: dt.datetime | None 
     submission = submission_locked(submission)
     require_draft_editable(submission, now)
     if submission.current_step < step + 1:
-        submission.current_step = step + 1
-        submission.updated_at = now
-        submission.save(update_fields=["current_step", "updated_at"])
+        language = submission.language
+        sql.progress_update(submission_id=submission.pk, step=step + 1, language=language, now=now)
 
 
 def _answers_replace(

@@ -12,6 +12,7 @@ from django.utils import timezone
 from surveys.journey import sql
 from surveys.models import (
     Answer,
+    Attachment,
     Choice,
     Consultation,
     Question,
@@ -261,3 +262,34 @@ def test_a_response_read_under_its_lock_is_the_row_the_orm_reads():
         _same_fields(read, orm, _loaded(Submission, orm))
         assert read.reference == submission.reference and read.current_step == 4
         assert sql.submission_locked(10**9) is None
+
+
+def test_a_responses_files_read_as_the_orm_reads_them_oldest_first():
+    submission = SubmissionFactory()
+    first = timezone.now() - dt.timedelta(minutes=5)
+    for name, at in (("later.pdf", first + dt.timedelta(minutes=1)), ("立場書.pdf", first)):
+        Attachment.objects.create(
+            submission=submission,
+            file=f"attachments/2026/12/{name}",
+            original_name=name,
+            content_type="application/pdf",
+            size=1234,
+            sha256="0" * 64,
+            uploaded_at=at,
+        )
+    Attachment.objects.create(
+        submission=SubmissionFactory(),
+        file="attachments/x.pdf",
+        original_name="x.pdf",
+        content_type="application/pdf",
+        size=1,
+        sha256="1" * 64,
+    )
+    read = sql.attachments_of(submission.pk)
+    orm = sql.attachments_of_orm(submission.pk)
+    assert [a.original_name for a in read] == ["立場書.pdf", "later.pdf"]
+    assert [a.pk for a in read] == [a.pk for a in orm]
+    for mine, theirs in zip(read, orm, strict=True):
+        _same_fields(mine, theirs, _loaded(Attachment, theirs))
+        assert mine.file.name == theirs.file.name
+    assert sql.attachments_of(10**9) == []
