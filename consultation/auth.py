@@ -12,6 +12,9 @@ from __future__ import annotations
 from typing import Any
 
 from axes.backends import AxesStandaloneBackend
+from django.contrib.admin.forms import AdminAuthenticationForm
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 
 
@@ -28,3 +31,21 @@ class LoginLockoutBackend(AxesStandaloneBackend):  # type: ignore[misc]  # axes 
         # axes returns nothing: it refuses a locked-out login by raising PermissionDenied.
         result: None = super().authenticate(request, username=username, password=password, **kwargs)
         return result
+
+
+class StaffLoginForm(AdminAuthenticationForm):
+    """The staff login form. A username longer than any account's is refused as a wrong login
+    before it is checked: no such account exists, and django-axes could not record the attempt
+    (its column is shorter), which would end in a server error."""
+
+    def clean_username(self) -> str:
+        username: str = self.cleaned_data["username"]
+        model = get_user_model()
+        limit = getattr(model._meta.get_field(model.USERNAME_FIELD), "max_length", None)
+        if limit is not None and len(username) > limit:
+            raise ValidationError(
+                self.error_messages["invalid_login"],
+                code="invalid_login",
+                params={"username": self.username_field.verbose_name},
+            )
+        return username

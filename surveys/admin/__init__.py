@@ -7,6 +7,7 @@ in ``surveys.roles``.
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from consultation.auth import StaffLoginForm
 from surveys.admin import audit, authoring, campaigns, submissions, themes
 
 __all__ = ["audit", "authoring", "campaigns", "submissions", "themes"]
@@ -16,3 +17,4 @@ admin.site.site_title = _("Consult HK staff")
 admin.site.index_title = _("Consultations, responses and review")
 # Wide lists (submissions, audit) need the width more than a second copy of the index.
 admin.site.enable_nav_sidebar = False
+admin.site.login_form = StaffLoginForm
