@@ -19,7 +19,8 @@ from django.urls import reverse
 logger = logging.getLogger(__name__)
 
 RETRY_AFTER_SECONDS = 30
-# The errors of a database that is down or dropped the connection (not of a bad query).
+# The errors of a database that is down, dropped the connection or gave up on a statement in
+# time (not of a bad query).
 UNAVAILABLE_MARKERS = (
     "terminating connection",
     "server closed the connection",
@@ -32,6 +33,9 @@ UNAVAILABLE_MARKERS = (
     "server conn crashed",
     "the database system is",
     "ssl syscall error",
+    # The statement_timeout the README recommends: the database is too busy to answer now.
+    "canceling statement due to statement timeout",
+    "canceling statement due to lock timeout",
 )
 
 

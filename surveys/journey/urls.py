@@ -1,6 +1,12 @@
-"""Public pages and the respondent's journey. No URL carries a response's id."""
+"""Public pages and the respondent's journey. No URL carries a response's id.
+
+Every page of a response is the respondent's alone: ``never_cache`` tells browsers and proxies
+not to keep it (``Cache-Control: no-store``), so the back button on a shared computer or a
+caching proxy shows nobody else's answers.
+"""
 
 from django.urls import path
+from django.views.decorators.cache import never_cache
 
 from surveys.journey import views
 
@@ -11,22 +17,24 @@ respond = "consultations/<slug:slug>/respond/"
 urlpatterns = [
     path("", views.consultation_index, name="index"),
     path("consultations/<slug:slug>/", views.consultation_detail, name="detail"),
-    path(respond, views.respond_start, name="respond"),
-    path(f"{respond}step/<int:number>/", views.respond_step, name="step"),
-    path(f"{respond}submit/", views.respond_submit, name="submit"),
-    path(f"{respond}done/", views.respond_done, name="done"),
-    path(f"{respond}saved/", views.respond_saved, name="saved"),
-    path(f"{respond}your-response/", views.your_response, name="your_response"),
-    path(f"{respond}again/", views.respond_again, name="again"),
-    path(f"{respond}amend/", views.amend_start, name="amend"),
-    path(f"{respond}amend/cancel/", views.amend_cancel, name="amend_cancel"),
-    path(f"{respond}withdraw/", views.withdraw, name="withdraw"),
-    path(f"{respond}resume/", views.resume_request, name="resume_request"),
-    path(f"{respond}attachments/<int:pk>/", views.attachment_download, name="attachment"),
+    path(respond, never_cache(views.respond_start), name="respond"),
+    path(f"{respond}step/<int:number>/", never_cache(views.respond_step), name="step"),
+    path(f"{respond}submit/", never_cache(views.respond_submit), name="submit"),
+    path(f"{respond}done/", never_cache(views.respond_done), name="done"),
+    path(f"{respond}saved/", never_cache(views.respond_saved), name="saved"),
+    path(f"{respond}your-response/", never_cache(views.your_response), name="your_response"),
+    path(f"{respond}again/", never_cache(views.respond_again), name="again"),
+    path(f"{respond}amend/", never_cache(views.amend_start), name="amend"),
+    path(f"{respond}amend/cancel/", never_cache(views.amend_cancel), name="amend_cancel"),
+    path(f"{respond}withdraw/", never_cache(views.withdraw), name="withdraw"),
+    path(f"{respond}resume/", never_cache(views.resume_request), name="resume_request"),
+    path(
+        f"{respond}attachments/<int:pk>/", never_cache(views.attachment_download), name="attachment"
+    ),
     path(
         f"{respond}attachments/<int:pk>/remove/",
-        views.attachment_remove,
+        never_cache(views.attachment_remove),
         name="attachment_remove",
     ),
-    path("resume/<str:token>/", views.resume, name="resume"),
+    path("resume/<str:token>/", never_cache(views.resume), name="resume"),
 ]

@@ -171,11 +171,59 @@ def _wait_for_waiting_submit(admin: psycopg.Connection) -> tuple[int, bool]:
         (OperationalError("terminating connection due to administrator command"), True),
         (OperationalError('connection failed: could not connect to server "db"'), True),
         (InterfaceError("connection already closed"), True),
-        (OperationalError("canceling statement due to statement timeout"), False),
+        # A database too busy to answer in the time allowed: "try again" too.
+        (OperationalError("canceling statement due to statement timeout"), True),
         (IntegrityError("duplicate key value violates unique constraint"), False),
         (DataError("value too long for type character varying(20)"), False),
     ],
 )
 def test_only_a_lost_database_is_answered_with_the_try_again_page(error, unavailable):
-    # Bugs in a query stay server errors, reported as such; only an outage says "try again".
+    # Bugs in a query stay server errors, reported as such; only an outage or a statement
+    # given up in time says "try again".
     assert database_unavailable(error) is unavailable
+
+
+def test_a_statement_timeout_and_dropped_connections_give_the_try_again_page_then_recover(
+    transactional_db, demo_consultations, tmp_path
+):
+    """With the statement timeout the README recommends (short here), a page whose query waits
+    too long answers 503 with ``Retry-After``; with persistent connections, every connection
+    terminated between two requests is replaced by the next request (``CONN_HEALTH_CHECKS``)."""
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL (statement_timeout, pg_terminate_backend)")
+    slug = demo_consultations["va-otc-dealing"].slug
+    timeout = "options=-c%20statement_timeout%3D300"
+    env = production_env(
+        SECRET_KEY=secrets.token_urlsafe(50),
+        DATABASE_URL=f"{running_database_url()}?{timeout}",
+        CONN_MAX_AGE="60",
+        HTTPS_ONLY="0",
+        ALLOWED_HOSTS="127.0.0.1",
+    )
+    page = f"/consultations/{slug}/"
+    with gunicorn(log_dir=tmp_path, env=env, workers=1, threads=2) as server:
+        with httpx.Client(base_url=server.url, timeout=30) as browser:
+            assert browser.get(page).status_code == 200
+            # Another session holds the consultations' table: the page's read waits, then gives up.
+            with psycopg.connect(running_database_url(), autocommit=False) as holder:
+                holder.execute("LOCK TABLE surveys_consultation IN ACCESS EXCLUSIVE MODE")
+                busy = browser.get(page)
+                holder.rollback()
+            assert busy.status_code == 503
+            assert busy.headers["retry-after"] == "30"
+            assert "Please try again in a few minutes." in busy.text
+            assert browser.get(page).status_code == 200
+
+            # Every connection the server keeps is terminated between two requests.
+            with psycopg.connect(running_database_url(), autocommit=True) as admin:
+                killed = admin.execute(
+                    "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+                    " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                    " AND application_name NOT LIKE 'pytest%%' AND backend_type = 'client backend'"
+                    " AND pid <> %s",
+                    [connection.connection.info.backend_pid],
+                ).fetchone()[0]
+            assert killed >= 1
+            assert [browser.get(page).status_code for _ in range(4)] == [200] * 4
+        log = server.log_text()
+    assert "Traceback" not in log, log[-3000:]

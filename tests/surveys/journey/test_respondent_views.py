@@ -494,3 +494,20 @@ def test_the_kept_blank_forms_follow_the_language_and_never_stand_for_a_filled_o
     refused = other.post(step_url(1), {**ABOUT, "email": "not-an-address"}).content.decode()
     assert 'value="not-an-address"' in refused
     assert "is-invalid" in refused
+
+
+def test_no_page_of_a_response_may_be_kept_by_a_browser_or_proxy(client, otc):
+    first = client.get(step_url(1))
+    submission = start(client)
+    fill_required(client)
+    pages = [first, client.get(reverse("surveys:respond", args=[SLUG]))]
+    pages += [client.get(step_url(n)) for n in range(1, 9)]
+    pages.append(client.post(reverse("surveys:submit", args=[SLUG])))
+    for name in ("done", "your_response", "withdraw", "resume_request"):
+        pages.append(client.get(reverse(f"surveys:{name}", args=[SLUG])))
+    pages.append(client.get(reverse("surveys:resume", args=["no-such-token"])))
+    assert submission.pk
+    for response in pages:
+        assert "no-store" in response.get("Cache-Control", ""), response.request["PATH_INFO"]
+    # The public pages stay cacheable as before.
+    assert "no-store" not in client.get(reverse("surveys:index")).get("Cache-Control", "")
