@@ -16,7 +16,7 @@ class EmailStatus(models.TextChoices):
 class Email(models.Model):
     # A kind registered with ``outbox.registry.register`` ("surveys.receipt", ...).
     kind = models.CharField(_("kind"), max_length=64)
-    to = models.EmailField(_("to"))
+    to = models.EmailField(_("recipient"))
     language = models.CharField(_("language"), max_length=16)
     # What the kind's renderer needs (ids, a private link). Never shown in the admin; a private
     # link is removed once the email has been sent.

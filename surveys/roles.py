@@ -71,6 +71,12 @@ def can_review(user: Any) -> bool:
     return bool(user.is_active and user.has_perm(REVIEW_PERMISSION))
 
 
+def can_read_attachments(user: Any) -> bool:
+    """Position papers name their authors: reviewers, who read them to review and code the
+    responses, and superusers. Editors see how questions were answered, never who answered."""
+    return can_review(user)
+
+
 def can_export(user: Any) -> bool:
     """Exports carry every answer of a consultation: reviewers and superusers only."""
     return can_review(user)

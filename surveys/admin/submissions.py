@@ -366,6 +366,7 @@ class SubmissionAdmin(ReadOnlyRecordMixin, admin.ModelAdmin[Submission]):
                     submission=obj,
                     personal=roles.can_view_personal_data(request.user),
                     theme_forms=theme_forms,
+                    papers=roles.can_read_attachments(request.user),
                 )
             )
             context["can_tag"] = self.has_change_permission(request, obj)
@@ -389,7 +390,10 @@ class SubmissionAdmin(ReadOnlyRecordMixin, admin.ModelAdmin[Submission]):
         submission = self.get_object(request, object_id)
         if submission is None:
             raise Http404
-        if not self.has_view_permission(request, submission):
+        if not (
+            self.has_view_permission(request, submission)
+            and roles.can_read_attachments(request.user)
+        ):
             raise PermissionDenied
         attachment = Attachment.objects.filter(pk=attachment_id, submission=submission).first()
         if attachment is None:

@@ -24,6 +24,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from django_ratelimit.decorators import ratelimit
 
 from consultation.downloads import file_download
+from surveys import roles
 from surveys.journey import attachments, rules, selectors, services
 from surveys.journey.attachments import AttachmentRejected
 from surveys.journey.errors import (
@@ -551,7 +552,7 @@ def attachment_download(request: HttpRequest, slug: str, pk: int) -> FileRespons
     if attachment is None:
         raise Http404
     own = session_submission(request, consultation)
-    is_staff = request.user.is_staff and request.user.has_perm("surveys.view_submission")
+    is_staff = request.user.is_staff and roles.can_read_attachments(request.user)
     if not is_staff and (own is None or own.pk != attachment.submission_id):
         raise Http404
     return file_download(

@@ -10,11 +10,16 @@ from surveys.review.labels import event_value, field_label, hkt
 
 
 def submission_review(
-    *, submission: Submission, personal: bool, theme_forms: Mapping[int, Any]
+    *,
+    submission: Submission,
+    personal: bool,
+    theme_forms: Mapping[int, Any],
+    papers: bool = True,
 ) -> dict[str, Any]:
     """What the submission page shows beside the review form: details, answers in question
     order, attachments, revisions and review history (five queries, whatever the number of
-    answers). Personal details only when ``personal`` (the reader may see them); each free-text
+    answers). Personal details only when ``personal`` (the reader may see them), attachments only
+    when ``papers`` (``roles.can_read_attachments``); each free-text
     answer with its theme-tagging form from ``theme_forms`` (answer id to form)."""
     questions = list(
         Question.objects.filter(consultation=submission.consultation_id)
@@ -62,7 +67,8 @@ def submission_review(
         "organisation_visible": organisation_visible,
         "answer_rows": rows,
         "answered": sum(1 for row in rows if row["answers"]),
-        "attachments": list(submission.attachments.all()),
+        "papers": papers,
+        "attachments": list(submission.attachments.all()) if papers else [],
         "revisions": list(submission.revisions.order_by("-number")),
         "events": [
             {

@@ -48,7 +48,7 @@ surveys:amend                                 POST slug                 302 302 
 surveys:amend_cancel                          POST slug                 302 302 302 302 302 302 302
 surveys:withdraw                              GET  slug                 302 200 200 302 302 302 302
 surveys:resume_request                        GET  slug                 200 200 200 200 200 200 200
-surveys:attachment                            GET  slug,attachment      404 200 404 200 404 200 200
+surveys:attachment                            GET  slug,attachment      404 200 404 200 404 404 200
 surveys:attachment_remove                     POST slug,attachment      404 302 302 404 404 404 404
 surveys:resume                                GET  token                302 302 302 302 302 302 302
 # Published conclusions (of the closed OTC consultation), open to everyone
@@ -146,7 +146,7 @@ admin:surveys_question_delete                 GET  question             302 302 
 admin:surveys_question_change                 GET  question             302 302 302 200 403 200 200
 admin/surveys/question/<path:object_id>/      GET  question             302 302 302 302 302 302 302
 # Submissions: nobody adds or deletes one in the admin; report readers never see them.
-admin:surveys_submission_attachment           GET  mine,attachment      302 302 302 200 403 200 200
+admin:surveys_submission_attachment           GET  mine,attachment      302 302 302 200 403 403 200
 admin:surveys_submission_changelist           GET  -                    302 302 302 200 403 200 200
 admin:surveys_submission_add                  GET  -                    302 302 302 403 403 403 403
 admin:surveys_submission_history              GET  mine                 302 302 302 200 403 200 200

@@ -345,6 +345,31 @@ class TestSubmissionPage:
         wrong = reverse("admin:surveys_submission_attachment", args=[other.pk, attachment.pk])
         assert client.get(wrong).status_code == 404
 
+    def test_editors_see_the_answers_but_never_the_position_papers(
+        self, client, otc, editor, private_storage_tmp
+    ):
+        from django.core.files.base import ContentFile
+
+        from surveys.models import Attachment
+
+        submission = sent(otc)
+        attachment = Attachment.objects.create(
+            submission=submission,
+            file=ContentFile(b"%PDF-1.7 by Chan Tai Man", name="paper.pdf"),
+            original_name="Chan Tai Man position paper.pdf",
+            content_type="application/pdf",
+            size=24,
+            sha256="b" * 64,
+        )
+        client.force_login(editor)
+        page = page_text(client.get(self.url(submission)))
+        assert "Attachments are shown to reviewers only" in page
+        assert "Chan Tai Man position paper.pdf" not in page
+        url = reverse("admin:surveys_submission_attachment", args=[submission.pk, attachment.pk])
+        assert client.get(url).status_code == 403
+        public = reverse("surveys:attachment", args=[otc.slug, attachment.pk])
+        assert client.get(public).status_code == 404
+
 
 def act(client, action, submissions, follow=False, **extra):
     return client.post(
