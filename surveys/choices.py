@@ -81,3 +81,5 @@ class ExclusionReason(models.TextChoices):
 class PrivacyActionKind(models.TextChoices):
     ERASURE = "erasure", _("Personal data erased after the retention period")
     ACCESS_EXPORT = "access_export", _("Personal data exported for an access request")
+    STAFF_VIEW = "staff_view", _("Personal data shown to staff")
+    STAFF_EXPORT = "staff_export", _("Personal data exported by staff")

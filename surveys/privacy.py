@@ -366,6 +366,28 @@ respondent-data.json 列出以您的電郵地址提交的每份回應：您的�
 """
 
 
+def personal_data_seen(
+    *,
+    kind: PrivacyActionKind,
+    operator: str,
+    consultation: Consultation,
+    references: list[str],
+    details: dict[str, Any] | None = None,
+    now: dt.datetime | None = None,
+) -> PrivacyAction:
+    """Record that staff saw (``STAFF_VIEW``) or exported (``STAFF_EXPORT``) the personal data
+    of the responses ``references``: who, when and what, never the data itself."""
+    return PrivacyAction.objects.create(
+        kind=kind,
+        at=now or timezone.now(),
+        operator=operator,
+        consultation=consultation,
+        references=references,
+        submission_count=len(references),
+        details=details or {},
+    )
+
+
 def respondent_data_export(
     *, reference: str, email: str, output: Path, operator: str, reason: str = ""
 ) -> PrivacyAction:

@@ -14,7 +14,8 @@ from django.http import (
     StreamingHttpResponse,
 )
 
-from surveys import exports
+from surveys import exports, privacy
+from surveys.choices import PrivacyActionKind
 from surveys.models import (
     Consultation,
     Submission,
@@ -39,6 +40,19 @@ def export_response(
         request.user.get_username(),
         personal,
     )
+    if personal:
+        rows = (
+            submissions
+            if submissions is not None
+            else exports.export_submissions(consultation=consultation)
+        )
+        privacy.personal_data_seen(
+            kind=PrivacyActionKind.STAFF_EXPORT,
+            operator=request.user.get_username(),
+            consultation=consultation,
+            references=sorted(rows.values_list("reference", flat=True)),
+            details={"format": fmt},
+        )
     filename = exports.export_filename(consultation=consultation, fmt=fmt, personal=personal)
     if fmt == "csv":
         response = StreamingHttpResponse(

@@ -32,7 +32,7 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from consultation.downloads import file_download
-from surveys import exports, roles
+from surveys import exports, privacy, roles
 from surveys.admin.common import ReadOnlyRecordMixin, plain_select
 from surveys.admin.exports import export_response
 from surveys.admin.submission_forms import (
@@ -46,6 +46,7 @@ from surveys.admin.submission_forms import (
     TagForm,
     ThemeFilter,
 )
+from surveys.choices import PrivacyActionKind
 from surveys.models import (
     Answer,
     Attachment,
@@ -361,10 +362,18 @@ class SubmissionAdmin(ReadOnlyRecordMixin, admin.ModelAdmin[Submission]):
                     for inline_form in inline_admin_formset:
                         if inline_form.original is not None:
                             theme_forms[inline_form.original.pk] = inline_form
+            personal = roles.can_view_personal_data(request.user)
+            if personal:
+                privacy.personal_data_seen(
+                    kind=PrivacyActionKind.STAFF_VIEW,
+                    operator=request.user.get_username(),
+                    consultation=obj.consultation,
+                    references=[obj.reference],
+                )
             context.update(
                 submission_review(
                     submission=obj,
-                    personal=roles.can_view_personal_data(request.user),
+                    personal=personal,
                     theme_forms=theme_forms,
                     papers=roles.can_read_attachments(request.user),
                 )

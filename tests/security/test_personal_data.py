@@ -400,3 +400,45 @@ def test_the_statistics_are_the_same_after_erasure(otc, tmp_path):
 
     assert _figures(otc, tmp_path, "after") == before
     assert before["respondents"]["total"] == 3
+
+
+def test_staff_views_and_exports_of_personal_data_are_recorded(
+    otc, client, reviewer, personal_reviewer
+):
+    from django.contrib.admin import helpers
+    from django.urls import reverse
+
+    chan = respond(otc, name="陳大文", email="chan@example.com")
+    lee = respond(otc, name="Lee Siu Ming", email="lee@example.com")
+    page = reverse("admin:surveys_submission_change", args=[chan.pk])
+
+    # A reviewer without the personal-data permission sees no names: nothing to record.
+    client.force_login(reviewer)
+    assert client.get(page).status_code == 200
+    assert not PrivacyAction.objects.exists()
+
+    client.force_login(personal_reviewer)
+    assert "陳大文" in client.get(page).content.decode()
+    viewed = PrivacyAction.objects.get()
+    assert viewed.kind == PrivacyActionKind.STAFF_VIEW
+    assert (viewed.operator, viewed.consultation, viewed.references) == (
+        "reviewer_personal",
+        otc,
+        [chan.reference],
+    )
+
+    response = client.post(
+        reverse("admin:surveys_submission_changelist"),
+        {
+            "action": "export_csv_personal",
+            helpers.ACTION_CHECKBOX_NAME: [chan.pk, lee.pk],
+            "index": 0,
+        },
+    )
+    assert "陳大文" in b"".join(response.streaming_content).decode("utf-8-sig")
+    exported = PrivacyAction.objects.get(kind=PrivacyActionKind.STAFF_EXPORT)
+    assert exported.references == sorted([chan.reference, lee.reference])
+    assert exported.submission_count == 2 and exported.details == {"format": "csv"}
+    # The record names responses by reference, never the data it concerns.
+    stored = json.dumps(list(PrivacyAction.objects.values()), default=str, ensure_ascii=False)
+    assert "陳大文" not in stored and "chan@example.com" not in stored
