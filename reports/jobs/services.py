@@ -28,6 +28,7 @@ from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext, gettext_noop
+from kombu.exceptions import OperationalError as KombuOperationalError
 
 from reports.jobs import chunked, dispatch
 from reports.jobs.compute import summary_compute
@@ -371,9 +372,27 @@ class ProgressWriter:
         self._written_at = now
 
 
+# Shown on the report page when its job could not be handed to the workers.
+QUEUE_UNREACHABLE = gettext_noop(
+    "Not started: the job queue could not be reached. Try again in a few minutes."
+)
+
+
 def _enqueue_on_commit(report_id: int) -> None:
     # Sending before the commit could let a worker look for a row it cannot see yet.
-    transaction.on_commit(partial(dispatch.build_send, report_id))
+    transaction.on_commit(partial(_send_or_fail, report_id))
+
+
+def _send_or_fail(report_id: int) -> None:
+    """Send the build; when the broker (Redis) cannot be reached, the report fails at once with
+    a reason staff can read, instead of waiting "queued" for a job that was never sent."""
+    try:
+        dispatch.build_send(report_id)
+    except (KombuOperationalError, OSError):
+        logger.exception("Report %s: the job queue could not be reached", report_id)
+        Report.objects.filter(pk=report_id, status=ReportStatus.QUEUED).update(
+            status=ReportStatus.FAILED, finished_at=timezone.now(), error=QUEUE_UNREACHABLE
+        )
 
 
 def _claim(report_id: int) -> Report | None:

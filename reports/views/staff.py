@@ -79,11 +79,21 @@ def report_create(request: HttpRequest, slug: str) -> HttpResponse:
         language=form.cleaned_data["language"],
         requested_by=request.user,
     )
-    messages.success(
-        request,
-        gettext("Report #%(id)s is queued; this page shows its progress.") % {"id": report.pk},
-    )
+    report.refresh_from_db(fields=["status", "error"])
+    if report.status == ReportStatus.FAILED:
+        messages.error(request, _unavailable(report))
+    else:
+        messages.success(
+            request,
+            gettext("Report #%(id)s is queued; this page shows its progress.") % {"id": report.pk},
+        )
     return redirect("reports:consultation", slug=consultation.slug)
+
+
+def _unavailable(report: Report) -> str:
+    return gettext("Reports are unavailable just now: %(reason)s") % {
+        "reason": gettext(report.error)
+    }
 
 
 @require_POST
@@ -95,7 +105,13 @@ def report_retry(request: HttpRequest, pk: int) -> HttpResponse:
     except services.ReportError as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(request, gettext("Report #%(id)s is queued again.") % {"id": report.pk})
+        report.refresh_from_db(fields=["status", "error"])
+        if report.status == ReportStatus.FAILED:
+            messages.error(request, _unavailable(report))
+        else:
+            messages.success(
+                request, gettext("Report #%(id)s is queued again.") % {"id": report.pk}
+            )
     return redirect("reports:consultation", slug=report.consultation.slug)
 
 

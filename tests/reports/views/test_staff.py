@@ -462,3 +462,36 @@ def test_admin_action_needs_the_permission_to_build(client, django_user_model, c
     )
     assert "You do not have permission to build summary reports." in response.content.decode()
     assert not Report.objects.exists()
+
+
+def test_a_report_asked_for_while_the_job_queue_is_down_fails_with_a_reason_not_a_500(
+    transactional_db, client, reviewer, consultation
+):
+    # Real commits (transactional_db): the job is sent as the request commits, as in production.
+    import socket
+
+    from tests.reports.celery_support import broker_url
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        closed = s.getsockname()[1]  # nothing listens there: Redis is "down"
+    client.force_login(reviewer)
+    with broker_url(f"redis://127.0.0.1:{closed}/0"):
+        response = client.post(
+            reverse("reports:request", args=[consultation.slug]), {"language": "en"}, follow=True
+        )
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Reports are unavailable just now" in page
+    assert "the job queue could not be reached" in page
+    report = Report.objects.get()
+    assert report.status == ReportStatus.FAILED and report.finished_at is not None
+
+    # Once the queue is back, "Try again" queues it.
+    from tests.reports.celery_support import memory_broker
+
+    with memory_broker() as inbox:
+        client.post(reverse("reports:retry", args=[report.pk]))
+        assert [name for name, _ in inbox.take()] == ["reports.tasks.build_report"]
+    report.refresh_from_db()
+    assert report.status == ReportStatus.QUEUED
