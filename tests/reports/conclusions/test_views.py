@@ -253,9 +253,12 @@ def test_public_pages_before_during_and_after_publication(
     assert [r.reference for r in found.object_list] == [known["anonymous"].reference]
     assert client.get(search, {"q": "Kowloon Anonymous"}).context["page"].paginator.count == 0
     assert client.get(search, {"q": "Secretive"}).context["page"].paginator.count == 0
-    # Junk paging and search never fail.
-    for params in ({"page": "999"}, {"page": "x"}, {"q": "<script>" * 100}, {"q": "\x00"}):
+    # Junk paging and search never fail; a NUL character is refused before any view, with a
+    # clear page (consultation.hostile).
+    for params in ({"page": "999"}, {"page": "x"}, {"q": "<script>" * 100}):
         assert client.get(search, params).status_code == 200
+    refused = client.get(search, {"q": "\x00"})
+    assert refused.status_code == 400 and "NUL character" in refused.content.decode()
 
     conclusion_services.conclusions_unpublish(consultation=consultation, user=editor)
     _assert_nothing_public(client, consultation)
