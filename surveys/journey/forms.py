@@ -342,11 +342,16 @@ class SectionForm(forms.Form):
         answers = self._merged(cleaned)
         for question in self.questions:
             name = field_name(question)
+            if question.is_conditional and not question_is_shown(question, answers, self.journey):
+                # Hidden by an answer on this page: whatever it holds (even what its field would
+                # refuse) is ignored and never stored, so it cannot block the page.
+                self.errors.pop(name, None)
+                cleaned.pop(name, None)
+                continue
             if (
                 question.required
                 and question.is_conditional
                 and name not in self.errors
-                and question_is_shown(question, answers, self.journey)
                 and cleaned.get(name) in (None, "", [])
             ):
                 self.add_error(name, _("Answer this question."))

@@ -511,3 +511,26 @@ def test_no_page_of_a_response_may_be_kept_by_a_browser_or_proxy(client, otc):
         assert "no-store" in response.get("Cache-Control", ""), response.request["PATH_INFO"]
     # The public pages stay cacheable as before.
     assert "no-store" not in client.get(reverse("surveys:index")).get("Cache-Control", "")
+
+
+@pytest.mark.parametrize("language", ["en", "zh-hant"])
+@pytest.mark.parametrize(
+    ("step", "hider", "hidden"),
+    [(4, {"q_Q13": "all_trades"}, "q_Q14"), (5, {"q_Q20": "no"}, "q_Q21")],
+)
+def test_a_question_hidden_by_an_answer_on_its_page_never_blocks_it(
+    client, otc, language, step, hider, hidden
+):
+    client.cookies["django_language"] = language
+    submission = start(client)
+    fill_required(client)
+    # The respondent typed something the number box refuses, then chose the answer that hides it.
+    response = client.post(step_url(step), {**REQUIRED.get(step, {}), **hider, hidden: "abc"})
+    assert response.status_code == 302, response.content.decode()[:3000]
+    assert hidden.removeprefix("q_") not in services_answers(submission)
+    # While it is shown, the same value is refused as before.
+    shown = {"q_Q13": "above_amount"} if step == 4 else {"q_Q20": "yes"}
+    # (The page is shown again with the error; nothing of it is stored.)
+    refused = client.post(step_url(step), {**REQUIRED.get(step, {}), **shown, hidden: "abc"})
+    assert refused.status_code == 200
+    assert hidden.removeprefix("q_") not in services_answers(submission)
