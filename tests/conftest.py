@@ -92,3 +92,13 @@ def sent(mailoutbox):
         return mailoutbox
 
     return deliver
+
+
+@pytest.fixture(autouse=True)
+def _default_language_after_each_test():
+    """A request's language stays active in the test's thread after it (the test client runs
+    views there); each test starts from the default, whatever the last one asked for."""
+    from django.utils import translation
+
+    yield
+    translation.deactivate()

@@ -4,34 +4,51 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='Email',
+            name="Email",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(max_length=64, verbose_name='kind')),
-                ('to', models.EmailField(max_length=254, verbose_name='recipient')),
-                ('language', models.CharField(max_length=16, verbose_name='language')),
-                ('context', models.JSONField(blank=True, default=dict)),
-                ('status', models.CharField(choices=[('pending', 'Waiting to be sent'), ('sent', 'Sent'), ('failed', 'Failed: not retried')], default='pending', max_length=16, verbose_name='status')),
-                ('attempts', models.PositiveSmallIntegerField(default=0, verbose_name='attempts')),
-                ('last_error', models.TextField(blank=True, verbose_name='last error')),
-                ('subject', models.CharField(blank=True, max_length=300, verbose_name='subject')),
-                ('created_at', models.DateTimeField(verbose_name='queued at')),
-                ('next_attempt_at', models.DateTimeField(verbose_name='next attempt at')),
-                ('sent_at', models.DateTimeField(blank=True, null=True, verbose_name='sent at')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("kind", models.CharField(max_length=64, verbose_name="kind")),
+                ("to", models.EmailField(max_length=254, verbose_name="recipient")),
+                ("language", models.CharField(max_length=16, verbose_name="language")),
+                ("context", models.JSONField(blank=True, default=dict)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Waiting to be sent"),
+                            ("sent", "Sent"),
+                            ("failed", "Failed: not retried"),
+                        ],
+                        default="pending",
+                        max_length=16,
+                        verbose_name="status",
+                    ),
+                ),
+                ("attempts", models.PositiveSmallIntegerField(default=0, verbose_name="attempts")),
+                ("last_error", models.TextField(blank=True, verbose_name="last error")),
+                ("subject", models.CharField(blank=True, max_length=300, verbose_name="subject")),
+                ("created_at", models.DateTimeField(verbose_name="queued at")),
+                ("next_attempt_at", models.DateTimeField(verbose_name="next attempt at")),
+                ("sent_at", models.DateTimeField(blank=True, null=True, verbose_name="sent at")),
             ],
             options={
-                'verbose_name': 'email',
-                'verbose_name_plural': 'emails',
-                'ordering': ['-created_at', '-pk'],
-                'indexes': [models.Index(fields=['status', 'next_attempt_at'], name='email_due_idx')],
+                "verbose_name": "email",
+                "verbose_name_plural": "emails",
+                "ordering": ["-created_at", "-pk"],
+                "indexes": [
+                    models.Index(fields=["status", "next_attempt_at"], name="email_due_idx")
+                ],
             },
         ),
     ]

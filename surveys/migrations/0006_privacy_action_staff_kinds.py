@@ -4,15 +4,22 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('surveys', '0005_answer_consultation_index'),
+        ("surveys", "0005_answer_consultation_index"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='privacyaction',
-            name='kind',
-            field=models.CharField(choices=[('erasure', 'Personal data erased after the retention period'), ('access_export', 'Personal data exported for an access request'), ('staff_view', 'Personal data shown to staff'), ('staff_export', 'Personal data exported by staff')], max_length=16),
+            model_name="privacyaction",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("erasure", "Personal data erased after the retention period"),
+                    ("access_export", "Personal data exported for an access request"),
+                    ("staff_view", "Personal data shown to staff"),
+                    ("staff_export", "Personal data exported by staff"),
+                ],
+                max_length=16,
+            ),
         ),
     ]

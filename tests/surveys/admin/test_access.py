@@ -185,7 +185,8 @@ def custom_views(objects):
 
 CUSTOM_ALLOWED = {
     "no_role": set(),
-    "editor": {"attachment"},
+    # Editors read how questions were answered, never the position papers naming their authors.
+    "editor": set(),
     "reviewer": {
         "export_csv",
         "export_xlsx",
