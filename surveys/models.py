@@ -348,6 +348,9 @@ class Submission(models.Model):
     current_step = models.PositiveSmallIntegerField(default=0)
     # Only a hash of the private resume link's token is kept.
     resume_token_hash = models.CharField(max_length=64, blank=True, db_index=True)
+    # The random key of the "About you" page that started this draft: the same page sent again
+    # (its reply was lost) finds this draft instead of starting a second one.
+    start_key = models.CharField(max_length=64, blank=True, default="", editable=False)
     client_address = models.GenericIPAddressField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
@@ -387,6 +390,11 @@ class Submission(models.Model):
             models.CheckConstraint(
                 condition=~Q(review_status=ReviewStatus.EXCLUDED) | ~Q(exclusion_reason=""),
                 name="submission_exclusion_has_reason",
+            ),
+            models.UniqueConstraint(
+                fields=["consultation", "start_key"],
+                condition=~Q(start_key=""),
+                name="submission_one_draft_per_start",
             ),
         ]
         permissions = [

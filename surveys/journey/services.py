@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, cast
 
-from django.db import connections, router, transaction
+from django.db import IntegrityError, connections, router, transaction
 from django.utils import timezone
 
 from surveys.journey import emails, sql
@@ -21,10 +21,10 @@ from surveys.journey.errors import (
     SubmissionIncomplete,
     SubmissionNotEditable,
 )
+from surveys.journey.resume_links import resume_link_issue
 from surveys.journey.rules import (
     require_accepting,
     require_draft_editable,
-    resume_link_valid,
     submission_can_change,
 )
 from surveys.journey.selectors import (
@@ -58,6 +58,8 @@ from surveys.models import (
 )
 
 DRAFT_REFERENCE_PREFIX = "DRAFT-"
+# How long the "About you" page sent again finds the draft it started.
+START_KEY_LIFE = dt.timedelta(hours=6)
 
 
 def _progress_write(
@@ -101,27 +103,43 @@ def draft_start(
     client_address: str | None = None,
     now: dt.datetime | None = None,
     site_url: str | None = None,
+    start_key: str = "",
 ) -> tuple[Submission, str]:
-    """Create a draft from the "About you" answers; return it and its resume token.
+    """Create a draft from the "About you" answers; return it and its resume token (only its
+    SHA-256 is stored). With ``site_url`` (the site's address) the resume email is queued too.
 
-    Only the token's SHA-256 is stored. With ``site_url`` (the site's address, for the private
-    link) the resume email is queued with the draft.
+    ``start_key`` comes with the page: sent again (the reply was lost), it finds the draft it
+    started, which is returned with no token and no second email.
     """
     now = now or timezone.now()
     require_accepting(consultation, now)
+    if start_key:
+        started = Submission.objects.filter(consultation=consultation, start_key=start_key)
+        if (found := started.first()) is not None:
+            if found.state == SubmissionState.DRAFT and found.created_at > now - START_KEY_LIFE:
+                return found, ""
+            start_key = ""  # a page kept from long ago, or a response already sent: a new draft
     token = secrets.token_urlsafe(32)
-    submission = Submission.objects.create(
-        consultation=consultation,
-        reference=DRAFT_REFERENCE_PREFIX + secrets.token_hex(7),
-        state=SubmissionState.DRAFT,
-        language=language,
-        current_step=2,
-        resume_token_hash=token_hash(token),
-        client_address=client_address,
-        created_at=now,
-        updated_at=now,
-        **_respondent_values(respondent),
-    )
+    try:
+        with transaction.atomic():
+            submission = Submission.objects.create(
+                start_key=start_key,
+                consultation=consultation,
+                reference=DRAFT_REFERENCE_PREFIX + secrets.token_hex(7),
+                state=SubmissionState.DRAFT,
+                language=language,
+                current_step=2,
+                resume_token_hash=token_hash(token),
+                client_address=client_address,
+                created_at=now,
+                updated_at=now,
+                **_respondent_values(respondent),
+            )
+    except IntegrityError:
+        if not start_key:
+            raise
+        # The same page sent twice at once: the other request has just started the draft.
+        return Submission.objects.get(consultation=consultation, start_key=start_key), ""
     if site_url is not None:
         emails.resume_link_queue(submission=submission, token=token, site_url=site_url)
     return submission, token
@@ -459,48 +477,6 @@ def submission_withdraw(
     if notify:
         emails.withdrawal_queue(submission=submission)
     return submission
-
-
-@transaction.atomic
-def resume_link_issue(*, submission: Submission) -> str:
-    """A new resume token for ``submission`` (any earlier link stops working)."""
-    token = secrets.token_urlsafe(32)
-    Submission.objects.filter(pk=submission.pk).update(resume_token_hash=token_hash(token))
-    submission.resume_token_hash = token_hash(token)
-    return token
-
-
-@transaction.atomic
-def resume_link_request(
-    *,
-    consultation: Consultation,
-    email: str,
-    now: dt.datetime | None = None,
-    site_url: str | None = None,
-) -> tuple[Submission, str] | None:
-    """A fresh resume token for the respondent's latest live response, when there is one, and
-    with ``site_url`` its email queued.
-
-    Returns None when no draft or changeable response uses ``email``; the page says the same
-    thing either way, so that it does not reveal who has responded.
-    """
-    now = now or timezone.now()
-    submission = (
-        Submission.objects.select_related("consultation")
-        .filter(
-            consultation=consultation,
-            email__iexact=email.strip(),
-            state__in=[SubmissionState.DRAFT, SubmissionState.SUBMITTED],
-        )
-        .order_by("-updated_at")
-        .first()
-    )
-    if submission is None or not resume_link_valid(submission=submission, now=now):
-        return None
-    token = resume_link_issue(submission=submission)
-    if site_url is not None:
-        emails.resume_link_queue(submission=submission, token=token, site_url=site_url)
-    return submission, token
 
 
 # --- Amending a submitted response ----------------------------------------------------------------

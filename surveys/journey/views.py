@@ -11,6 +11,8 @@ on every step, in Hong Kong time, by the services and again here to show a clear
 
 from __future__ import annotations
 
+import re
+import secrets
 from functools import partial
 from typing import Any, cast
 
@@ -25,7 +27,7 @@ from django_ratelimit.decorators import ratelimit
 
 from consultation.downloads import file_download
 from surveys import roles
-from surveys.journey import attachments, rules, selectors, services
+from surveys.journey import attachments, resume_links, rules, selectors, services
 from surveys.journey.attachments import AttachmentRejected
 from surveys.journey.errors import (
     JourneyError,
@@ -74,6 +76,8 @@ def _rate(setting: str, group: str, request: HttpRequest) -> str:
 
 
 submit_rate = partial(_rate, "RATELIMIT_SUBMIT")
+# The "About you" page's key, as ``secrets.token_urlsafe(24)`` writes it.
+START_KEY = re.compile(r"[A-Za-z0-9_-]{32}")
 resume_rate = partial(_rate, "RATELIMIT_RESUME")
 
 
@@ -149,14 +153,23 @@ def respond_step(request: HttpRequest, slug: str, number: int) -> HttpResponse:
 
 
 def _step_about(request: HttpRequest, who: Respondent, step: Step) -> HttpResponse:
+    # A page that starts a response carries a random key: sent again, it finds its draft.
+    posted_key = request.POST.get("start_key", "")
+    start_key = posted_key if START_KEY.fullmatch(posted_key) else secrets.token_urlsafe(24)
+    if who.submission is not None or who.amendment is not None:
+        start_key = ""
     if request.method == "GET":
         form = AboutYouForm(initial=who.respondent() or None)
-        return render_step(request, who, step, "surveys/respond/about.html", form=form)
+        return render_step(
+            request, who, step, "surveys/respond/about.html", form=form, start_key=start_key
+        )
     form = AboutYouForm(request.POST)
     if form.honeypot_filled():
         return HttpResponseBadRequest(_("Your response could not be accepted."))
     if not form.is_valid():
-        return render_step(request, who, step, "surveys/respond/about.html", form=form)
+        return render_step(
+            request, who, step, "surveys/respond/about.html", form=form, start_key=start_key
+        )
     if who.amendment is not None:
         amendment_keep(
             request,
@@ -172,6 +185,7 @@ def _step_about(request: HttpRequest, who: Respondent, step: Step) -> HttpRespon
             language=page_language(),
             client_address=client_address(request),
             site_url=request.build_absolute_uri("/"),
+            start_key=posted_key if START_KEY.fullmatch(posted_key) else "",
         )
         remember(request, submission)
         who.submission = submission
@@ -500,7 +514,7 @@ def resume_request(request: HttpRequest, slug: str) -> HttpResponse:
         if form.honeypot_filled():
             return HttpResponseBadRequest(_("Your request could not be accepted."))
         if form.is_valid():
-            services.resume_link_request(
+            resume_links.resume_link_request(
                 consultation=consultation,
                 email=form.cleaned_data["email"],
                 site_url=request.build_absolute_uri("/"),

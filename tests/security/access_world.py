@@ -30,7 +30,7 @@ from django.utils import timezone
 from outbox.services import email_queue
 from reports.models import Report, ReportStatus
 from surveys.demo.loader import DEMO_DIR, demo_load
-from surveys.journey import services
+from surveys.journey import resume_links
 from surveys.models import CampaignGroup, Consultation, ReviewEvent, Submission, Theme
 from surveys.roles import EDITORS, REPORT_READERS, REVIEWERS
 from tests.security.publication import Published, published_consultation
@@ -81,8 +81,8 @@ def build_world(django_user_model) -> World:
     theirs = respond(
         custody, name="Lee Tai Wai", email="lee.tai.wai@example.com", answers=answers, paper=True
     )
-    token = services.resume_link_issue(submission=mine)
-    their_token = services.resume_link_issue(submission=theirs)
+    token = resume_links.resume_link_issue(submission=mine)
+    their_token = resume_links.resume_link_issue(submission=theirs)
 
     users = {
         "reviewer": _staff(django_user_model, "reviewer", REVIEWERS),

@@ -20,7 +20,7 @@ from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from surveys.journey import services
+from surveys.journey import resume_links, services
 from surveys.journey import structure as journey_structure
 from surveys.journey.attachments import DOCX
 from surveys.journey.views import SESSION_KEY
@@ -415,7 +415,7 @@ def test_no_endpoint_answers_500_or_reaches_another_respondents_response(otc, da
 
 def test_an_old_resume_link_stops_working_once_a_new_one_is_issued(otc):
     _, submission, token = browser_with_draft(otc)
-    services.resume_link_issue(submission=submission)
+    resume_links.resume_link_issue(submission=submission)
     response = Client().get(reverse("surveys:resume", args=[token]))
     assert response.status_code == 404
     assert SESSION_KEY not in Client().session

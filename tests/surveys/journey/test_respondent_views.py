@@ -534,3 +534,29 @@ def test_a_question_hidden_by_an_answer_on_its_page_never_blocks_it(
     refused = client.post(step_url(step), {**REQUIRED.get(step, {}), **shown, hidden: "abc"})
     assert refused.status_code == 200
     assert hidden.removeprefix("q_") not in services_answers(submission)
+
+
+def test_an_about_you_page_sent_again_after_a_lost_reply_starts_no_second_draft(client, sent, otc):
+    page = client.get(step_url(1)).content.decode()
+    key = re.search(r'name="start_key" value="([^"]+)"', page).group(1)
+    body = {**ABOUT, "start_key": key}
+    assert client.post(step_url(1), body).status_code == 302
+    # The reply (with the session cookie) never arrived: the browser sends the same page again.
+    retry = Client()
+    retry.cookies["csrftoken"] = client.cookies["csrftoken"].value
+    response = retry.post(step_url(1), body)
+    assert response.status_code == 302 and response.url == step_url(2)
+    (submission,) = Submission.objects.all()
+    assert retry.get(step_url(2)).status_code == 200  # the same draft, now in this browser too
+    assert [m.subject for m in sent()] == ["Your link to continue your response"]
+
+    # Another page, another key: another response.
+    other = Client()
+    page = other.get(step_url(1)).content.decode()
+    assert f'value="{key}"' not in page
+    assert other.post(step_url(1), {**ABOUT, "start_key": "x" * 32}).status_code == 302
+    assert Submission.objects.count() == 2
+    # A key that is not one of ours is ignored: a draft of its own, not someone else's.
+    assert Client().post(step_url(1), {**ABOUT, "start_key": "short"}).status_code == 302
+    assert Submission.objects.count() == 3
+    assert submission.start_key == key

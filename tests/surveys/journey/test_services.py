@@ -11,7 +11,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.utils import timezone
 
-from surveys.journey import attachments, services
+from surveys.journey import attachments, resume_links, services
 from surveys.journey import attachments as journey_attachments
 from surveys.journey import errors as journey_errors
 from surveys.journey import rules as journey_rules
@@ -468,7 +468,7 @@ def test_a_draft_cannot_be_withdrawn_or_amended(otc):
 def test_a_new_resume_link_replaces_the_old_one(otc):
     consultation, _ = otc
     submission, old = _start(consultation)
-    new = services.resume_link_issue(submission=submission)
+    new = resume_links.resume_link_issue(submission=submission)
     assert journey_selectors.submission_by_token(token=old) is None
     assert journey_selectors.submission_by_token(token=new) == submission
 
@@ -476,12 +476,14 @@ def test_a_new_resume_link_replaces_the_old_one(otc):
 def test_resume_link_request_finds_only_that_consultations_live_response(otc):
     consultation, _ = otc
     submission, _ = _start(consultation)
-    found = services.resume_link_request(consultation=consultation, email="CHAN@example.com ")
+    found = resume_links.resume_link_request(consultation=consultation, email="CHAN@example.com ")
     assert found is not None and found[0] == submission
     assert journey_selectors.submission_by_token(token=found[1]) == submission
-    assert services.resume_link_request(consultation=consultation, email="x@example.com") is None
+    assert (
+        resume_links.resume_link_request(consultation=consultation, email="x@example.com") is None
+    )
     other = ConsultationFactory()
-    assert services.resume_link_request(consultation=other, email="chan@example.com") is None
+    assert resume_links.resume_link_request(consultation=other, email="chan@example.com") is None
 
 
 def test_resume_link_stops_working_when_the_consultation_closes(otc):
@@ -604,3 +606,32 @@ def test_at_most_three_files_per_response(otc, private_storage_tmp):
     assert all(
         a.file.path.startswith(str(private_storage_tmp)) for a in submission.attachments.all()
     )
+
+
+def test_a_start_key_finds_its_draft_only_while_it_is_a_fresh_draft(otc):
+    consultation, _ = otc
+    respondent = {
+        "respondent_type": "individual",
+        "category": "public",
+        "contact_name": "Chan",
+        "email": "chan@example.com",
+        "consent": "response_only",
+        "privacy_acknowledged": True,
+    }
+    now = timezone.now()
+    first, token = services.draft_start(
+        consultation=consultation, respondent=respondent, language="en", start_key="k" * 32, now=now
+    )
+    again, no_token = services.draft_start(
+        consultation=consultation, respondent=respondent, language="en", start_key="k" * 32, now=now
+    )
+    assert again == first and token and no_token == ""
+    # A day later the same key starts a new draft (without a key of its own).
+    later, _ = services.draft_start(
+        consultation=consultation,
+        respondent=respondent,
+        language="en",
+        start_key="k" * 32,
+        now=now + dt.timedelta(days=1),
+    )
+    assert later != first and later.start_key == ""
