@@ -290,6 +290,11 @@ class Choice(Bilingual):
     order = models.PositiveSmallIntegerField()
     label_en = models.CharField(max_length=300)
     label_zh = models.CharField(max_length=300)
+    exclusive = models.BooleanField(
+        _("exclusive"),
+        default=False,
+        help_text=_("Cannot be ticked with another choice (“None of these”, “No view”)."),
+    )
 
     class Meta:
         ordering = ["question", "order"]

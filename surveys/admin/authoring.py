@@ -413,7 +413,7 @@ class ChoiceInline(LockedInlineMixin, admin.TabularInline[Choice, Question]):
     model = Choice
     form = ChoiceLockForm
     formset = LockedDeletionFormSet
-    fields = ("order", "value", "label_en", "label_zh")
+    fields = ("order", "value", "label_en", "label_zh", "exclusive")
     extra = 0
 
 

@@ -164,6 +164,10 @@ def _load_question(
             Choice,
             result,
             {"question": question, "value": choice_data["value"]},
-            {"order": choice_order, **_pair(choice_data, "label")},
+            {
+                "order": choice_order,
+                "exclusive": bool(choice_data.get("exclusive", False)),
+                **_pair(choice_data, "label"),
+            },
         )
     return question

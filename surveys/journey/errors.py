@@ -29,3 +29,9 @@ class SubmissionIncomplete(JourneyError):
     def __init__(self, missing: list[str]) -> None:
         super().__init__(f"unanswered required questions: {', '.join(missing)}")
         self.missing = missing
+
+
+class AnswersInvalid(JourneyError):
+    """Answers the form would have refused (an exclusive choice ticked with others)."""
+
+    code = "invalid_answers"

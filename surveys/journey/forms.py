@@ -22,7 +22,12 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from surveys.journey import attachments
-from surveys.journey.structure import FormStructure, Journey, question_is_shown
+from surveys.journey.structure import (
+    FormStructure,
+    Journey,
+    exclusive_mixed,
+    question_is_shown,
+)
 from surveys.models import (
     Choice,
     Consent,
@@ -342,6 +347,14 @@ class SectionForm(forms.Form):
         answers = self._merged(cleaned)
         for question in self.questions:
             name = field_name(question)
+            alone = exclusive_mixed(question, cleaned.get(name))
+            if alone is not None:
+                self.add_error(
+                    name,
+                    _("“%(choice)s” cannot be chosen together with other answers.")
+                    % {"choice": alone.localized("label", self.language)},
+                )
+                continue
             if question.is_conditional and not question_is_shown(question, answers, self.journey):
                 # Hidden by an answer on this page: whatever it holds (even what its field would
                 # refuse) is ignored and never stored, so it cannot block the page.

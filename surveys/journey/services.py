@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from surveys.journey import emails, sql
 from surveys.journey.errors import (
+    AnswersInvalid,
     ConsultationClosed,
     SubmissionIncomplete,
     SubmissionNotEditable,
@@ -43,6 +44,7 @@ from surveys.journey.structure import (
     Journey,
     answers_missing,
     answers_prune,
+    exclusive_mixed,
 )
 from surveys.models import (
     Answer,
@@ -260,6 +262,8 @@ def _answers_replace(
     wanted: list[tuple[int, int | None, int | None, str]] = []
     for code, value in answers.items():
         question = journey.by_code[code]
+        if exclusive_mixed(question, value) is not None:
+            raise AnswersInvalid(f"{code}: an exclusive choice ticked with others")
         choices = {c.value: c.pk for c in question.choices.all()}
         if question.kind == QuestionKind.MULTIPLE:
             # A multiple-choice answer is a list of choice values (or a single one).

@@ -18,7 +18,7 @@ from typing import Any, cast
 
 from django.db.models import Prefetch
 
-from surveys.models import Choice, Consultation, Question, Section
+from surveys.models import Choice, Consultation, Question, QuestionKind, Section
 
 AnswerValue = str | int | list[str]
 Answers = dict[str, AnswerValue]
@@ -159,6 +159,14 @@ def journey_cached(*, consultation: Consultation) -> Journey:
         cached = (consultation.form_version, FormStructure.build(*_structure_load(consultation)))
         _STRUCTURES[consultation.pk] = cached
     return Journey(consultation=consultation, structure=cached[1])
+
+
+def exclusive_mixed(question: Question, value: Any) -> Choice | None:
+    """The exclusive choice ("None of these") ticked with others in ``value``, or None: such an
+    answer is refused by the form and by the services alike."""
+    if question.kind != QuestionKind.MULTIPLE or not isinstance(value, list) or len(value) < 2:
+        return None
+    return next((c for c in question.choices.all() if c.exclusive and c.value in value), None)
 
 
 def question_is_shown(question: Question, answers: Mapping[str, Any], journey: Journey) -> bool:

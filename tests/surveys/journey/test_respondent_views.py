@@ -560,3 +560,25 @@ def test_an_about_you_page_sent_again_after_a_lost_reply_starts_no_second_draft(
     assert Client().post(step_url(1), {**ABOUT, "start_key": "short"}).status_code == 302
     assert Submission.objects.count() == 3
     assert submission.start_key == key
+
+
+@pytest.mark.parametrize(
+    ("language", "message"),
+    [
+        ("en", "“None of these” cannot be chosen together with other answers."),
+        ("zh-hant", "「以上皆不是」不能與其他答案一併選擇。"),
+    ],
+)
+def test_an_exclusive_choice_cannot_be_ticked_with_others(client, otc, language, message):
+    client.cookies["django_language"] = language
+    submission = start(client)
+    mixed = {**REQUIRED[2], "q_Q2": ["shop", "none"]}
+    response = client.post(step_url(2), mixed)
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert "Q2" not in services_answers(submission)
+    # Alone it is an answer like any other; so is any mix of the other choices.
+    assert client.post(step_url(2), {**REQUIRED[2], "q_Q2": ["none"]}).status_code == 302
+    assert services_answers(submission)["Q2"] == ["none"]
+    assert client.post(step_url(2), {**REQUIRED[2], "q_Q2": ["shop", "atm"]}).status_code == 302
+    assert services_answers(submission)["Q2"] == ["shop", "atm"]

@@ -635,3 +635,37 @@ def test_a_start_key_finds_its_draft_only_while_it_is_a_fresh_draft(otc):
         now=now + dt.timedelta(days=1),
     )
     assert later != first and later.start_key == ""
+
+
+def test_the_services_refuse_an_exclusive_choice_ticked_with_others(demo_consultations):
+    from surveys.journey.errors import AnswersInvalid
+    from surveys.models import Choice
+
+    consultation = demo_consultations["va-otc-dealing"]
+    none = Choice.objects.get(
+        question__consultation=consultation, question__code="Q2", value="none"
+    )
+    assert none.exclusive
+    journey = journey_structure.journey_load(consultation=consultation)
+    respondent = {
+        "respondent_type": "individual",
+        "category": "public",
+        "contact_name": "Chan",
+        "email": "chan@example.com",
+        "consent": "response_only",
+        "privacy_acknowledged": True,
+    }
+    submission, _ = services.draft_start(
+        consultation=consultation, respondent=respondent, language="en"
+    )
+    section = journey.by_code["Q2"].section
+    with pytest.raises(AnswersInvalid):
+        services.draft_save(
+            submission=submission,
+            journey=journey,
+            section=section,
+            answers={"Q1": "agree", "Q7": "sfc", "Q2": ["shop", "none"]},
+            step=2,
+            language="en",
+        )
+    assert not submission.answers.exists()
