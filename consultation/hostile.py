@@ -15,6 +15,8 @@ from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
+from django.utils import translation
+from django.utils.functional import Promise as StrPromise
 from django.utils.translation import gettext_lazy as _
 
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
@@ -25,14 +27,15 @@ def _charset_is_utf8(charset: str) -> bool:
     return charset.lower() == "utf-8"
 
 
-def refusal(request: HttpRequest) -> str | None:
-    """Why ``request`` cannot be served (a sentence for the page), or None."""
+def refusal(request: HttpRequest) -> StrPromise | None:
+    """Why ``request`` cannot be served (a sentence for the page, translated when shown), or
+    None."""
     if "\x00" in request.path or "%00" in request.META.get("QUERY_STRING", ""):
-        return str(_("The address contains a NUL character, which is not allowed."))
+        return _("The address contains a NUL character, which is not allowed.")
     if request.content_type in FORM_TYPES:
         charset = (request.content_params or {}).get("charset")
         if charset is not None and not _charset_is_utf8(charset):
-            return str(_("Forms must be sent in UTF-8."))
+            return _("Forms must be sent in UTF-8.")
     return None
 
 
@@ -44,8 +47,10 @@ class HostileRequestMiddleware:
         reason = refusal(request)
         if reason is None:
             return self.get_response(request)
-        # A page of its own: nothing that would read the request's body or session.
-        html = render_to_string("errors/bad_request.html", {"reason": reason})
+        # A page of its own, with nothing that reads the request's body or session, in the
+        # language the visitor chose (cookie or browser), as the middleware after this would.
+        with translation.override(translation.get_language_from_request(request)):
+            html = render_to_string("errors/bad_request.html", {"reason": reason})
         response = HttpResponse(html, status=400)
         response["Cache-Control"] = "no-store"
         return response

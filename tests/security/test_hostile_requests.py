@@ -195,3 +195,16 @@ def test_an_overlong_staff_username_is_a_wrong_login_not_a_server_error(db, leng
     assert response.status_code == 200
     assert "Please enter the correct username and password" in response.content.decode()
     assert not AccessAttempt.objects.exists() and not AccessFailureLog.objects.exists()
+
+
+def test_the_refusal_page_speaks_the_visitors_language(db):
+    from django.utils import translation
+
+    url = f"{reverse('surveys:index')}?q=%00"
+    chinese = Client()
+    chinese.cookies["django_language"] = "zh-hant"
+    assert "網址含有不允許的 NUL 字元。" in chinese.get(url).content.decode()
+    # Whatever language was last active in this thread, a visitor without a choice reads English.
+    with translation.override("zh-hant"):
+        page = Client().get(url).content.decode()
+    assert "The address contains a NUL character" in page and 'lang="en-HK"' in page
