@@ -115,33 +115,31 @@ def draft_start(
     """
     now = now or timezone.now()
     require_accepting(consultation, now)
-    if start_key:
-        started = Submission.objects.filter(consultation=consultation, start_key=start_key)
-        if (found := started.first()) is not None:
-            if found.state == SubmissionState.DRAFT and found.created_at > now - START_KEY_LIFE:
-                return found, ""
-            start_key = ""  # a page kept from long ago, or a response already sent: a new draft
     token = secrets.token_urlsafe(32)
+    values = {
+        "consultation": consultation,
+        "reference": DRAFT_REFERENCE_PREFIX + secrets.token_hex(7),
+        "state": SubmissionState.DRAFT,
+        "language": language,
+        "current_step": 2,
+        "resume_token_hash": token_hash(token),
+        "client_address": client_address,
+        "created_at": now,
+        "updated_at": now,
+        **_respondent_values(respondent),
+    }
     try:
+        # No read first: the key is new but for a page sent again, which the constraint tells.
         with transaction.atomic():
-            submission = Submission.objects.create(
-                start_key=start_key,
-                consultation=consultation,
-                reference=DRAFT_REFERENCE_PREFIX + secrets.token_hex(7),
-                state=SubmissionState.DRAFT,
-                language=language,
-                current_step=2,
-                resume_token_hash=token_hash(token),
-                client_address=client_address,
-                created_at=now,
-                updated_at=now,
-                **_respondent_values(respondent),
-            )
+            submission = Submission.objects.create(start_key=start_key, **values)
     except IntegrityError:
-        if not start_key:
+        started = Submission.objects.filter(consultation=consultation, start_key=start_key)
+        if not start_key or (found := started.first()) is None:
             raise
-        # The same page sent twice at once: the other request has just started the draft.
-        return Submission.objects.get(consultation=consultation, start_key=start_key), ""
+        if found.state == SubmissionState.DRAFT and found.created_at > now - START_KEY_LIFE:
+            return found, ""
+        # A page kept from long ago, or its response already sent: a new draft of its own.
+        submission = Submission.objects.create(**values)
     if site_url is not None:
         emails.resume_link_queue(submission=submission, token=token, site_url=site_url)
     return submission, token
