@@ -26,6 +26,10 @@ THINK = tuple(float(x) for x in os.environ.get("LOAD_THINK", "0").split("-"))
 
 
 _STEP = re.compile(r"/respond/step/(\d+)/$")
+# Each page's own: the CSRF token (from the cookie) and the "About you" page's start key, which
+# a page sent again uses to find its draft (a shared one would make every user one respondent).
+_OWN = ("csrfmiddlewaretoken", "start_key")
+_START_KEY = re.compile(r'name="start_key" value="([^"]+)"')
 # Step URL -> (form action, field values without the CSRF token). Every virtual respondent
 # answers the same way, so each step's form is parsed once per locust process: parsing HTML in
 # Python costs about as much CPU as serving the page, and the load generator shares the server's
@@ -75,11 +79,13 @@ class Respondent(HttpUser):
                 return
             if url not in _FORMS:
                 form = _form(response.text)
-                fields = {k: v for k, v in form.data().items() if k != "csrfmiddlewaretoken"}
+                fields = {k: v for k, v in form.data().items() if k not in _OWN}
                 _FORMS[url] = (form.action, fields)
             action, fields = _FORMS[url]
             action = action or url
             data = {**fields, "csrfmiddlewaretoken": self.client.cookies.get("csrftoken", "")}
+            if key := _START_KEY.search(response.text):
+                data["start_key"] = key.group(1)
             name = "submit (POST)" if "/submit/" in action else "form step (POST)"
             self._think()
             posted = self.client.post(action, data=data, name=name, allow_redirects=False)
