@@ -47,6 +47,7 @@ class QuestionSpec:
     max_value: int | None
     max_length: int
     condition: tuple[str, str] | None  # (question code, choice value)
+    exclusive: tuple[str, ...] = ()  # choices ticked alone ("None of these")
 
 
 @dataclass(frozen=True)
@@ -86,6 +87,9 @@ def form_spec(consultation: Consultation) -> FormSpec:
                     max_value=question.max_value,
                     max_length=question.max_length,
                     condition=condition,
+                    exclusive=tuple(
+                        question.choices.filter(exclusive=True).values_list("value", flat=True)
+                    ),
                 )
             )
         sections.append(tuple(questions))
@@ -121,7 +125,14 @@ def plan_answers(spec: FormSpec, rng: random.Random) -> dict[str, Any]:
 
 def _answer(question: QuestionSpec, rng: random.Random) -> Any:
     if question.kind == QuestionKind.MULTIPLE:
-        return sorted(rng.sample(question.choices, rng.randint(1, min(3, len(question.choices)))))
+        picked = rng.sample(question.choices, rng.randint(1, min(3, len(question.choices))))
+        alone = [value for value in picked if value in question.exclusive]
+        # As a person does: "None of these" alone, or only the others.
+        return (
+            alone[:1]
+            if alone and rng.random() < 0.5
+            else sorted(value for value in picked if value not in question.exclusive) or alone[:1]
+        )
     if question.choices:
         return rng.choice(question.choices)
     if question.kind == QuestionKind.NUMBER:
