@@ -8,6 +8,7 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     initial = True
 
     dependencies = [
@@ -16,769 +17,303 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name="Choice",
+            name='Choice',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                (
-                    "value",
-                    models.SlugField(
-                        help_text="Stable value used in exports and reports.", max_length=40
-                    ),
-                ),
-                ("order", models.PositiveSmallIntegerField()),
-                ("label_en", models.CharField(max_length=300)),
-                ("label_zh", models.CharField(max_length=300)),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('value', models.SlugField(help_text='Stable value used in exports and reports.', max_length=40)),
+                ('order', models.PositiveSmallIntegerField()),
+                ('label_en', models.CharField(max_length=300)),
+                ('label_zh', models.CharField(max_length=300)),
             ],
             options={
-                "ordering": ["question", "order"],
+                'ordering': ['question', 'order'],
             },
         ),
         migrations.CreateModel(
-            name="Consultation",
+            name='Consultation',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("slug", models.SlugField(max_length=80, unique=True)),
-                (
-                    "reference_prefix",
-                    models.CharField(
-                        help_text="Letters that start each response reference, for example OTC in OTC-000123.",
-                        max_length=6,
-                    ),
-                ),
-                ("title_en", models.CharField(max_length=300, verbose_name="title (English)")),
-                ("title_zh", models.CharField(max_length=300, verbose_name="title (Chinese)")),
-                ("summary_en", models.TextField(verbose_name="summary (English)")),
-                ("summary_zh", models.TextField(verbose_name="summary (Chinese)")),
-                (
-                    "body_en",
-                    models.TextField(blank=True, verbose_name="consultation paper (English)"),
-                ),
-                (
-                    "body_zh",
-                    models.TextField(blank=True, verbose_name="consultation paper (Chinese)"),
-                ),
-                ("opens_at", models.DateTimeField(verbose_name="opens at")),
-                ("closes_at", models.DateTimeField(verbose_name="closes at")),
-                (
-                    "accepts_late",
-                    models.BooleanField(
-                        default=False,
-                        help_text="Responses after the closing time are stored and marked late.",
-                        verbose_name="accepts late responses",
-                    ),
-                ),
-                (
-                    "is_draft",
-                    models.BooleanField(
-                        default=True,
-                        help_text="Drafts are not shown to the public.",
-                        verbose_name="draft",
-                    ),
-                ),
-                ("last_reference_number", models.PositiveIntegerField(default=0, editable=False)),
-                ("created_at", models.DateTimeField(auto_now_add=True)),
-                ("updated_at", models.DateTimeField(auto_now=True)),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('slug', models.SlugField(max_length=80, unique=True)),
+                ('reference_prefix', models.CharField(help_text='Letters that start each response reference, for example OTC in OTC-000123.', max_length=6)),
+                ('title_en', models.CharField(max_length=300, verbose_name='title (English)')),
+                ('title_zh', models.CharField(max_length=300, verbose_name='title (Chinese)')),
+                ('summary_en', models.TextField(verbose_name='summary (English)')),
+                ('summary_zh', models.TextField(verbose_name='summary (Chinese)')),
+                ('body_en', models.TextField(blank=True, verbose_name='consultation paper (English)')),
+                ('body_zh', models.TextField(blank=True, verbose_name='consultation paper (Chinese)')),
+                ('opens_at', models.DateTimeField(verbose_name='opens at')),
+                ('closes_at', models.DateTimeField(verbose_name='closes at')),
+                ('accepts_late', models.BooleanField(default=False, help_text='Responses after the closing time are stored and marked late.', verbose_name='accepts late responses')),
+                ('is_draft', models.BooleanField(default=True, help_text='Drafts are not shown to the public.', verbose_name='draft')),
+                ('last_reference_number', models.PositiveIntegerField(default=0, editable=False)),
+                ('created_at', models.DateTimeField(auto_now_add=True)),
+                ('updated_at', models.DateTimeField(auto_now=True)),
             ],
             options={
-                "ordering": ["-opens_at"],
-                "constraints": [
-                    models.CheckConstraint(
-                        condition=models.Q(("closes_at__gt", models.F("opens_at"))),
-                        name="consultation_closes_after_opening",
-                    ),
-                    models.CheckConstraint(
-                        condition=models.Q(("reference_prefix", ""), _negated=True),
-                        name="consultation_reference_prefix_set",
-                    ),
-                ],
+                'ordering': ['-opens_at'],
+                'constraints': [models.CheckConstraint(condition=models.Q(('closes_at__gt', models.F('opens_at'))), name='consultation_closes_after_opening'), models.CheckConstraint(condition=models.Q(('reference_prefix', ''), _negated=True), name='consultation_reference_prefix_set')],
             },
         ),
         migrations.CreateModel(
-            name="CampaignGroup",
+            name='CampaignGroup',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("label", models.CharField(help_text="Short name, e.g. C1.", max_length=40)),
-                ("size", models.PositiveIntegerField(default=0)),
-                ("representative_text", models.TextField(blank=True)),
-                (
-                    "confirmed",
-                    models.BooleanField(
-                        default=False,
-                        help_text="A reviewer has confirmed that these are one campaign.",
-                    ),
-                ),
-                ("detected_at", models.DateTimeField(default=django.utils.timezone.now)),
-                (
-                    "consultation",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="campaign_groups",
-                        to="surveys.consultation",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('label', models.CharField(help_text='Short name, e.g. C1.', max_length=40)),
+                ('size', models.PositiveIntegerField(default=0)),
+                ('representative_text', models.TextField(blank=True)),
+                ('confirmed', models.BooleanField(default=False, help_text='A reviewer has confirmed that these are one campaign.')),
+                ('detected_at', models.DateTimeField(default=django.utils.timezone.now)),
+                ('consultation', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='campaign_groups', to='surveys.consultation')),
             ],
             options={
-                "ordering": ["consultation", "-size", "label"],
+                'ordering': ['consultation', '-size', 'label'],
             },
         ),
         migrations.CreateModel(
-            name="ConsultationDocument",
+            name='ConsultationDocument',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("order", models.PositiveSmallIntegerField(default=0)),
-                ("title_en", models.CharField(max_length=300)),
-                ("title_zh", models.CharField(max_length=300)),
-                ("file", models.FileField(upload_to="consultations/")),
-                (
-                    "consultation",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="documents",
-                        to="surveys.consultation",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('order', models.PositiveSmallIntegerField(default=0)),
+                ('title_en', models.CharField(max_length=300)),
+                ('title_zh', models.CharField(max_length=300)),
+                ('file', models.FileField(upload_to='consultations/')),
+                ('consultation', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='documents', to='surveys.consultation')),
             ],
             options={
-                "ordering": ["consultation", "order", "pk"],
+                'ordering': ['consultation', 'order', 'pk'],
             },
         ),
         migrations.CreateModel(
-            name="Question",
+            name='Question',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                (
-                    "code",
-                    models.CharField(
-                        help_text="Stable reference used in papers and reports, e.g. Q7.",
-                        max_length=12,
-                    ),
-                ),
-                (
-                    "order",
-                    models.PositiveSmallIntegerField(help_text="Position in the whole paper."),
-                ),
-                (
-                    "kind",
-                    models.CharField(
-                        choices=[
-                            ("agree", "Agree scale (five points)"),
-                            ("yes_no_unsure", "Yes / no / unsure"),
-                            ("single", "Single choice"),
-                            ("multiple", "Multiple choice"),
-                            ("text", "Free text"),
-                            ("number", "Number"),
-                        ],
-                        max_length=16,
-                    ),
-                ),
-                ("text_en", models.TextField()),
-                ("text_zh", models.TextField()),
-                ("help_en", models.TextField(blank=True)),
-                ("help_zh", models.TextField(blank=True)),
-                ("required", models.BooleanField(default=False)),
-                (
-                    "max_length",
-                    models.PositiveIntegerField(
-                        default=2000, help_text="Free text only: the most characters accepted."
-                    ),
-                ),
-                ("min_value", models.BigIntegerField(blank=True, null=True)),
-                ("max_value", models.BigIntegerField(blank=True, null=True)),
-                (
-                    "condition_choice",
-                    models.ForeignKey(
-                        blank=True,
-                        help_text="... was answered with this choice.",
-                        null=True,
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="+",
-                        to="surveys.choice",
-                    ),
-                ),
-                (
-                    "condition_question",
-                    models.ForeignKey(
-                        blank=True,
-                        help_text="Show this question only when that question ...",
-                        null=True,
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="dependants",
-                        to="surveys.question",
-                    ),
-                ),
-                (
-                    "consultation",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="questions",
-                        to="surveys.consultation",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('code', models.CharField(help_text='Stable reference used in papers and reports, e.g. Q7.', max_length=12)),
+                ('order', models.PositiveSmallIntegerField(help_text='Position in the whole paper.')),
+                ('kind', models.CharField(choices=[('agree', 'Agree scale (five points)'), ('yes_no_unsure', 'Yes / no / unsure'), ('single', 'Single choice'), ('multiple', 'Multiple choice'), ('text', 'Free text'), ('number', 'Number')], max_length=16)),
+                ('text_en', models.TextField()),
+                ('text_zh', models.TextField()),
+                ('help_en', models.TextField(blank=True)),
+                ('help_zh', models.TextField(blank=True)),
+                ('required', models.BooleanField(default=False)),
+                ('max_length', models.PositiveIntegerField(default=2000, help_text='Free text only: the most characters accepted.')),
+                ('min_value', models.BigIntegerField(blank=True, null=True)),
+                ('max_value', models.BigIntegerField(blank=True, null=True)),
+                ('condition_choice', models.ForeignKey(blank=True, help_text='... was answered with this choice.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='surveys.choice')),
+                ('condition_question', models.ForeignKey(blank=True, help_text='Show this question only when that question ...', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='dependants', to='surveys.question')),
+                ('consultation', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='questions', to='surveys.consultation')),
             ],
             options={
-                "ordering": ["consultation", "order"],
+                'ordering': ['consultation', 'order'],
             },
         ),
         migrations.AddField(
-            model_name="choice",
-            name="question",
-            field=models.ForeignKey(
-                on_delete=django.db.models.deletion.CASCADE,
-                related_name="choices",
-                to="surveys.question",
-            ),
+            model_name='choice',
+            name='question',
+            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='choices', to='surveys.question'),
         ),
         migrations.CreateModel(
-            name="Section",
+            name='Section',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("order", models.PositiveSmallIntegerField()),
-                ("title_en", models.CharField(max_length=300)),
-                ("title_zh", models.CharField(max_length=300)),
-                ("intro_en", models.TextField(blank=True)),
-                ("intro_zh", models.TextField(blank=True)),
-                (
-                    "consultation",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="sections",
-                        to="surveys.consultation",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('order', models.PositiveSmallIntegerField()),
+                ('title_en', models.CharField(max_length=300)),
+                ('title_zh', models.CharField(max_length=300)),
+                ('intro_en', models.TextField(blank=True)),
+                ('intro_zh', models.TextField(blank=True)),
+                ('consultation', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='sections', to='surveys.consultation')),
             ],
             options={
-                "ordering": ["consultation", "order"],
+                'ordering': ['consultation', 'order'],
             },
         ),
         migrations.AddField(
-            model_name="question",
-            name="section",
-            field=models.ForeignKey(
-                on_delete=django.db.models.deletion.CASCADE,
-                related_name="questions",
-                to="surveys.section",
-            ),
+            model_name='question',
+            name='section',
+            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='questions', to='surveys.section'),
         ),
         migrations.CreateModel(
-            name="Submission",
+            name='Submission',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("reference", models.CharField(max_length=20, unique=True)),
-                (
-                    "state",
-                    models.CharField(
-                        choices=[
-                            ("draft", "Draft"),
-                            ("submitted", "Submitted"),
-                            ("withdrawn", "Withdrawn"),
-                        ],
-                        default="draft",
-                        max_length=10,
-                    ),
-                ),
-                (
-                    "respondent_type",
-                    models.CharField(
-                        blank=True,
-                        choices=[
-                            ("individual", "An individual"),
-                            ("organisation", "On behalf of an organisation"),
-                        ],
-                        max_length=12,
-                    ),
-                ),
-                (
-                    "category",
-                    models.CharField(
-                        blank=True,
-                        choices=[
-                            ("public", "Member of the public"),
-                            ("otc_shop", "OTC shop or VA ATM operator"),
-                            ("online_platform", "Online OTC or dealing platform"),
-                            ("licensed_platform", "SFC-licensed VA trading platform"),
-                            ("licensed_corporation", "Other licensed corporation"),
-                            ("bank", "Bank"),
-                            (
-                                "payments",
-                                "Stored value facility, payment provider or money service operator",
-                            ),
-                            ("custodian", "VA custodian or wallet-technology provider"),
-                            ("asset_manager", "Fund or asset manager"),
-                            ("association", "Industry association or chamber"),
-                            (
-                                "professional_firm",
-                                "Professional firm (law, accounting, consulting)",
-                            ),
-                            ("academic", "Professional body, academic or think tank"),
-                            ("consumer_group", "Consumer or investor group, or statutory body"),
-                            ("other", "Other"),
-                        ],
-                        max_length=24,
-                    ),
-                ),
-                (
-                    "category_other",
-                    models.CharField(blank=True, max_length=200, verbose_name="other category"),
-                ),
-                ("organisation_name", models.CharField(blank=True, max_length=300)),
-                ("contact_name", models.CharField(blank=True, max_length=200)),
-                ("email", models.EmailField(blank=True, max_length=254)),
-                (
-                    "consent",
-                    models.CharField(
-                        blank=True,
-                        choices=[
-                            ("name_and_response", "Publish my name and my response"),
-                            ("response_only", "Publish my response without my name"),
-                            ("confidential", "Do not publish my response (confidential)"),
-                        ],
-                        max_length=20,
-                    ),
-                ),
-                ("privacy_acknowledged", models.BooleanField(default=False)),
-                (
-                    "language",
-                    models.CharField(
-                        choices=[("en", "English"), ("zh-hant", "Traditional Chinese")],
-                        default="en",
-                        max_length=8,
-                    ),
-                ),
-                ("current_step", models.PositiveSmallIntegerField(default=0)),
-                ("resume_token_hash", models.CharField(blank=True, db_index=True, max_length=64)),
-                ("client_address", models.GenericIPAddressField(blank=True, null=True)),
-                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
-                ("updated_at", models.DateTimeField(default=django.utils.timezone.now)),
-                ("submitted_at", models.DateTimeField(blank=True, null=True)),
-                ("withdrawn_at", models.DateTimeField(blank=True, null=True)),
-                ("is_late", models.BooleanField(default=False)),
-                (
-                    "review_status",
-                    models.CharField(
-                        choices=[
-                            ("new", "New"),
-                            ("accepted", "Accepted"),
-                            ("excluded", "Excluded"),
-                        ],
-                        default="new",
-                        max_length=10,
-                    ),
-                ),
-                (
-                    "exclusion_reason",
-                    models.CharField(
-                        blank=True,
-                        choices=[
-                            ("duplicate", "Duplicate"),
-                            ("spam", "Spam"),
-                            ("out_of_scope", "Out of scope"),
-                            ("withdrawn", "Withdrawn by the respondent"),
-                            ("other", "Other"),
-                        ],
-                        max_length=16,
-                    ),
-                ),
-                ("reviewer_notes", models.TextField(blank=True)),
-                ("personal_data_erased_at", models.DateTimeField(blank=True, null=True)),
-                (
-                    "campaign_group",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="submissions",
-                        to="surveys.campaigngroup",
-                    ),
-                ),
-                (
-                    "consultation",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="submissions",
-                        to="surveys.consultation",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('reference', models.CharField(max_length=20, unique=True)),
+                ('state', models.CharField(choices=[('draft', 'Draft'), ('submitted', 'Submitted'), ('withdrawn', 'Withdrawn')], default='draft', max_length=10)),
+                ('respondent_type', models.CharField(blank=True, choices=[('individual', 'An individual'), ('organisation', 'On behalf of an organisation')], max_length=12)),
+                ('category', models.CharField(blank=True, choices=[('public', 'Member of the public'), ('otc_shop', 'OTC shop or VA ATM operator'), ('online_platform', 'Online OTC or dealing platform'), ('licensed_platform', 'SFC-licensed VA trading platform'), ('licensed_corporation', 'Other licensed corporation'), ('bank', 'Bank'), ('payments', 'Stored value facility, payment provider or money service operator'), ('custodian', 'VA custodian or wallet-technology provider'), ('asset_manager', 'Fund or asset manager'), ('association', 'Industry association or chamber'), ('professional_firm', 'Professional firm (law, accounting, consulting)'), ('academic', 'Professional body, academic or think tank'), ('consumer_group', 'Consumer or investor group, or statutory body'), ('other', 'Other')], max_length=24)),
+                ('category_other', models.CharField(blank=True, max_length=200, verbose_name='other category')),
+                ('organisation_name', models.CharField(blank=True, max_length=300)),
+                ('contact_name', models.CharField(blank=True, max_length=200)),
+                ('email', models.EmailField(blank=True, max_length=254)),
+                ('consent', models.CharField(blank=True, choices=[('name_and_response', 'Publish my name and my response'), ('response_only', 'Publish my response without my name'), ('confidential', 'Do not publish my response (confidential)')], max_length=20)),
+                ('privacy_acknowledged', models.BooleanField(default=False)),
+                ('language', models.CharField(choices=[('en', 'English'), ('zh-hant', 'Traditional Chinese')], default='en', max_length=8)),
+                ('current_step', models.PositiveSmallIntegerField(default=0)),
+                ('resume_token_hash', models.CharField(blank=True, db_index=True, max_length=64)),
+                ('client_address', models.GenericIPAddressField(blank=True, null=True)),
+                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
+                ('updated_at', models.DateTimeField(default=django.utils.timezone.now)),
+                ('submitted_at', models.DateTimeField(blank=True, null=True)),
+                ('withdrawn_at', models.DateTimeField(blank=True, null=True)),
+                ('is_late', models.BooleanField(default=False)),
+                ('review_status', models.CharField(choices=[('new', 'New'), ('accepted', 'Accepted'), ('excluded', 'Excluded')], default='new', max_length=10)),
+                ('exclusion_reason', models.CharField(blank=True, choices=[('duplicate', 'Duplicate'), ('spam', 'Spam'), ('out_of_scope', 'Out of scope'), ('withdrawn', 'Withdrawn by the respondent'), ('other', 'Other')], max_length=16)),
+                ('reviewer_notes', models.TextField(blank=True)),
+                ('personal_data_erased_at', models.DateTimeField(blank=True, null=True)),
+                ('campaign_group', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='submissions', to='surveys.campaigngroup')),
+                ('consultation', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='submissions', to='surveys.consultation')),
             ],
             options={
-                "ordering": ["-submitted_at", "-created_at"],
-                "permissions": [
-                    ("view_personal_data", "Can see respondents' names and contact details"),
-                    ("review_submission", "Can review, tag and export submissions"),
-                ],
+                'ordering': ['-submitted_at', '-created_at'],
+                'permissions': [('view_personal_data', "Can see respondents' names and contact details"), ('review_submission', 'Can review, tag and export submissions')],
             },
         ),
         migrations.CreateModel(
-            name="ReviewEvent",
+            name='ReviewEvent',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("at", models.DateTimeField(default=django.utils.timezone.now)),
-                ("field", models.CharField(max_length=40)),
-                ("old_value", models.TextField(blank=True)),
-                ("new_value", models.TextField(blank=True)),
-                ("reason", models.TextField(blank=True)),
-                (
-                    "actor",
-                    models.ForeignKey(
-                        null=True,
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
-                (
-                    "submission",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="review_events",
-                        to="surveys.submission",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('at', models.DateTimeField(default=django.utils.timezone.now)),
+                ('field', models.CharField(max_length=40)),
+                ('old_value', models.TextField(blank=True)),
+                ('new_value', models.TextField(blank=True)),
+                ('reason', models.TextField(blank=True)),
+                ('actor', models.ForeignKey(null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ('submission', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='review_events', to='surveys.submission')),
             ],
             options={
-                "ordering": ["-at", "-pk"],
+                'ordering': ['-at', '-pk'],
             },
         ),
         migrations.CreateModel(
-            name="Attachment",
+            name='Attachment',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                (
-                    "file",
-                    models.FileField(
-                        storage=surveys.models.private_storage, upload_to="attachments/%Y/%m/"
-                    ),
-                ),
-                ("original_name", models.CharField(max_length=255)),
-                ("content_type", models.CharField(max_length=100)),
-                ("size", models.PositiveIntegerField()),
-                ("sha256", models.CharField(max_length=64)),
-                ("uploaded_at", models.DateTimeField(default=django.utils.timezone.now)),
-                (
-                    "submission",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="attachments",
-                        to="surveys.submission",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('file', models.FileField(storage=surveys.models.private_storage, upload_to='attachments/%Y/%m/')),
+                ('original_name', models.CharField(max_length=255)),
+                ('content_type', models.CharField(max_length=100)),
+                ('size', models.PositiveIntegerField()),
+                ('sha256', models.CharField(max_length=64)),
+                ('uploaded_at', models.DateTimeField(default=django.utils.timezone.now)),
+                ('submission', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='attachments', to='surveys.submission')),
             ],
             options={
-                "ordering": ["submission", "uploaded_at", "pk"],
+                'ordering': ['submission', 'uploaded_at', 'pk'],
             },
         ),
         migrations.CreateModel(
-            name="SubmissionRevision",
+            name='SubmissionRevision',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("number", models.PositiveIntegerField()),
-                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
-                (
-                    "state",
-                    models.CharField(
-                        choices=[
-                            ("draft", "Draft"),
-                            ("submitted", "Submitted"),
-                            ("withdrawn", "Withdrawn"),
-                        ],
-                        max_length=10,
-                    ),
-                ),
-                ("respondent", models.JSONField(default=dict)),
-                (
-                    "answers",
-                    models.JSONField(
-                        default=dict, help_text="Question code to the answer as submitted."
-                    ),
-                ),
-                (
-                    "submission",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="revisions",
-                        to="surveys.submission",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('number', models.PositiveIntegerField()),
+                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
+                ('state', models.CharField(choices=[('draft', 'Draft'), ('submitted', 'Submitted'), ('withdrawn', 'Withdrawn')], max_length=10)),
+                ('respondent', models.JSONField(default=dict)),
+                ('answers', models.JSONField(default=dict, help_text='Question code to the answer as submitted.')),
+                ('submission', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='revisions', to='surveys.submission')),
             ],
             options={
-                "ordering": ["submission", "number"],
+                'ordering': ['submission', 'number'],
             },
         ),
         migrations.CreateModel(
-            name="Theme",
+            name='Theme',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("name_en", models.CharField(max_length=200)),
-                ("name_zh", models.CharField(blank=True, max_length=200)),
-                ("description", models.TextField(blank=True)),
-                (
-                    "consultation",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="themes",
-                        to="surveys.consultation",
-                    ),
-                ),
-                (
-                    "parent",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="children",
-                        to="surveys.theme",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('name_en', models.CharField(max_length=200)),
+                ('name_zh', models.CharField(blank=True, max_length=200)),
+                ('description', models.TextField(blank=True)),
+                ('consultation', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='themes', to='surveys.consultation')),
+                ('parent', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='children', to='surveys.theme')),
             ],
             options={
-                "ordering": ["consultation", "name_en"],
+                'ordering': ['consultation', 'name_en'],
             },
         ),
         migrations.CreateModel(
-            name="Answer",
+            name='Answer',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("multiple", models.BooleanField(default=False)),
-                ("text", models.TextField(blank=True)),
-                ("number", models.BigIntegerField(blank=True, null=True)),
-                (
-                    "choice",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="answers",
-                        to="surveys.choice",
-                    ),
-                ),
-                (
-                    "consultation",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="+",
-                        to="surveys.consultation",
-                    ),
-                ),
-                (
-                    "question",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="answers",
-                        to="surveys.question",
-                    ),
-                ),
-                (
-                    "submission",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="answers",
-                        to="surveys.submission",
-                    ),
-                ),
-                (
-                    "themes",
-                    models.ManyToManyField(blank=True, related_name="answers", to="surveys.theme"),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('multiple', models.BooleanField(default=False)),
+                ('text', models.TextField(blank=True)),
+                ('number', models.BigIntegerField(blank=True, null=True)),
+                ('choice', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='answers', to='surveys.choice')),
+                ('consultation', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='surveys.consultation')),
+                ('question', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='answers', to='surveys.question')),
+                ('submission', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='answers', to='surveys.submission')),
+                ('themes', models.ManyToManyField(blank=True, related_name='answers', to='surveys.theme')),
             ],
             options={
-                "ordering": ["submission", "question__order", "choice__order"],
+                'ordering': ['submission', 'question__order', 'choice__order'],
             },
         ),
         migrations.AddConstraint(
-            model_name="campaigngroup",
-            constraint=models.UniqueConstraint(
-                fields=("consultation", "label"), name="campaign_label_unique"
-            ),
+            model_name='campaigngroup',
+            constraint=models.UniqueConstraint(fields=('consultation', 'label'), name='campaign_label_unique'),
         ),
         migrations.AddConstraint(
-            model_name="choice",
-            constraint=models.UniqueConstraint(
-                fields=("question", "value"), name="choice_value_unique"
-            ),
+            model_name='choice',
+            constraint=models.UniqueConstraint(fields=('question', 'value'), name='choice_value_unique'),
         ),
         migrations.AddConstraint(
-            model_name="choice",
-            constraint=models.UniqueConstraint(
-                fields=("question", "order"), name="choice_order_unique"
-            ),
+            model_name='choice',
+            constraint=models.UniqueConstraint(fields=('question', 'order'), name='choice_order_unique'),
         ),
         migrations.AddConstraint(
-            model_name="section",
-            constraint=models.UniqueConstraint(
-                fields=("consultation", "order"), name="section_order_unique"
-            ),
+            model_name='section',
+            constraint=models.UniqueConstraint(fields=('consultation', 'order'), name='section_order_unique'),
         ),
         migrations.AddConstraint(
-            model_name="question",
-            constraint=models.UniqueConstraint(
-                fields=("consultation", "code"), name="question_code_unique"
-            ),
+            model_name='question',
+            constraint=models.UniqueConstraint(fields=('consultation', 'code'), name='question_code_unique'),
         ),
         migrations.AddConstraint(
-            model_name="question",
-            constraint=models.UniqueConstraint(
-                fields=("consultation", "order"), name="question_order_unique"
-            ),
+            model_name='question',
+            constraint=models.UniqueConstraint(fields=('consultation', 'order'), name='question_order_unique'),
         ),
         migrations.AddConstraint(
-            model_name="question",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    models.Q(
-                        ("condition_choice__isnull", True), ("condition_question__isnull", True)
-                    ),
-                    models.Q(
-                        ("condition_choice__isnull", False), ("condition_question__isnull", False)
-                    ),
-                    _connector="OR",
-                ),
-                name="question_condition_complete",
-            ),
+            model_name='question',
+            constraint=models.CheckConstraint(condition=models.Q(models.Q(('condition_choice__isnull', True), ('condition_question__isnull', True)), models.Q(('condition_choice__isnull', False), ('condition_question__isnull', False)), _connector='OR'), name='question_condition_complete'),
         ),
         migrations.AddConstraint(
-            model_name="question",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    ("min_value__isnull", True),
-                    ("max_value__isnull", True),
-                    ("min_value__lte", models.F("max_value")),
-                    _connector="OR",
-                ),
-                name="question_number_range_valid",
-            ),
+            model_name='question',
+            constraint=models.CheckConstraint(condition=models.Q(('min_value__isnull', True), ('max_value__isnull', True), ('min_value__lte', models.F('max_value')), _connector='OR'), name='question_number_range_valid'),
         ),
         migrations.AddIndex(
-            model_name="submission",
-            index=models.Index(
-                fields=["consultation", "state", "review_status"], name="submission_counted_idx"
-            ),
+            model_name='submission',
+            index=models.Index(fields=['consultation', 'state', 'review_status'], name='submission_counted_idx'),
         ),
         migrations.AddIndex(
-            model_name="submission",
-            index=models.Index(
-                fields=["consultation", "submitted_at"], name="submission_submitted_idx"
-            ),
+            model_name='submission',
+            index=models.Index(fields=['consultation', 'submitted_at'], name='submission_submitted_idx'),
         ),
         migrations.AddConstraint(
-            model_name="submission",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    models.Q(("state", "submitted"), _negated=True),
-                    ("submitted_at__isnull", False),
-                    _connector="OR",
-                ),
-                name="submission_submitted_has_time",
-            ),
+            model_name='submission',
+            constraint=models.CheckConstraint(condition=models.Q(models.Q(('state', 'submitted'), _negated=True), ('submitted_at__isnull', False), _connector='OR'), name='submission_submitted_has_time'),
         ),
         migrations.AddConstraint(
-            model_name="submission",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    models.Q(("review_status", "excluded"), _negated=True),
-                    models.Q(("exclusion_reason", ""), _negated=True),
-                    _connector="OR",
-                ),
-                name="submission_exclusion_has_reason",
-            ),
+            model_name='submission',
+            constraint=models.CheckConstraint(condition=models.Q(models.Q(('review_status', 'excluded'), _negated=True), models.Q(('exclusion_reason', ''), _negated=True), _connector='OR'), name='submission_exclusion_has_reason'),
         ),
         migrations.AddConstraint(
-            model_name="submissionrevision",
-            constraint=models.UniqueConstraint(
-                fields=("submission", "number"), name="revision_number_unique"
-            ),
+            model_name='submissionrevision',
+            constraint=models.UniqueConstraint(fields=('submission', 'number'), name='revision_number_unique'),
         ),
         migrations.AddConstraint(
-            model_name="theme",
-            constraint=models.UniqueConstraint(
-                fields=("consultation", "name_en"), name="theme_name_unique"
-            ),
+            model_name='theme',
+            constraint=models.UniqueConstraint(fields=('consultation', 'name_en'), name='theme_name_unique'),
         ),
         migrations.AddIndex(
-            model_name="answer",
-            index=models.Index(
-                fields=["consultation", "question", "choice"], name="answer_report_scan_idx"
-            ),
+            model_name='answer',
+            index=models.Index(fields=['consultation', 'question', 'choice'], name='answer_report_scan_idx'),
         ),
         migrations.AddConstraint(
-            model_name="answer",
-            constraint=models.UniqueConstraint(
-                condition=models.Q(("multiple", False)),
-                fields=("submission", "question"),
-                name="answer_one_per_question",
-            ),
+            model_name='answer',
+            constraint=models.UniqueConstraint(condition=models.Q(('multiple', False)), fields=('submission', 'question'), name='answer_one_per_question'),
         ),
         migrations.AddConstraint(
-            model_name="answer",
-            constraint=models.UniqueConstraint(
-                condition=models.Q(("multiple", True)),
-                fields=("submission", "question", "choice"),
-                name="answer_one_per_selected_choice",
-            ),
+            model_name='answer',
+            constraint=models.UniqueConstraint(condition=models.Q(('multiple', True)), fields=('submission', 'question', 'choice'), name='answer_one_per_selected_choice'),
         ),
         migrations.AddConstraint(
-            model_name="answer",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("multiple", False), ("choice__isnull", False), _connector="OR"),
-                name="answer_multiple_has_choice",
-            ),
+            model_name='answer',
+            constraint=models.CheckConstraint(condition=models.Q(('multiple', False), ('choice__isnull', False), _connector='OR'), name='answer_multiple_has_choice'),
         ),
     ]

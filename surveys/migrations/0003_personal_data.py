@@ -6,70 +6,32 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("surveys", "0002_staff_roles"),
+        ('surveys', '0002_staff_roles'),
     ]
 
     operations = [
         migrations.AddField(
-            model_name="consultation",
-            name="conclusions_published_at",
-            field=models.DateTimeField(
-                blank=True,
-                help_text="When the consultation conclusions were published. Respondents' personal data is erased a set number of days later (PERSONAL_DATA_RETENTION_DAYS).",
-                null=True,
-                verbose_name="conclusions published at",
-            ),
+            model_name='consultation',
+            name='conclusions_published_at',
+            field=models.DateTimeField(blank=True, help_text="When the consultation conclusions were published. Respondents' personal data is erased a set number of days later (PERSONAL_DATA_RETENTION_DAYS).", null=True, verbose_name='conclusions published at'),
         ),
         migrations.CreateModel(
-            name="PrivacyAction",
+            name='PrivacyAction',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                (
-                    "kind",
-                    models.CharField(
-                        choices=[
-                            ("erasure", "Personal data erased after the retention period"),
-                            ("access_export", "Personal data exported for an access request"),
-                        ],
-                        max_length=16,
-                    ),
-                ),
-                ("at", models.DateTimeField(default=django.utils.timezone.now)),
-                (
-                    "operator",
-                    models.CharField(
-                        help_text="Who ran it: a staff user name or the server account.",
-                        max_length=150,
-                    ),
-                ),
-                (
-                    "reason",
-                    models.TextField(
-                        blank=True, help_text="For example the access request's file."
-                    ),
-                ),
-                ("references", models.JSONField(blank=True, default=list)),
-                ("submission_count", models.PositiveIntegerField(default=0)),
-                ("details", models.JSONField(blank=True, default=dict)),
-                (
-                    "consultation",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="+",
-                        to="surveys.consultation",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('kind', models.CharField(choices=[('erasure', 'Personal data erased after the retention period'), ('access_export', 'Personal data exported for an access request')], max_length=16)),
+                ('at', models.DateTimeField(default=django.utils.timezone.now)),
+                ('operator', models.CharField(help_text='Who ran it: a staff user name or the server account.', max_length=150)),
+                ('reason', models.TextField(blank=True, help_text="For example the access request's file.")),
+                ('references', models.JSONField(blank=True, default=list)),
+                ('submission_count', models.PositiveIntegerField(default=0)),
+                ('details', models.JSONField(blank=True, default=dict)),
+                ('consultation', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='surveys.consultation')),
             ],
             options={
-                "ordering": ["-at", "-pk"],
+                'ordering': ['-at', '-pk'],
             },
         ),
     ]

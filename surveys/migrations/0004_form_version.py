@@ -5,14 +5,15 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("surveys", "0003_personal_data"),
+        ('surveys', '0003_personal_data'),
     ]
 
     operations = [
         migrations.AddField(
-            model_name="consultation",
-            name="form_version",
+            model_name='consultation',
+            name='form_version',
             field=models.UUIDField(default=uuid.uuid4, editable=False),
         ),
     ]
