@@ -8,11 +8,20 @@ and mixtures of these with ordinary text.
 from __future__ import annotations
 
 import contextlib
+import os
 from collections.abc import Iterator
 
 from django.core.cache import cache
 from django.db import transaction
+from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
+
+# The fuzzing tests' settings. FUZZ_EXAMPLES=500 for a longer hunt; every run draws new inputs.
+FUZZ = settings(
+    max_examples=int(os.environ.get("FUZZ_EXAMPLES", "60")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 
 # Marked so that a test can look for them, raw, in what the server sends back.
 SCRIPT = "<script>alert('xss')</script>"

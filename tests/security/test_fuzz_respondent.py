@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import os
 import zipfile
 
 import pytest
@@ -17,7 +16,7 @@ from django.core.validators import validate_email
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from surveys.journey import resume_links, services
@@ -36,6 +35,7 @@ from surveys.models import (
     SubmissionState,
 )
 from tests.security.hostile import (
+    FUZZ,
     MARKUP,
     example_rolled_back,
     form_data,
@@ -47,12 +47,6 @@ from tests.security.hostile import (
 pytestmark = pytest.mark.django_db
 
 SLUG = "va-otc-dealing"
-# FUZZ_EXAMPLES=500 for a longer hunt; every run draws new inputs.
-FUZZ = settings(
-    max_examples=int(os.environ.get("FUZZ_EXAMPLES", "60")),
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
 ABOUT = {
     "respondent_type": "individual",
     "category": "public",

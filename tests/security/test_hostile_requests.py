@@ -5,26 +5,19 @@ lets through, and the CSRF check is on, as in a browser)."""
 
 from __future__ import annotations
 
-import os
-
 import pytest
 from axes.models import AccessAttempt, AccessFailureLog
 from django.test import Client
 from django.urls import reverse
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from surveys.models import Submission
-from tests.security.hostile import example_rolled_back, hostile_text
+from tests.security.hostile import FUZZ, example_rolled_back, hostile_text
 
 pytestmark = pytest.mark.django_db
 
 SLUG = "va-otc-dealing"
-FUZZ = settings(
-    max_examples=int(os.environ.get("FUZZ_EXAMPLES", "40")),
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
 ABOUT = {
     "respondent_type": "individual",
     "category": "public",
