@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, cast
 import numpy as np
 import pandas as pd
 from django.db import connections, models, router, transaction
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Case, Count, Q, QuerySet, Value, When
 from django.utils import timezone, translation
 
 from reports.summary.inputs import (
@@ -40,6 +40,7 @@ from reports.summary.inputs import (
 )
 from reports.summary.inputs import Text as ReportText
 from reports.summary.partials import ChunkPlanner, ChunkSpec
+from reports.summary.register import RegisterRow
 from surveys.models import (
     Answer,
     CampaignGroup,
@@ -243,28 +244,78 @@ def _report_respondents(
     return respondents_frame(row[:8] for row in rows), snapshot_rows
 
 
-def _report_excluded(consultation: Consultation, as_of: dt.datetime) -> dict[str, int]:
-    """How many submissions were left out, by reason; each is counted under one reason only."""
+def left_out_reason(as_of: dt.datetime) -> Case:
+    """Why a report as of ``as_of`` leaves a submission out: one of ``EXCLUSION_REASONS``, ""
+    when it is counted, NULL for a draft (not a response). The one rule behind the left-out
+    counts and the register; each submission gets one reason only, the first that applies."""
     submitted = Q(state=SubmissionState.SUBMITTED)
     excluded = submitted & Q(review_status=ReviewStatus.EXCLUDED)
     named = [ExclusionReason.DUPLICATE, ExclusionReason.SPAM, ExclusionReason.OUT_OF_SCOPE]
-    counts = Submission.objects.filter(consultation=consultation).aggregate(
-        withdrawn=Count(
-            "pk",
-            filter=Q(state=SubmissionState.WITHDRAWN)
+    return Case(
+        When(
+            Q(state=SubmissionState.WITHDRAWN)
             | (excluded & Q(exclusion_reason=ExclusionReason.WITHDRAWN)),
+            then=Value("withdrawn"),
         ),
-        **{
-            reason.value: Count("pk", filter=excluded & Q(exclusion_reason=reason))
+        *(
+            When(excluded & Q(exclusion_reason=reason), then=Value(reason.value))
             for reason in named
-        },
-        other=Count(
-            "pk",
-            filter=excluded & ~Q(exclusion_reason__in=[*named, ExclusionReason.WITHDRAWN]),
         ),
-        after_cutoff=Count("pk", filter=counted_condition() & Q(submitted_at__gt=as_of)),
+        When(excluded, then=Value("other")),
+        When(counted_condition() & Q(submitted_at__gt=as_of), then=Value("after_cutoff")),
+        When(counted_condition(), then=Value("")),
+        default=None,
+        output_field=models.CharField(),
     )
-    return {reason: int(counts[reason]) for reason in EXCLUSION_REASONS}
+
+
+def _report_excluded(consultation: Consultation, as_of: dt.datetime) -> dict[str, int]:
+    """How many submissions were left out, by reason; each is counted under one reason only."""
+    counts = dict(
+        Submission.objects.filter(consultation=consultation)
+        .annotate(left_out=left_out_reason(as_of))
+        .exclude(left_out__isnull=True)
+        .exclude(left_out="")
+        .order_by()
+        .values("left_out")
+        .annotate(n=Count("pk"))
+        .values_list("left_out", "n")
+    )
+    return {reason: int(counts.get(reason, 0)) for reason in EXCLUSION_REASONS}
+
+
+def report_register(*, consultation: Consultation, as_of: dt.datetime) -> list[RegisterRow]:
+    """Every response to ``consultation`` (not drafts), counted or left out as a report as of
+    ``as_of`` counts them, in reference order."""
+    rows = (
+        Submission.objects.filter(consultation=consultation)
+        .annotate(left_out=left_out_reason(as_of))
+        .exclude(left_out__isnull=True)
+        .order_by("reference", "pk")
+        .values_list(
+            "pk",
+            "reference",
+            "submitted_at",
+            "left_out",
+            "campaign_group__label",
+            "campaign_group__confirmed",
+            "is_late",
+        )
+    )
+    return [
+        RegisterRow(
+            submission_id=pk,
+            reference=reference,
+            submitted_at=submitted_at,
+            left_out=left_out,
+            campaign=campaign,
+            campaign_confirmed=bool(confirmed),
+            is_late=is_late,
+        )
+        for pk, reference, submitted_at, left_out, campaign, confirmed, is_late in rows.iterator(
+            chunk_size=10_000
+        )
+    ]
 
 
 def _report_answers_queryset(
@@ -444,6 +495,19 @@ def report_chunk_plan(
         excluded = _report_excluded(consultation, as_of)
     chunks, sha256 = planner.finish()
     return Snapshot(count=planner.count, sha256=sha256, as_of=as_of, excluded=excluded), chunks
+
+
+def report_counted(*, consultation: Consultation, as_of: dt.datetime) -> SubmissionQuerySet:
+    """The submissions a report of ``consultation`` as of ``as_of`` counts."""
+    return _report_counted(consultation, as_of)
+
+
+def report_answers(
+    *, consultation: Consultation, counted: QuerySet[Submission]
+) -> QuerySet[Answer, tuple[int, int, int | None, int | None]]:
+    """The choice and number answers of ``counted`` that a report counts, as
+    ``(submission, question, choice, number)`` rows."""
+    return _report_answers_queryset(consultation, counted)
 
 
 def report_counted_count(*, consultation: Consultation, as_of: dt.datetime) -> int:

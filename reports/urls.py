@@ -3,6 +3,7 @@
 from django.urls import path
 
 from reports.conclusions import views as views_conclusions
+from reports.views import figures as views_figures
 from reports.views import staff as views
 
 app_name = "reports"
@@ -14,6 +15,8 @@ urlpatterns = [
     path("<int:pk>/progress.json", views.report_progress, name="progress"),
     path("<int:pk>/retry/", views.report_retry, name="retry"),
     path("<int:pk>/files/<str:fmt>/", views.report_download, name="download"),
+    path("<int:pk>/figures/", views_figures.report_figures, name="figures"),
+    path("<int:pk>/figures/responses/", views_figures.report_trace, name="trace"),
     path(
         "consultations/<slug:slug>/conclusions/",
         views_conclusions.conclusions_edit,

@@ -14,7 +14,7 @@ import datetime as dt
 import logging
 import tempfile
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
@@ -33,11 +33,12 @@ from kombu.exceptions import OperationalError as KombuOperationalError
 from reports.jobs import chunked, dispatch
 from reports.jobs.compute import summary_compute
 from reports.jobs.errors import TRANSIENT_ERRORS
-from reports.loading import report_counted_count
+from reports.loading import report_counted_count, report_register
 from reports.models import Report, ReportFile, ReportFormat, ReportLanguage, ReportStatus
 from reports.render import FORMATS, render
 from reports.summary.inputs import Snapshot
 from reports.summary.partials import ChunkSpec, PartialMismatch
+from reports.summary.register import RegisterRow, register_mismatch
 from reports.summary.types import Summary
 from surveys.models import Consultation
 
@@ -439,14 +440,22 @@ def _claim(report_id: int) -> Report | None:
 
 def _render_and_finish(report: Report, summary: Summary, progress: ProgressWriter) -> None:
     snapshot = summary.snapshot
+    register = report_register(consultation=report.consultation, as_of=snapshot.as_of)
+    if (mismatch := register_mismatch(register, snapshot)) is not None:
+        # Read after the summary: a review decision or a withdrawal came in between.
+        raise PartialMismatch(mismatch)
     with tempfile.TemporaryDirectory(prefix=f"report-{report.pk}-") as directory:
-        paths = _render_all(summary, report.language, Path(directory), progress)
+        paths = _render_all(summary, report.language, Path(directory), progress, register)
         progress(STORE_PERCENT, STEP_STORING, force=True)
         _finish(report, snapshot, paths)
 
 
 def _render_all(
-    summary: Summary, language: str, directory: Path, progress: ProgressWriter
+    summary: Summary,
+    language: str,
+    directory: Path,
+    progress: ProgressWriter,
+    register: Sequence[RegisterRow],
 ) -> dict[str, Path]:
     paths = {}
     span = STORE_PERCENT - RENDER_START_PERCENT
@@ -462,7 +471,12 @@ def _render_all(
             progress(start + int(width * fraction), step)
 
         paths[fmt] = render(
-            summary=summary, language=language, fmt=fmt, directory=directory, on_progress=within
+            summary=summary,
+            language=language,
+            fmt=fmt,
+            directory=directory,
+            on_progress=within,
+            register=register,
         )
         done += RENDER_WEIGHTS.get(fmt, 1)
     return paths

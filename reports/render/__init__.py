@@ -6,9 +6,10 @@ same for either edition; the workbook and the PDF are written in the edition's l
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from reports.summary.register import RegisterRow
 from reports.summary.types import Summary
 
 FORMATS: tuple[str, ...] = ("json", "csv", "xlsx", "pdf")
@@ -29,11 +30,12 @@ def render(
     fmt: str,
     directory: Path,
     on_progress: Callable[[float, str], None] | None = None,
+    register: Sequence[RegisterRow] | None = None,
 ) -> Path:
     """Write ``summary`` as ``fmt`` in ``language`` into ``directory``; return the file's path.
 
     ``on_progress(fraction, step)``, if given, follows the PDF's steps (the other formats take
-    a fraction of a second)."""
+    a fraction of a second). ``register``, if given, becomes the workbook's "Register" sheet."""
     if fmt not in FORMATS:
         raise ValueError(f"Unknown report format {fmt!r}: choose one of {', '.join(FORMATS)}.")
     if language not in LANGUAGES:
@@ -55,7 +57,7 @@ def render(
     elif fmt == "xlsx":
         from reports.render.xlsx import write_xlsx
 
-        write_xlsx(summary=summary, language=language, path=path)
+        write_xlsx(summary=summary, language=language, path=path, register=register)
     else:
         from reports.render.pdf import write_pdf
 

@@ -1,11 +1,14 @@
-"""The summary as an Excel workbook: a summary sheet, then one sheet per question.
+"""The summary as an Excel workbook: a summary sheet, one sheet per question, then the register.
 
 Figures only, no personal data: respondents' answers and names belong to the staff export, so the
-workbook carries neither free-text quotes nor names. Written in the edition's language.
+workbook carries neither free-text quotes nor names; the register lists responses by reference
+(``xlsx_register``). Written in the edition's language. The workbook is a staff file: it is not
+among the files a publication serves.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import cast
 
@@ -18,6 +21,8 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from consultation.spreadsheet import safe_cell
 from reports.render import labels
+from reports.render.xlsx_register import register_sheets
+from reports.summary.register import RegisterRow
 from reports.summary.types import QuestionSummary, Summary
 
 HEADER_FILL = PatternFill("solid", fgColor="DCE6F0")
@@ -29,7 +34,13 @@ PERCENT = "0.0%"
 COUNT = "#,##0"
 
 
-def write_xlsx(*, summary: Summary, language: str, path: Path) -> None:
+def write_xlsx(
+    *,
+    summary: Summary,
+    language: str,
+    path: Path,
+    register: Sequence[RegisterRow] | None = None,
+) -> None:
     with translation.override(language):
         workbook = Workbook()
         sheet = cast(Worksheet, workbook.active)  # a new workbook's one sheet
@@ -39,6 +50,8 @@ def write_xlsx(*, summary: Summary, language: str, path: Path) -> None:
             _question_sheet(
                 workbook.create_sheet(_sheet_name(question)), summary, question, language
             )
+        if register is not None:
+            register_sheets(workbook, register)
         workbook.properties.title = summary.meta.title.get(language)
         workbook.properties.creator = "Consult HK"
         workbook.save(path)
