@@ -10,26 +10,27 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import cast
 
 from django.utils import translation
 from django.utils.translation import gettext
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.worksheet import Worksheet
+from xlsxwriter import Workbook
+from xlsxwriter.worksheet import Worksheet
 
 from consultation.spreadsheet import safe_cell
 from reports.render import labels
+from reports.render.xlsx_cells import (
+    BOLD,
+    HEADER,
+    HEADING_FONT,
+    TITLE_FONT,
+    WRAP,
+    Styles,
+    write_cell,
+)
 from reports.render.xlsx_register import register_sheets
 from reports.summary.register import RegisterRow
 from reports.summary.types import QuestionSummary, Summary
 
-HEADER_FILL = PatternFill("solid", fgColor="DCE6F0")
-TITLE_FONT = Font(bold=True, size=14, color="1F3A5F")
-HEADING_FONT = Font(bold=True, size=11, color="1F3A5F")
-BOLD = Font(bold=True)
-WRAP = Alignment(wrap_text=True, vertical="top")
 PERCENT = "0.0%"
 COUNT = "#,##0"
 
@@ -41,20 +42,23 @@ def write_xlsx(
     path: Path,
     register: Sequence[RegisterRow] | None = None,
 ) -> None:
+    # Streamed (constant memory): each row goes to a temporary file beside the workbook as it is
+    # written, so a register of a million responses costs no more memory than one of ten.
+    workbook = Workbook(
+        str(path),
+        {"constant_memory": True, "tmpdir": str(Path(path).parent), "strings_to_urls": False},
+    )
+    styles = Styles(workbook)
     with translation.override(language):
-        workbook = Workbook()
-        sheet = cast(Worksheet, workbook.active)  # a new workbook's one sheet
-        sheet.title = gettext("Summary")[:31]
-        _summary_sheet(sheet, summary, language)
+        _summary_sheet(workbook.add_worksheet(gettext("Summary")[:31]), styles, summary, language)
         for question in summary.questions:
             _question_sheet(
-                workbook.create_sheet(_sheet_name(question)), summary, question, language
+                workbook.add_worksheet(_sheet_name(question)), styles, summary, question, language
             )
         if register is not None:
-            register_sheets(workbook, register)
-        workbook.properties.title = summary.meta.title.get(language)
-        workbook.properties.creator = "Consult HK"
-        workbook.save(path)
+            register_sheets(workbook, styles, register)
+        workbook.set_properties({"title": summary.meta.title.get(language), "author": "Consult HK"})
+        workbook.close()
 
 
 def _sheet_name(question: QuestionSummary) -> str:
@@ -64,41 +68,37 @@ def _sheet_name(question: QuestionSummary) -> str:
 
 
 class _Writer:
-    """Appends rows to a sheet and remembers the widest text of each column."""
+    """Appends rows to a sheet, top to bottom (the streamed workbook's one rule)."""
 
-    def __init__(self, sheet: Worksheet) -> None:
+    def __init__(self, sheet: Worksheet, styles: Styles) -> None:
         self.sheet = sheet
-        self.row = 1
+        self.styles = styles
+        self.row = 0
 
     def line(
-        self, *values: object, font: Font | None = None, formats: dict[int, str] | None = None
+        self, *values: object, font: str | None = None, formats: dict[int, str] | None = None
     ) -> None:
         for column, value in enumerate(values, start=1):
-            cell = self.sheet.cell(row=self.row, column=column, value=safe_cell(value))
-            if font is not None:
-                cell.font = font
-            if formats and column in formats and value is not None:
-                cell.number_format = formats[column]
+            number = formats.get(column) if formats and value is not None else None
+            write_cell(self.sheet, self.row, column - 1, value, self.styles.get(font, number))
         self.row += 1
 
     def header(self, *values: object) -> None:
-        for column, value in enumerate(values, start=1):
-            cell = self.sheet.cell(row=self.row, column=column, value=safe_cell(value))
-            cell.font = BOLD
-            cell.fill = HEADER_FILL
-            cell.alignment = WRAP
+        header = self.styles.get(HEADER)
+        for column, value in enumerate(values):
+            write_cell(self.sheet, self.row, column, value, header)
         self.row += 1
 
     def gap(self) -> None:
         self.row += 1
 
     def widths(self, *widths: float) -> None:
-        for column, width in enumerate(widths, start=1):
-            self.sheet.column_dimensions[get_column_letter(column)].width = width
+        for column, width in enumerate(widths):
+            self.sheet.set_column(column, column, width)
 
 
-def _summary_sheet(sheet: Worksheet, summary: Summary, language: str) -> None:
-    out = _Writer(sheet)
+def _summary_sheet(sheet: Worksheet, styles: Styles, summary: Summary, language: str) -> None:
+    out = _Writer(sheet, styles)
     out.widths(46, 16, 16, 16, 16, 16)
     out.line(summary.meta.title.get(language), font=TITLE_FONT)
     out.line(gettext("Summary of responses"), font=HEADING_FONT)
@@ -165,28 +165,31 @@ def _summary_sheet(sheet: Worksheet, summary: Summary, language: str) -> None:
         gettext("Question"), gettext("Type"), gettext("Answered"), gettext("Not answered"), ""
     )
     for question in summary.questions:
-        cell_row = out.row
-        out.line(
-            f"{question.meta.code} {question.meta.text.get(language)}",
-            labels.kind_label(question.meta.kind),
-            question.answered,
-            question.not_answered,
+        # The question's wording links to its own sheet.
+        sheet.write_url(
+            out.row,
+            0,
+            f"internal:'{_sheet_name(question)}'!A1",
+            styles.get(WRAP),
+            safe_cell(f"{question.meta.code} {question.meta.text.get(language)}"),
         )
-        cell = sheet.cell(row=cell_row, column=1)
-        cell.hyperlink = f"#'{_sheet_name(question)}'!A1"
-        cell.alignment = WRAP
-    sheet.freeze_panes = "A2"
+        write_cell(sheet, out.row, 1, labels.kind_label(question.meta.kind), None)
+        write_cell(sheet, out.row, 2, question.answered, None)
+        write_cell(sheet, out.row, 3, question.not_answered, None)
+        out.row += 1
+    sheet.freeze_panes(1, 0)
 
 
 def _question_sheet(
-    sheet: Worksheet, summary: Summary, question: QuestionSummary, language: str
+    sheet: Worksheet, styles: Styles, summary: Summary, question: QuestionSummary, language: str
 ) -> None:
     meta = question.meta
-    out = _Writer(sheet)
+    out = _Writer(sheet, styles)
     out.line(f"{meta.code} · {labels.kind_label(meta.kind)}", font=TITLE_FONT)
-    sheet.cell(row=out.row, column=1, value=safe_cell(meta.text.get(language))).alignment = WRAP
-    sheet.merge_cells(start_row=out.row, start_column=1, end_row=out.row, end_column=6)
-    sheet.row_dimensions[out.row].height = max(30, 15 * (len(meta.text.get(language)) // 90 + 1))
+    # The wording across six columns, tall enough for its lines.
+    wording = meta.text.get(language)
+    sheet.set_row(out.row, max(30, 15 * (len(wording) // 90 + 1)))
+    sheet.merge_range(out.row, 0, out.row, 5, safe_cell(wording), styles.get(WRAP))
     out.row += 1
     if meta.condition is not None:
         out.line(
@@ -259,7 +262,7 @@ def _question_sheet(
                 total - answered,
                 total,
             )
-    sheet.freeze_panes = "A2"
+    sheet.freeze_panes(1, 0)
 
 
 def _cross_tab(out: _Writer, summary: Summary, question: QuestionSummary, language: str) -> None:

@@ -11,22 +11,24 @@ import datetime as dt
 from collections.abc import Sequence
 
 from django.utils.translation import gettext, pgettext
-from openpyxl import Workbook
-from openpyxl.styles import Font, PatternFill
+from xlsxwriter import Workbook
 
-from consultation.spreadsheet import safe_cell
 from reports.render import labels
+from reports.render.xlsx_cells import HEADER, Styles, write_cell
 from reports.summary.register import CHANNEL_WEB, RegisterRow
 
 # Excel's limit is 1,048,576 rows a sheet; a round number below it, with room for the header.
 ROWS_PER_SHEET = 1_000_000
-_HEADER_FILL = PatternFill("solid", fgColor="DCE6F0")
-_BOLD = Font(bold=True)
-_WIDTHS = {"A": 16, "B": 22, "C": 12, "D": 34, "E": 12, "F": 12, "G": 10, "H": 12}
+_WIDTHS = (16, 18, 10, 34, 16, 18, 8, 12)
+_DATE = "yyyy-mm-dd hh:mm"
 
 
 def register_sheets(
-    workbook: Workbook, rows: Sequence[RegisterRow], *, per_sheet: int = ROWS_PER_SHEET
+    workbook: Workbook,
+    styles: Styles,
+    rows: Sequence[RegisterRow],
+    *,
+    per_sheet: int = ROWS_PER_SHEET,
 ) -> None:
     """Append the register of ``rows`` (in the active language) to ``workbook``."""
     header = (
@@ -40,37 +42,34 @@ def register_sheets(
         gettext("Channel"),
     )
     yes, no = gettext("Yes"), gettext("No")
+    suggested = pgettext("campaign", "No, suggested")
     channels = {CHANNEL_WEB: gettext("Web form")}
+    reasons: dict[str, str] = {}
+    date = styles.get(number=_DATE)
     parts = max(1, -(-len(rows) // per_sheet))
     for part in range(parts):
         title = gettext("Register") if part == 0 else f"{gettext('Register')} ({part + 1})"
-        sheet = workbook.create_sheet(title[:31])
-        for column, width in _WIDTHS.items():
-            sheet.column_dimensions[column].width = width
-        sheet.append(header)
-        for cell in sheet[1]:
-            cell.font = _BOLD
-            cell.fill = _HEADER_FILL
-        sheet.freeze_panes = "A2"
-        for row in rows[part * per_sheet : (part + 1) * per_sheet]:
-            sheet.append(
-                (
-                    safe_cell(row.reference),
-                    _hkt(row.submitted_at),
-                    yes if row.counted else no,
-                    labels.exclusion_label(row.left_out) if row.left_out else "",
-                    safe_cell(row.campaign) if row.campaign else "",
-                    (yes if row.campaign_confirmed else pgettext("campaign", "No, suggested"))
-                    if row.campaign
-                    else "",
-                    yes if row.is_late else no,
-                    channels.get(row.channel, row.channel),
-                )
-            )
-        for (cell,) in sheet.iter_rows(min_row=2, min_col=2, max_col=2):
-            cell.number_format = "yyyy-mm-dd hh:mm"
+        sheet = workbook.add_worksheet(title[:31])
+        for column, width in enumerate(_WIDTHS):
+            sheet.set_column(column, column, width)
+        sheet.freeze_panes(1, 0)
+        for column, value in enumerate(header):
+            write_cell(sheet, 0, column, value, styles.get(HEADER))
+        for index, row in enumerate(rows[part * per_sheet : (part + 1) * per_sheet], start=1):
+            if row.left_out and row.left_out not in reasons:
+                reasons[row.left_out] = labels.exclusion_label(row.left_out)
+            write_cell(sheet, index, 0, row.reference, None)
+            if row.submitted_at is not None:
+                sheet.write_datetime(index, 1, _hkt(row.submitted_at), date)
+            write_cell(sheet, index, 2, yes if row.counted else no, None)
+            write_cell(sheet, index, 3, reasons.get(row.left_out, ""), None)
+            if row.campaign:
+                write_cell(sheet, index, 4, row.campaign, None)
+                write_cell(sheet, index, 5, yes if row.campaign_confirmed else suggested, None)
+            write_cell(sheet, index, 6, yes if row.is_late else no, None)
+            write_cell(sheet, index, 7, channels.get(row.channel, row.channel), None)
 
 
-def _hkt(moment: dt.datetime | None) -> dt.datetime | None:
+def _hkt(moment: dt.datetime) -> dt.datetime:
     # Excel stores no time zone: the time as read on a clock in Hong Kong.
-    return moment.astimezone(labels.HKT).replace(tzinfo=None) if moment else None
+    return moment.astimezone(labels.HKT).replace(tzinfo=None)

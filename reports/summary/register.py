@@ -20,7 +20,7 @@ from reports.summary.inputs import EXCLUSION_REASONS, Snapshot
 CHANNEL_WEB = "web"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RegisterRow:
     submission_id: int
     reference: str
