@@ -9,12 +9,14 @@ that the outage is temporary.
 from __future__ import annotations
 
 import logging
+import sys
 from collections.abc import Callable
 
 from django.db import DatabaseError, InterfaceError, OperationalError, connections
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.views import defaults
 
 logger = logging.getLogger(__name__)
 
@@ -61,26 +63,40 @@ class DatabaseUnavailableMiddleware:
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         if not isinstance(exception, DatabaseError) or not database_unavailable(exception):
             return None
-        logger.error("Database unavailable during %s %s", request.method, request.path)
-        # Drop the broken connections now, so that the session and anything else this request
-        # still reads reconnect instead of failing on the dead socket.
-        for connection in connections.all(initialized_only=True):
-            if not connection.in_atomic_block:
-                connection.close_if_unusable_or_obsolete()
-        match = getattr(request, "resolver_match", None)
-        slug = match.kwargs.get("slug") if match and match.namespace == "surveys" else None
-        response = render(
-            request,
-            "errors/database_unavailable.html",
-            {
-                "submitting": bool(match and match.view_name == "surveys:submit"),
-                # "Respond" takes the respondent back to the page where their draft stopped.
-                "back_url": reverse("surveys:respond", args=[slug]) if slug else "",
-                # The page must not need the database: no messages (they may live in the session).
-                "messages": [],
-            },
-            status=503,
-        )
-        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
-        response["Cache-Control"] = "no-store"
-        return response
+        return unavailable_response(request)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """``handler500``: a lost database met outside a view (saving the session after the view,
+    reading it before) still gets the "try again" page; anything else is a server error."""
+    error = sys.exc_info()[1]
+    if isinstance(error, DatabaseError) and database_unavailable(error):
+        return unavailable_response(request)
+    return defaults.server_error(request)
+
+
+def unavailable_response(request: HttpRequest) -> HttpResponse:
+    """The "try again" page (503 with ``Retry-After``), made without the database."""
+    logger.error("Database unavailable during %s %s", request.method, request.path)
+    # Drop the broken connections now, so that the session and anything else this request
+    # still reads reconnect instead of failing on the dead socket.
+    for connection in connections.all(initialized_only=True):
+        if not connection.in_atomic_block:
+            connection.close_if_unusable_or_obsolete()
+    match = getattr(request, "resolver_match", None)
+    slug = match.kwargs.get("slug") if match and match.namespace == "surveys" else None
+    response = render(
+        request,
+        "errors/database_unavailable.html",
+        {
+            "submitting": bool(match and match.view_name == "surveys:submit"),
+            # "Respond" takes the respondent back to the page where their draft stopped.
+            "back_url": reverse("surveys:respond", args=[slug]) if slug else "",
+            # The page must not need the database: no messages (they may live in the session).
+            "messages": [],
+        },
+        status=503,
+    )
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    response["Cache-Control"] = "no-store"
+    return response

@@ -13,3 +13,6 @@ urlpatterns = [
     path("consultations/<slug:slug>/conclusions/", include("reports.urls_public")),
     path("", include("surveys.journey.urls")),
 ]
+
+# A database lost outside a view (the session saved after it) still gets the "try again" page.
+handler500 = "consultation.errors.server_error"

@@ -72,6 +72,9 @@ reports:request                               POST slug                 302 302 
 reports:progress                              GET  report               302 302 302 200 200 200 200
 reports:retry                                 POST failed_report        302 302 302 302 403 302 302
 reports:download                              GET  report,pdf           302 302 302 200 200 200 200
+# A report's figures: every reader; the responses behind a count: staff who read submissions.
+reports:figures                               GET  report               302 302 302 200 200 200 200
+reports:trace                  GET  report,?kind=left_out&value=spam    302 302 302 200 403 200 200
 # Drafting and publishing the conclusions: editors only. Publishing again is refused (back to
 # the page with a message); unpublishing withdraws them (rolled back here).
 reports:conclusions                           GET  pslug                302 302 302 403 403 200 200
@@ -238,7 +241,10 @@ def url_of(world: World, key: str, arguments: tuple[str, ...]) -> str:
         return "/" + key.replace("<path:object_id>", str(_value(world, arguments[0])))
     if arguments and arguments[0].startswith("/"):
         return arguments[0]
-    return reverse(key, args=[_value(world, name) for name in arguments])
+    # A last argument "?a=b&c=d" is the URL's query string.
+    query = arguments[-1] if arguments and arguments[-1].startswith("?") else ""
+    names = arguments[:-1] if query else arguments
+    return reverse(key, args=[_value(world, name) for name in names]) + query
 
 
 def _state_of_a(world: World) -> tuple:
