@@ -39,6 +39,8 @@ def summary_to_dict(summary: Summary) -> dict[str, Any]:
             "sha256": summary.snapshot.sha256,
             "as_of": summary.snapshot.as_of.isoformat(),
             "excluded": dict(summary.snapshot.excluded),
+            # Staff only: ``reports.conclusions.content.public_figures`` leaves it out.
+            "excluded_other_reasons": dict(summary.snapshot.excluded_other_reasons),
         },
         "respondents": {
             "total": respondents.total,
@@ -49,6 +51,8 @@ def summary_to_dict(summary: Summary) -> dict[str, Any]:
             "by_language": dict(respondents.by_language),
             "late": respondents.late,
             "in_campaigns": respondents.in_campaigns,
+            "in_confirmed_campaigns": respondents.in_confirmed_campaigns,
+            "in_suggested_groups": respondents.in_suggested_groups,
             "campaigns": [
                 {"label": c.label, "size": c.size, "confirmed": c.confirmed}
                 for c in respondents.campaigns
@@ -73,6 +77,7 @@ def _question_dict(question: QuestionSummary) -> dict[str, Any]:
             if meta.condition is None
             else {"question": meta.condition.question_code, "choice": meta.condition.choice_value}
         ),
+        "required": meta.required,
         "eligible": question.eligible,
         "answered": question.answered,
         "not_answered": question.not_answered,
@@ -117,6 +122,11 @@ def _question_dict(question: QuestionSummary) -> dict[str, Any]:
             "terms_sampled": text.terms_sampled,
             "terms": [{"term": t.term, "count": t.count} for t in text.terms],
             "phrases": [{"phrase": t.term, "count": t.count} for t in text.phrases],
+            # Counted only over answers whose respondents allow publication: the public edition's.
+            "public_terms_counted_over": text.public_terms_counted_over,
+            "public_terms_sampled": text.public_terms_sampled,
+            "public_terms": [{"term": t.term, "count": t.count} for t in text.public_terms],
+            "public_phrases": [{"phrase": t.term, "count": t.count} for t in text.public_phrases],
             "themes": [
                 {
                     "id": theme.id,

@@ -39,7 +39,7 @@ from reports.summary.closed import ClosedTables, answered_only, closed_question,
 from reports.summary.context import Context, answer_arrays, category_order, context_of, sample
 from reports.summary.inputs import ConsultationMeta, ReportInputs, Snapshot, snapshot_line
 from reports.summary.numbers import number_figures
-from reports.summary.quotes import MAX_QUOTES, QUOTABLE_CONSENTS, quote_pool
+from reports.summary.quotes import MAX_QUOTES, quote_pool
 from reports.summary.respondents import (
     RESPONDENT_GROUP_COLUMNS,
     respondent_groups,
@@ -173,19 +173,17 @@ def partial_compute(inputs: ReportInputs) -> dict[str, Any]:
             continue
         rows = texts[texts["question_id"] == question.id].reset_index(drop=True)
         outside = rows[rows["campaign_group"].isna()]
-        quotable = rows[rows["consent"].isin(QUOTABLE_CONSENTS)]
+        quotable = rows[text.publishable(rows)]
+        public_outside = outside[text.publishable(outside)]
         free_text[str(question.id)] = {
             "answered": _pairs(Counter(rows["category"].tolist())),
             "themes": _pairs(Counter(int(i) for ids in rows["theme_ids"] for i in ids)),
             "coded": int(sum(1 for ids in rows["theme_ids"] if ids)),
             "quotable": len(quotable),
             "outside_campaigns": len(outside),
-            "term_rows": [
-                [int(i), str(text)]
-                for i, text in _term_candidates(outside[["submission_id", "text"]]).itertuples(
-                    index=False
-                )
-            ],
+            "public_outside_campaigns": len(public_outside),
+            "term_rows": _term_records(outside),
+            "public_term_rows": _term_records(public_outside),
             "quote_rows": _quote_records(_quote_candidates(quote_pool(quotable))),
         }
 
@@ -207,6 +205,13 @@ def partial_compute(inputs: ReportInputs) -> dict[str, Any]:
         "numbers": numbers,
         "texts": free_text,
     }
+
+
+def _term_records(rows: pd.DataFrame) -> list[list[Any]]:
+    return [
+        [int(i), str(answer)]
+        for i, answer in _term_candidates(rows[["submission_id", "text"]]).itertuples(index=False)
+    ]
 
 
 def _term_candidates(rows: pd.DataFrame) -> pd.DataFrame:
@@ -286,6 +291,7 @@ class PartialMerge:
         self.text_themes: dict[int, Counter[int]] = {}
         self.text_totals: dict[int, Counter[str]] = {}
         self.term_rows: dict[int, pd.DataFrame] = {}
+        self.public_term_rows: dict[int, pd.DataFrame] = {}
         self.quote_rows: dict[int, pd.DataFrame] = {}
 
     def add(self, partial: Mapping[str, Any], *, expected: ChunkSpec | None = None) -> None:
@@ -330,14 +336,18 @@ class PartialMerge:
                 {int(t): int(n) for t, n in data["themes"]}
             )
             self.text_totals.setdefault(question_id, Counter()).update(
-                {name: int(data[name]) for name in ("coded", "quotable", "outside_campaigns")}
+                {
+                    name: int(data[name])
+                    for name in (
+                        "coded",
+                        "quotable",
+                        "outside_campaigns",
+                        "public_outside_campaigns",
+                    )
+                }
             )
-            terms = pd.DataFrame(data["term_rows"], columns=["submission_id", "text"]).astype(
-                {"submission_id": "int64"}
-            )
-            if question_id in self.term_rows:
-                terms = pd.concat([self.term_rows[question_id], terms], ignore_index=True)
-            self.term_rows[question_id] = _term_candidates(terms).reset_index(drop=True)
+            _terms_merge(self.term_rows, question_id, data["term_rows"])
+            _terms_merge(self.public_term_rows, question_id, data["public_term_rows"])
             quotes = _quote_frame(data["quote_rows"])
             if question_id in self.quote_rows:
                 quotes = pd.concat([self.quote_rows[question_id], quotes], ignore_index=True)
@@ -415,19 +425,30 @@ class PartialMerge:
         base = answered_only(context, question, answered_by, closed)
         totals = self.text_totals.get(question.id, Counter())
         empty_quotes = _quote_frame([])
+        no_terms = pd.DataFrame({"submission_id": [], "text": []})
         figures = text_figures(
             answered=int(answered_by.sum()),
             theme_counts=dict(self.text_themes.get(question.id, Counter())),
             themes=self.themes,
             coded=totals["coded"],
             outside_campaigns=totals["outside_campaigns"],
-            term_rows=self.term_rows.get(
-                question.id, pd.DataFrame({"submission_id": [], "text": []})
-            ),
+            term_rows=self.term_rows.get(question.id, no_terms),
             quote_pool=self.quote_rows.get(question.id, empty_quotes),
             quotable=totals["quotable"],
+            public_outside_campaigns=totals["public_outside_campaigns"],
+            public_term_rows=self.public_term_rows.get(question.id, no_terms),
         )
         return replace(base, text=figures)
+
+
+def _terms_merge(kept: dict[int, pd.DataFrame], question_id: int, records: list[Any]) -> None:
+    """Add one partial's term candidates of a question to ``kept``, trimmed to the sample."""
+    terms = pd.DataFrame(records, columns=["submission_id", "text"]).astype(
+        {"submission_id": "int64"}
+    )
+    if question_id in kept:
+        terms = pd.concat([kept[question_id], terms], ignore_index=True)
+    kept[question_id] = _term_candidates(terms).reset_index(drop=True)
 
 
 def _groups_sum(frames: Sequence[pd.DataFrame]) -> pd.DataFrame:
