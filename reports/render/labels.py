@@ -113,6 +113,16 @@ def datetime_text(moment: dt.datetime, language: str) -> str:
     return f"{date_text(moment, language)}, {local:%H:%M} HKT"
 
 
+def list_text(items: list[str]) -> str:
+    """Items in a sentence: "Q1, Q7 and Q13" ("Q1、Q7及Q13")."""
+    if len(items) < 2:
+        return "".join(items)
+    return pgettext("list", "%(first)s and %(last)s") % {
+        "first": pgettext("list separator", ", ").join(items[:-1]),
+        "last": items[-1],
+    }
+
+
 def count_text(value: int | None) -> str:
     return "–" if value is None else f"{value:,}"
 
