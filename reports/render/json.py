@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from reports.summary.inputs import Text
-from reports.summary.types import QuestionSummary, Summary
+from reports.summary.types import QuestionSummary, SubsetFigures, Summary
 
 
 def write_json(*, summary: Summary, path: Path) -> None:
@@ -62,6 +62,17 @@ def summary_to_dict(summary: Summary) -> dict[str, Any]:
     }
 
 
+def _subset_dict(figures: SubsetFigures | None) -> dict[str, Any] | None:
+    if figures is None:
+        return None
+    return {
+        "total": figures.total,
+        "answered": figures.answered,
+        "counts": dict(figures.counts),
+        "shares": dict(figures.shares),
+    }
+
+
 def _question_dict(question: QuestionSummary) -> dict[str, Any]:
     meta = question.meta
     data: dict[str, Any] = {
@@ -87,6 +98,10 @@ def _question_dict(question: QuestionSummary) -> dict[str, Any]:
         "by_category_shares": {k: dict(v) for k, v in question.by_category_shares.items()},
         "answered_by_category": dict(question.answered_by_category),
     }
+    if meta.is_closed:
+        data["by_type"] = {kind: _subset_dict(f) for kind, f in question.by_type.items()}
+        data["outside_campaigns"] = _subset_dict(question.outside_campaigns)
+        data["late_only"] = _subset_dict(question.late_only)
     if question.agree is not None:
         agree = question.agree
         data["agree"] = {

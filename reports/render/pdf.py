@@ -57,6 +57,8 @@ class QuestionView:
     cross_header: list[str] = field(default_factory=list)
     cross: list[Row] = field(default_factory=list)
     cross_narrow: bool = False
+    # Closed questions: by respondent type, without campaign responses, late responses alone.
+    split: list[Row] = field(default_factory=list)
     themes: list[Row] = field(default_factory=list)
     coded_note: str = ""
     terms: list[str] = field(default_factory=list)
@@ -369,13 +371,18 @@ def _closed(view: QuestionView, summary: Summary, question: QuestionSummary, lan
         gettext("Total"),
     ]
     for row in labels.cross_tab(summary, question, language):
-        cells = [
-            {"count": labels.count_text(count), "share": labels.percent_text(share)}
-            for count, share in zip(row.counts, row.shares, strict=True)
-        ]
-        cells.append({"count": labels.count_text(row.not_answered), "share": ""})
-        cells.append({"count": labels.count_text(row.total), "share": ""})
-        view.cross.append(Row(row.label, cells))
+        view.cross.append(_cross_row(row))
+    view.split = [_cross_row(row) for row in labels.split_rows(summary, question)]
+
+
+def _cross_row(row: labels.CategoryRow) -> Row:
+    cells = [
+        {"count": labels.count_text(count), "share": labels.percent_text(share)}
+        for count, share in zip(row.counts, row.shares, strict=True)
+    ]
+    cells.append({"count": labels.count_text(row.not_answered), "share": ""})
+    cells.append({"count": labels.count_text(row.total), "share": ""})
+    return Row(row.label, cells)
 
 
 def _band_label(lower: int | None, upper: int | None) -> str:

@@ -311,6 +311,31 @@ def _cross_tab(out: _Writer, summary: Summary, question: QuestionSummary, langua
     formats = {column: PERCENT for column in range(2, len(choices) + 2)}
     for row in rows:
         out.line(row.label, *row.shares, row.answered, formats=formats)
+    split = labels.split_rows(summary, question)
+    if not split:
+        return
+    out.gap()
+    out.line(
+        gettext("By type of respondent, without campaign responses and late responses"),
+        font=HEADING_FONT,
+    )
+    out.header(
+        gettext("Respondents"),
+        *(choice.label.get(language) for choice in choices),
+        gettext("Answered"),
+        gettext("Not answered"),
+        gettext("Total"),
+    )
+    for row in split:
+        out.line(row.label, *row.counts, row.answered, row.not_answered, row.total)
+    out.gap()
+    out.header(
+        gettext("Respondents"),
+        *(choice.label.get(language) for choice in choices),
+        gettext("Answered"),
+    )
+    for row in split:
+        out.line(row.label, *row.shares, row.answered, formats=formats)
 
 
 def _numbers(out: _Writer, question: QuestionSummary) -> None:

@@ -36,7 +36,14 @@ import pandas as pd
 
 from reports.summary import quotes, text
 from reports.summary.closed import ClosedTables, answered_only, closed_question, closed_tables
-from reports.summary.context import Context, answer_arrays, category_order, context_of, sample
+from reports.summary.context import (
+    Context,
+    answer_arrays,
+    category_order,
+    context_of,
+    group_count,
+    sample,
+)
 from reports.summary.inputs import ConsultationMeta, ReportInputs, Snapshot, snapshot_line
 from reports.summary.numbers import number_figures
 from reports.summary.quotes import MAX_QUOTES, quote_pool
@@ -144,6 +151,15 @@ def partial_compute(inputs: ReportInputs) -> dict[str, Any]:
     answered: Counter[tuple[int, str]] = Counter()
     for row, col in zip(*np.nonzero(closed.answered), strict=True):
         answered[(question_ids[row], categories[col])] = int(closed.answered[row, col])
+    # The same by respondent group (context.group_code): group codes are the same in every
+    # chunk, since they depend only on the consultation's metadata.
+    group_choices: Counter[tuple[int, int]] = Counter()
+    group_answered: Counter[tuple[int, int]] = Counter()
+    if closed.group_counts is not None and closed.group_answered is not None:
+        for row, col in zip(*np.nonzero(closed.group_counts), strict=True):
+            group_choices[(choice_ids[row], int(col))] = int(closed.group_counts[row, col])
+        for row, col in zip(*np.nonzero(closed.group_answered), strict=True):
+            group_answered[(question_ids[row], int(col))] = int(closed.group_answered[row, col])
 
     numbers: dict[str, Any] = {}
     number_questions = [q.id for q in meta.questions if q.kind == "number"]
@@ -202,6 +218,9 @@ def partial_compute(inputs: ReportInputs) -> dict[str, Any]:
         ],
         "choices": _pairs(choices),
         "answered": _pairs(answered),
+        "group_totals": _pairs(Counter(dict(enumerate(int(n) for n in context.group_totals)))),
+        "group_choices": _pairs(group_choices),
+        "group_answered": _pairs(group_answered),
         "numbers": numbers,
         "texts": free_text,
     }
@@ -285,6 +304,12 @@ class PartialMerge:
         self.groups: list[pd.DataFrame] = []
         self.choices: Counter[tuple[int, str]] = Counter()
         self.answered: Counter[tuple[int, str]] = Counter()
+        self.group_totals: Counter[int] = Counter()
+        # False once a partial written before the split figures existed is added: the merge
+        # then leaves them out rather than count only some chunks.
+        self.has_groups = True
+        self.group_choices: Counter[tuple[int, int]] = Counter()
+        self.group_answered: Counter[tuple[int, int]] = Counter()
         self.number_answered: dict[int, Counter[str]] = {}
         self.number_values: dict[int, Counter[int]] = {}
         self.text_answered: dict[int, Counter[str]] = {}
@@ -319,6 +344,14 @@ class PartialMerge:
             ]
         self.choices.update({(int(c), str(k)): int(n) for c, k, n in partial["choices"]})
         self.answered.update({(int(q), str(k)): int(n) for q, k, n in partial["answered"]})
+        self.has_groups = self.has_groups and "group_totals" in partial
+        self.group_totals.update({int(g): int(n) for g, n in partial.get("group_totals", [])})
+        self.group_choices.update(
+            {(int(c), int(g)): int(n) for c, g, n in partial.get("group_choices", [])}
+        )
+        self.group_answered.update(
+            {(int(q), int(g)): int(n) for q, g, n in partial.get("group_answered", [])}
+        )
         for key, data in partial["numbers"].items():
             question_id = int(key)
             self.number_answered.setdefault(question_id, Counter()).update(
@@ -366,6 +399,9 @@ class PartialMerge:
             ids=np.zeros(0, dtype=np.int64),
             category_codes=np.zeros(0, dtype=np.int64),
             category_totals=totals,
+            group_totals=np.array(
+                [self.group_totals.get(g, 0) for g in range(group_count(meta))], dtype=np.int64
+            ),
             count=self.count,
         )
         closed = self._closed_tables(context, index)
@@ -412,7 +448,20 @@ class PartialMerge:
         for (question_id, category), n in self.answered.items():
             if question_id in row_of_question:
                 answered[row_of_question[question_id], index[category]] += n
-        return ClosedTables(row_of_choice, counts, row_of_question, answered)
+        if not self.has_groups:
+            return ClosedTables(row_of_choice, counts, row_of_question, answered)
+        n_groups = group_count(self.meta)
+        group_counts = np.zeros((len(row_of_choice), n_groups), dtype=np.int64)
+        for (choice_id, group), n in self.group_choices.items():
+            if choice_id in row_of_choice:
+                group_counts[row_of_choice[choice_id], group] += n
+        group_answered = np.zeros((len(questions), n_groups), dtype=np.int64)
+        for (question_id, group), n in self.group_answered.items():
+            if question_id in row_of_question:
+                group_answered[row_of_question[question_id], group] += n
+        return ClosedTables(
+            row_of_choice, counts, row_of_question, answered, group_counts, group_answered
+        )
 
     def _text_question(
         self,

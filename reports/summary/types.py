@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from reports.summary.inputs import ConsultationMeta, QuestionMeta, Snapshot, Text
 
@@ -138,6 +138,17 @@ class TextFigures:
 
 
 @dataclass(frozen=True)
+class SubsetFigures:
+    """A closed question's figures among some of the respondents (individuals, organisations,
+    those outside campaigns, late ones): shares are of those in the subset who answered."""
+
+    total: int
+    answered: int
+    counts: Mapping[str, int]
+    shares: Mapping[str, float | None]
+
+
+@dataclass(frozen=True)
 class QuestionSummary:
     """One question's figures. Shares are of those who answered the question (or the category)."""
 
@@ -157,6 +168,12 @@ class QuestionSummary:
     agree: AgreeFigures | None = None
     numbers: NumberFigures | None = None
     text: TextFigures | None = None
+    # Closed questions: the figures by respondent type (types with respondents, in the form's
+    # order), outside the campaigns a reviewer confirmed (None when there are none), and of the
+    # late responses alone (None when there are none).
+    by_type: Mapping[str, SubsetFigures] = field(default_factory=dict)
+    outside_campaigns: SubsetFigures | None = None
+    late_only: SubsetFigures | None = None
 
     @property
     def code(self) -> str:

@@ -237,3 +237,51 @@ def test_each_pdf_edition_says_which_answers_its_terms_come_from(tmp_path):
     assert "compliance (2)" in public
     assert "counted only over the answers of respondents who agreed to the publication" in public
     assert "Counted in the 5 answers that may be published" in public
+
+
+# --- 6. Figures by respondent type, without campaign responses, late responses -------------------
+
+
+def test_closed_figures_by_type_without_campaigns_and_late():
+    q1 = _summary().questions[0]
+    # Individuals 1, 2, 6, 7 all answer; organisations 3, 4, 5, 8, of whom 8 gives no answer.
+    assert q1.by_type["individual"].counts == {
+        "strongly_agree": 1,
+        "agree": 3,
+        "neutral": 0,
+        "disagree": 0,
+        "strongly_disagree": 0,
+    }
+    assert (q1.by_type["individual"].answered, q1.by_type["individual"].total) == (4, 4)
+    assert q1.by_type["organisation"].counts["agree"] == 1
+    assert (q1.by_type["organisation"].answered, q1.by_type["organisation"].total) == (3, 4)
+    assert q1.by_type["organisation"].shares["disagree"] == pytest.approx(1 / 3)
+    # 6 and 7 are in the confirmed campaign C1.
+    outside = q1.outside_campaigns
+    assert (outside.total, outside.answered, outside.counts["agree"]) == (6, 5, 2)
+    # 5 is the one late response.
+    assert q1.late_only.counts["strongly_disagree"] == 1 and q1.late_only.total == 1
+    # A suggested group is not a campaign: nothing to take out.
+    assert _summary(confirmed=False).questions[0].outside_campaigns is None
+    data = summary_to_dict(_summary())["questions"][0]
+    assert data["outside_campaigns"]["counts"]["agree"] == 2
+    assert data["by_type"]["individual"]["total"] == 4
+    assert "by_type" not in summary_to_dict(_summary())["questions"][6]  # free text
+
+
+def test_workbook_shows_the_split_figures(tmp_path):
+    path = render(summary=_summary(), language="en", fmt="xlsx", directory=tmp_path)
+    rows = [row[:8] for row in load_workbook(path)["Q1"].iter_rows(values_only=True)]
+    assert ("Individuals", 1, 3, 0, 0, 0, 4, 0) in rows
+    assert ("Without campaign responses", 1, 2, 0, 1, 1, 5, 1) in rows
+    assert ("Late responses only", 0, 0, 0, 0, 1, 1, 0) in rows
+
+
+@needs_poppler
+def test_pdf_shows_the_split_figures(tmp_path):
+    text = _pdf_text(_summary(), tmp_path)
+    assert "By type of respondent, without campaign responses and late responses" in text
+    for label in ("Individuals", "Organisations", "Without campaign responses"):
+        assert label in text
+    assert "Late responses only" in text
+    assert "Percentages are of those in each row who answered." in text
