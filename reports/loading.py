@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, cast
 import numpy as np
 import pandas as pd
 from django.db import connections, models, router, transaction
-from django.db.models import Case, Count, Q, QuerySet, Value, When
+from django.db.models import Case, Count, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.utils import timezone, translation
 
 from reports.summary.inputs import (
@@ -52,12 +52,14 @@ from surveys.models import (
     QuestionKind,
     RespondentCategory,
     RespondentType,
+    ReviewEvent,
     ReviewStatus,
     Submission,
     SubmissionState,
     Theme,
 )
 from surveys.querysets import counted_condition
+from surveys.review.services import FIELD_REASON
 
 if TYPE_CHECKING:
     from django.db.backends.base.base import BaseDatabaseWrapper
@@ -124,11 +126,13 @@ def _report_inputs_read(
     counted = _report_counted(consultation, as_of, id_range)
     meta = _report_meta(consultation)
     respondents, snapshot_rows = _report_respondents(counted)
+    excluded = {} if id_range is not None else _report_excluded(consultation, as_of)
     snapshot = Snapshot(
         count=len(respondents),
         sha256=snapshot_sha256(snapshot_rows),
         as_of=as_of,
-        excluded={} if id_range is not None else _report_excluded(consultation, as_of),
+        excluded=excluded,
+        excluded_other_reasons=_report_other_reasons(consultation, as_of, excluded),
     )
     answers = _report_answers(consultation, counted, connection)
     texts = _report_texts(consultation, counted) if with_texts else texts_frame([])
@@ -201,6 +205,7 @@ def _report_meta(consultation: Consultation) -> ConsultationMeta:
                 text=ReportText(en=question.text_en, zh=question.text_zh),
                 choices=tuple(choices_by_question.get(question.pk, ())),
                 condition=condition,
+                required=question.required,
             )
         )
     return ConsultationMeta(
@@ -316,6 +321,37 @@ def report_register(*, consultation: Consultation, as_of: dt.datetime) -> list[R
             chunk_size=10_000
         )
     ]
+
+
+def _report_other_reasons(
+    consultation: Consultation, as_of: dt.datetime, excluded: dict[str, int]
+) -> dict[str, int]:
+    """The reasons reviewers gave for the submissions excluded for another reason: reason ->
+    submissions, most frequent first ("" where none was recorded).
+
+    A submission's reason is the note of the latest audit event that set its exclusion reason
+    (``review_set`` requires one for "other"). One query, and none when ``excluded`` (the
+    counts of ``_report_excluded``) has no submission left out for another reason."""
+    if not excluded.get("other"):
+        return {}
+    latest_note = (
+        ReviewEvent.objects.filter(submission=OuterRef("pk"), field=FIELD_REASON)
+        .order_by("-at", "-pk")
+        .values("reason")[:1]
+    )
+    notes = (
+        Submission.objects.filter(consultation=consultation)
+        .annotate(left_out=left_out_reason(as_of))
+        .filter(left_out="other")
+        .annotate(note=Subquery(latest_note))
+        .order_by("pk")
+        .values_list("note", flat=True)
+    )
+    counts: dict[str, int] = {}
+    for note in notes:
+        reason = " ".join((note or "").split())
+        counts[reason] = counts.get(reason, 0) + 1
+    return dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
 
 
 def _report_answers_queryset(
@@ -493,8 +529,16 @@ def report_chunk_plan(
         for submission_id, updated_at in rows:
             planner.add(submission_id, updated_at)
         excluded = _report_excluded(consultation, as_of)
+        other_reasons = _report_other_reasons(consultation, as_of, excluded)
     chunks, sha256 = planner.finish()
-    return Snapshot(count=planner.count, sha256=sha256, as_of=as_of, excluded=excluded), chunks
+    snapshot = Snapshot(
+        count=planner.count,
+        sha256=sha256,
+        as_of=as_of,
+        excluded=excluded,
+        excluded_other_reasons=other_reasons,
+    )
+    return snapshot, chunks
 
 
 def report_counted(*, consultation: Consultation, as_of: dt.datetime) -> SubmissionQuerySet:

@@ -24,6 +24,8 @@ class AppendixRow:
 
     name: str | None  # only with consent to publication of the name
     consent: str
+    # The campaign's label, only for a group a reviewer confirmed as a campaign: a group merely
+    # detected is a suggestion, and its members are listed like any other respondent.
     campaign: str | None
     is_late: bool
 
@@ -37,11 +39,22 @@ def respondents_appendix_rows(
         .counted()
         .with_public_name()
         .order_by("pk")
-        .values_list("public_name", "consent", "campaign_group__label", "is_late")
+        .values_list(
+            "public_name",
+            "consent",
+            "campaign_group__label",
+            "campaign_group__confirmed",
+            "is_late",
+        )
     )
     return [
-        AppendixRow(name=name, consent=consent, campaign=campaign, is_late=bool(is_late))
-        for name, consent, campaign, is_late in rows
+        AppendixRow(
+            name=name,
+            consent=consent,
+            campaign=campaign if confirmed else None,
+            is_late=bool(is_late),
+        )
+        for name, consent, campaign, confirmed, is_late in rows
     ]
 
 
@@ -133,9 +146,9 @@ def _appendix(rows: list[AppendixRow], summary: Summary) -> dict[str, Any]:
             "%(n)s submissions formed part of campaigns of standard or near-identical texts. "
             "Campaigns are counted as groups: each is listed once, with its number of "
             "submissions, and every submission in them is counted in the figures.",
-            summary.respondents.in_campaigns,
+            summary.respondents.in_confirmed_campaigns,
         )
-        % {"n": labels.count_text(summary.respondents.in_campaigns)},
+        % {"n": labels.count_text(summary.respondents.in_confirmed_campaigns)},
     }
 
 
@@ -147,12 +160,19 @@ def public_figures(
     codes: Mapping[str, int],
 ) -> dict[str, Any]:
     """The public ``summary.json``: the frozen report's figures, the conclusions text, and
-    nothing personal (the report's quotes, which may name respondents, are left out)."""
+    nothing personal: the report's quotes (which may name respondents), the terms and phrases
+    counted over all answers (those not for publication too: only the ``public_`` ones, counted
+    over answers that may be published, stay) and the reviewers' reasons for exclusions are
+    left out."""
     data: dict[str, Any] = json.loads(json.dumps(figures))
+    snapshot = data.get("snapshot")
+    if isinstance(snapshot, dict):
+        snapshot.pop("excluded_other_reasons", None)
     for question in data.get("questions", []):
         free_text = question.get("free_text")
         if isinstance(free_text, dict):
-            free_text.pop("quotes", None)
+            for staff_only in ("quotes", "terms", "phrases", "terms_counted_over", "terms_sampled"):
+                free_text.pop(staff_only, None)
         text = texts.get(codes.get(question.get("code"), -1), QuestionText())
         question["conclusions"] = {
             "views_summary": {"en": text.views_summary_en, "zh-hant": text.views_summary_zh},

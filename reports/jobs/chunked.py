@@ -78,7 +78,7 @@ class ChunkPlan:
         return _partials_folder(self.report_id, self.attempt)
 
     def message(self) -> dict[str, Any]:
-        return {
+        message = {
             "report_id": self.report_id,
             "attempt": self.attempt,
             "as_of": self.as_of,
@@ -87,6 +87,10 @@ class ChunkPlan:
             "excluded": dict(self.snapshot.excluded),
             "chunks": [asdict(chunk) for chunk in self.chunks],
         }
+        # Only when there are any: a plan without them keeps the shape merges were queued in.
+        if self.snapshot.excluded_other_reasons:
+            message["excluded_other_reasons"] = dict(self.snapshot.excluded_other_reasons)
+        return message
 
     @classmethod
     def from_message(cls, data: Mapping[str, Any]) -> ChunkPlan:
@@ -98,6 +102,9 @@ class ChunkPlan:
                 sha256=str(data["sha256"]),
                 as_of=dt.datetime.fromisoformat(data["as_of"]),
                 excluded={str(k): int(n) for k, n in data["excluded"].items()},
+                excluded_other_reasons={
+                    str(k): int(n) for k, n in data.get("excluded_other_reasons", {}).items()
+                },
             ),
             chunks=tuple(ChunkSpec(**chunk) for chunk in data["chunks"]),
         )

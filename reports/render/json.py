@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from reports.summary.inputs import Text
-from reports.summary.types import QuestionSummary, Summary
+from reports.summary.types import QuestionSummary, SubsetFigures, Summary
 
 
 def write_json(*, summary: Summary, path: Path) -> None:
@@ -39,6 +39,8 @@ def summary_to_dict(summary: Summary) -> dict[str, Any]:
             "sha256": summary.snapshot.sha256,
             "as_of": summary.snapshot.as_of.isoformat(),
             "excluded": dict(summary.snapshot.excluded),
+            # Staff only: ``reports.conclusions.content.public_figures`` leaves it out.
+            "excluded_other_reasons": dict(summary.snapshot.excluded_other_reasons),
         },
         "respondents": {
             "total": respondents.total,
@@ -49,12 +51,25 @@ def summary_to_dict(summary: Summary) -> dict[str, Any]:
             "by_language": dict(respondents.by_language),
             "late": respondents.late,
             "in_campaigns": respondents.in_campaigns,
+            "in_confirmed_campaigns": respondents.in_confirmed_campaigns,
+            "in_suggested_groups": respondents.in_suggested_groups,
             "campaigns": [
                 {"label": c.label, "size": c.size, "confirmed": c.confirmed}
                 for c in respondents.campaigns
             ],
         },
         "questions": [_question_dict(question) for question in summary.questions],
+    }
+
+
+def _subset_dict(figures: SubsetFigures | None) -> dict[str, Any] | None:
+    if figures is None:
+        return None
+    return {
+        "total": figures.total,
+        "answered": figures.answered,
+        "counts": dict(figures.counts),
+        "shares": dict(figures.shares),
     }
 
 
@@ -73,6 +88,7 @@ def _question_dict(question: QuestionSummary) -> dict[str, Any]:
             if meta.condition is None
             else {"question": meta.condition.question_code, "choice": meta.condition.choice_value}
         ),
+        "required": meta.required,
         "eligible": question.eligible,
         "answered": question.answered,
         "not_answered": question.not_answered,
@@ -82,6 +98,10 @@ def _question_dict(question: QuestionSummary) -> dict[str, Any]:
         "by_category_shares": {k: dict(v) for k, v in question.by_category_shares.items()},
         "answered_by_category": dict(question.answered_by_category),
     }
+    if meta.is_closed:
+        data["by_type"] = {kind: _subset_dict(f) for kind, f in question.by_type.items()}
+        data["outside_campaigns"] = _subset_dict(question.outside_campaigns)
+        data["late_only"] = _subset_dict(question.late_only)
     if question.agree is not None:
         agree = question.agree
         data["agree"] = {
@@ -117,6 +137,11 @@ def _question_dict(question: QuestionSummary) -> dict[str, Any]:
             "terms_sampled": text.terms_sampled,
             "terms": [{"term": t.term, "count": t.count} for t in text.terms],
             "phrases": [{"phrase": t.term, "count": t.count} for t in text.phrases],
+            # Counted only over answers whose respondents allow publication: the public edition's.
+            "public_terms_counted_over": text.public_terms_counted_over,
+            "public_terms_sampled": text.public_terms_sampled,
+            "public_terms": [{"term": t.term, "count": t.count} for t in text.public_terms],
+            "public_phrases": [{"phrase": t.term, "count": t.count} for t in text.public_phrases],
             "themes": [
                 {
                     "id": theme.id,

@@ -113,6 +113,16 @@ def datetime_text(moment: dt.datetime, language: str) -> str:
     return f"{date_text(moment, language)}, {local:%H:%M} HKT"
 
 
+def list_text(items: list[str]) -> str:
+    """Items in a sentence: "Q1, Q7 and Q13" ("Q1、Q7及Q13")."""
+    if len(items) < 2:
+        return "".join(items)
+    return pgettext("list", "%(first)s and %(last)s") % {
+        "first": pgettext("list separator", ", ").join(items[:-1]),
+        "last": items[-1],
+    }
+
+
 def count_text(value: int | None) -> str:
     return "–" if value is None else f"{value:,}"
 
@@ -172,3 +182,24 @@ def cross_tab(summary: Summary, question: QuestionSummary, language: str) -> lis
             )
         )
     return rows
+
+
+def split_rows(summary: Summary, question: QuestionSummary) -> list[CategoryRow]:
+    """A closed question's figures by respondent type, without the responses in confirmed
+    campaigns, and of the late responses alone (rows only where they apply)."""
+    choices = question.meta.choices
+    subsets = [(type_label(kind), figures) for kind, figures in question.by_type.items()]
+    if question.outside_campaigns is not None:
+        subsets.append((gettext("Without campaign responses"), question.outside_campaigns))
+    if question.late_only is not None:
+        subsets.append((gettext("Late responses only"), question.late_only))
+    return [
+        CategoryRow(
+            label=label,
+            counts=tuple(figures.counts.get(choice.value, 0) for choice in choices),
+            shares=tuple(figures.shares.get(choice.value) for choice in choices),
+            answered=figures.answered,
+            total=figures.total,
+        )
+        for label, figures in subsets
+    ]

@@ -17,10 +17,11 @@ from typing import Any
 
 from django.template.loader import render_to_string
 from django.utils import translation
-from django.utils.translation import gettext, gettext_noop, ngettext
+from django.utils.translation import gettext, gettext_noop
 
-from reports.render import charts, labels
+from reports.render import charts, labels, method
 from reports.render.charts import Bar
+from reports.render.method import Row
 from reports.summary.inputs import QuestionMeta
 from reports.summary.types import QuestionSummary, Summary
 from textkit.tokenise import HAN_RUN
@@ -42,15 +43,6 @@ PDF_LAYOUT_DONE = 0.65
 
 
 @dataclass
-class Row:
-    """A table row: a label and its cells; ``total`` rows are set in bold."""
-
-    label: str
-    cells: list[Any]
-    total: bool = False
-
-
-@dataclass
 class QuestionView:
     anchor: str
     code: str
@@ -65,6 +57,8 @@ class QuestionView:
     cross_header: list[str] = field(default_factory=list)
     cross: list[Row] = field(default_factory=list)
     cross_narrow: bool = False
+    # Closed questions: by respondent type, without campaign responses, late responses alone.
+    split: list[Row] = field(default_factory=list)
     themes: list[Row] = field(default_factory=list)
     coded_note: str = ""
     terms: list[str] = field(default_factory=list)
@@ -107,7 +101,8 @@ def write_pdf(
 
     with translation.override(language):
         progress(0.0, STEP_CHARTS)
-        context = _context(summary, language)
+        # The conclusions edition is the public one: it shows only what may be published.
+        context = _context(summary, language, public=conclusions is not None)
         if conclusions is not None:
             _add_conclusions(context, conclusions)
         progress(PDF_CHARTS_DONE, STEP_LAYOUT)
@@ -118,7 +113,7 @@ def write_pdf(
         progress(1.0, STEP_WRITING)
 
 
-def _context(summary: Summary, language: str) -> dict[str, Any]:
+def _context(summary: Summary, language: str, *, public: bool) -> dict[str, Any]:
     meta = summary.meta
     snapshot = summary.snapshot
     title = meta.title.get(language)
@@ -144,14 +139,11 @@ def _context(summary: Summary, language: str) -> dict[str, Any]:
         "generated": labels.datetime_text(summary.generated_at, language),
         "hash_prefix": snapshot.sha256[:HASH_PREFIX],
         "sha256": snapshot.sha256,
-        "excluded": [
-            Row(labels.exclusion_label(reason), [labels.count_text(n)])
-            for reason, n in snapshot.excluded.items()
-        ],
+        "excluded": method.excluded_rows(summary, public=public),
         "excluded_total": labels.count_text(sum(snapshot.excluded.values())),
-        "method": _method(summary, language),
+        "method": method.method_texts(summary, language, public=public),
         "respondents": _respondents(summary, language),
-        "sections": _sections(summary, language),
+        "sections": _sections(summary, language, public=public),
     }
 
 
@@ -183,34 +175,6 @@ def _css_string(text: str) -> str:
         text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\a ").replace("<", "\\3c ")
     )
     return f'"{escaped}"'
-
-
-def _method(summary: Summary, language: str) -> dict[str, Any]:
-    respondents = summary.respondents
-    confidential = respondents.by_consent.get("confidential", 0)
-    return {
-        "late": respondents.late,
-        "late_text": ngettext(
-            "%(n)s late submission was accepted and is counted.",
-            "%(n)s late submissions were accepted and are counted.",
-            respondents.late,
-        )
-        % {"n": labels.count_text(respondents.late)},
-        "confidential_text": ngettext(
-            "%(n)s respondent asked for their response to be kept confidential: it is counted "
-            "in every table, but never quoted or named.",
-            "%(n)s respondents asked for their responses to be kept confidential: they are "
-            "counted in every table, but never quoted or named.",
-            confidential,
-        )
-        % {"n": labels.count_text(confidential)},
-        "campaign_text": ngettext(
-            "%(n)s submission belongs to a campaign of standard or near-identical texts.",
-            "%(n)s submissions belong to campaigns of standard or near-identical texts.",
-            respondents.in_campaigns,
-        )
-        % {"n": labels.count_text(respondents.in_campaigns)},
-    }
 
 
 def _respondents(summary: Summary, language: str) -> dict[str, Any]:
@@ -276,21 +240,22 @@ def _respondents(summary: Summary, language: str) -> dict[str, Any]:
             for value, n in respondents.by_language.items()
         ],
         "campaigns": [
-            Row(
-                campaign.label,
-                [
-                    labels.count_text(campaign.size),
-                    gettext("Yes") if campaign.confirmed else gettext("Not yet"),
-                ],
-            )
+            Row(campaign.label, [labels.count_text(campaign.size)])
             for campaign in respondents.campaigns
+            if campaign.confirmed
         ],
-        "in_campaigns": labels.count_text(respondents.in_campaigns),
-        "not_in_campaigns": labels.count_text(total - respondents.in_campaigns),
+        "in_campaigns": labels.count_text(respondents.in_confirmed_campaigns),
+        "not_in_campaigns": labels.count_text(total - respondents.in_confirmed_campaigns),
+        "suggested": [
+            Row(campaign.label, [labels.count_text(campaign.size)])
+            for campaign in respondents.campaigns
+            if not campaign.confirmed
+        ],
+        "in_suggested": labels.count_text(respondents.in_suggested_groups),
     }
 
 
-def _sections(summary: Summary, language: str) -> list[SectionView]:
+def _sections(summary: Summary, language: str, *, public: bool) -> list[SectionView]:
     sections: list[SectionView] = []
     for question in summary.questions:
         section = question.meta.section
@@ -302,7 +267,7 @@ def _sections(summary: Summary, language: str) -> list[SectionView]:
                     title=section.title.get(language),
                 )
             )
-        sections[-1].questions.append(_question(summary, question, language))
+        sections[-1].questions.append(_question(summary, question, language, public=public))
     return sections
 
 
@@ -322,7 +287,9 @@ def _condition_note(
     }
 
 
-def _question(summary: Summary, question: QuestionSummary, language: str) -> QuestionView:
+def _question(
+    summary: Summary, question: QuestionSummary, language: str, *, public: bool
+) -> QuestionView:
     meta = question.meta
     view = QuestionView(
         anchor=f"question-{re.sub(r'[^A-Za-z0-9_-]', '-', meta.code)}",
@@ -336,7 +303,7 @@ def _question(summary: Summary, question: QuestionSummary, language: str) -> Que
     elif question.numbers is not None:
         _numbers(view, summary, question, language)
     elif question.text is not None:
-        _free_text(view, summary, question, language)
+        _free_text(view, summary, question, language, public=public)
     return view
 
 
@@ -404,13 +371,18 @@ def _closed(view: QuestionView, summary: Summary, question: QuestionSummary, lan
         gettext("Total"),
     ]
     for row in labels.cross_tab(summary, question, language):
-        cells = [
-            {"count": labels.count_text(count), "share": labels.percent_text(share)}
-            for count, share in zip(row.counts, row.shares, strict=True)
-        ]
-        cells.append({"count": labels.count_text(row.not_answered), "share": ""})
-        cells.append({"count": labels.count_text(row.total), "share": ""})
-        view.cross.append(Row(row.label, cells))
+        view.cross.append(_cross_row(row))
+    view.split = [_cross_row(row) for row in labels.split_rows(summary, question)]
+
+
+def _cross_row(row: labels.CategoryRow) -> Row:
+    cells = [
+        {"count": labels.count_text(count), "share": labels.percent_text(share)}
+        for count, share in zip(row.counts, row.shares, strict=True)
+    ]
+    cells.append({"count": labels.count_text(row.not_answered), "share": ""})
+    cells.append({"count": labels.count_text(row.total), "share": ""})
+    return Row(row.label, cells)
 
 
 def _band_label(lower: int | None, upper: int | None) -> str:
@@ -482,7 +454,7 @@ def _answered_by_category(
 
 
 def _free_text(
-    view: QuestionView, summary: Summary, question: QuestionSummary, language: str
+    view: QuestionView, summary: Summary, question: QuestionSummary, language: str, *, public: bool
 ) -> None:
     text = question.text
     if text is None:
@@ -514,17 +486,15 @@ def _free_text(
             ],
             percent_axis=False,
         )
-    view.terms = [f"{term.term} ({labels.count_text(term.count)})" for term in text.terms]
-    if text.terms_sampled:
-        view.terms_note = gettext(
-            "Counted in a sample of %(n)s answers outside campaigns, chosen evenly over the "
-            "consultation period."
-        ) % {"n": labels.count_text(text.terms_counted_over)}
+    if public:
+        terms, phrases = text.public_terms, text.public_phrases
+        counted_over, sampled = text.public_terms_counted_over, text.public_terms_sampled
     else:
-        view.terms_note = gettext("Counted in the %(n)s answers outside campaigns.") % {
-            "n": labels.count_text(text.terms_counted_over)
-        }
-    view.phrases = [f"{term.term} ({labels.count_text(term.count)})" for term in text.phrases]
+        terms, phrases = text.terms, text.phrases
+        counted_over, sampled = text.terms_counted_over, text.terms_sampled
+    view.terms = [f"{term.term} ({labels.count_text(term.count)})" for term in terms]
+    view.phrases = [f"{term.term} ({labels.count_text(term.count)})" for term in phrases]
+    view.terms_note = method.terms_note(counted_over, sampled=sampled, public=public)
     for quote in text.quotes:
         if quote.name:
             attribution = quote.name
@@ -543,6 +513,7 @@ def _free_text(
         )
     view.quotes_note = gettext(
         "Quotes are taken only from respondents who agreed to the publication of their response, "
-        "outside campaigns; names are given only where the respondent agreed to that too."
+        "outside campaigns and suggested campaigns; names are given only where the respondent "
+        "agreed to that too."
     )
     _answered_by_category(view, summary, question, language)

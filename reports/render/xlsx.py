@@ -33,6 +33,8 @@ from reports.summary.types import QuestionSummary, Summary
 
 PERCENT = "0.0%"
 COUNT = "#,##0"
+# A net score in percentage points with its sign, as the PDF prints it: +26.7, −3.0, 0.0.
+POINTS = '+0.0;"−"0.0;0.0'
 
 
 def write_xlsx(
@@ -108,12 +110,28 @@ def _summary_sheet(sheet: Worksheet, styles: Styles, summary: Summary, language:
     out.line(gettext("Cut-off time"), labels.datetime_text(snapshot.as_of, language))
     out.line(gettext("Snapshot SHA-256"), snapshot.sha256)
     out.line(gettext("Generated"), labels.datetime_text(summary.generated_at, language))
+    out.line(
+        # xgettext:no-python-format
+        gettext(
+            "Shares are rounded to one decimal place, so the shares shown may add up to 99.9% "
+            "or 100.1%. Net scores are in percentage points, computed from the unrounded shares."
+        )
+    )
     out.gap()
 
     out.line(gettext("Submissions left out"), font=HEADING_FONT)
     out.header(gettext("Reason"), gettext("Submissions"))
     for reason, n in snapshot.excluded.items():
         out.line(labels.exclusion_label(reason), n, formats={2: COUNT})
+        if reason == "other":
+            # The workbook is a staff file (never published): it carries the reviewers' reasons.
+            for note, count in snapshot.excluded_other_reasons.items():
+                label = (
+                    gettext("Reason given: “%(reason)s”") % {"reason": note}
+                    if note
+                    else gettext("No reason recorded")
+                )
+                out.line(f"    {label}", count, formats={2: COUNT})
     out.gap()
 
     respondents = summary.respondents
@@ -151,12 +169,31 @@ def _summary_sheet(sheet: Worksheet, styles: Styles, summary: Summary, language:
     out.gap()
 
     out.line(gettext("Campaigns (standard-text submissions)"), font=HEADING_FONT)
-    out.header(gettext("Campaign"), gettext("Submissions"), gettext("Confirmed by a reviewer"))
+    out.header(gettext("Campaign confirmed by a reviewer"), gettext("Submissions"))
     for campaign in respondents.campaigns:
+        if campaign.confirmed:
+            out.line(campaign.label, campaign.size)
+    out.line(gettext("Submissions in campaigns"), respondents.in_confirmed_campaigns, font=BOLD)
+    if respondents.in_suggested_groups:
+        out.gap()
+        out.line(gettext("Suggested campaigns (not confirmed)"), font=HEADING_FONT)
         out.line(
-            campaign.label, campaign.size, gettext("Yes") if campaign.confirmed else gettext("No")
+            gettext(
+                "Groups of similar texts detected automatically that no reviewer has confirmed "
+                "as campaigns. They are suggestions only: their submissions are not counted as "
+                "campaign submissions above."
+            )
         )
-    out.line(gettext("Submissions in campaigns"), respondents.in_campaigns, font=BOLD)
+        out.header(gettext("Suggested group"), gettext("Submissions"))
+        for campaign in respondents.campaigns:
+            if not campaign.confirmed:
+                out.line(campaign.label, campaign.size)
+        out.line(
+            gettext("Submissions in suggested campaigns"),
+            respondents.in_suggested_groups,
+            font=BOLD,
+        )
+        out.gap()
     out.line(gettext("Late submissions accepted and counted"), respondents.late)
     out.gap()
 
@@ -232,10 +269,11 @@ def _question_sheet(
                 question.agree.share_disagreeing,
                 formats={2: PERCENT},
             )
+            net = question.agree.net_score
             out.line(
-                gettext("Net score (agreeing minus disagreeing)"),
-                question.agree.net_score,
-                formats={2: PERCENT},
+                gettext("Net score (agreeing minus disagreeing, in percentage points)"),
+                None if net is None else net * 100,
+                formats={2: POINTS},
             )
         out.gap()
         _cross_tab(out, summary, question, language)
@@ -289,6 +327,31 @@ def _cross_tab(out: _Writer, summary: Summary, question: QuestionSummary, langua
     formats = {column: PERCENT for column in range(2, len(choices) + 2)}
     for row in rows:
         out.line(row.label, *row.shares, row.answered, formats=formats)
+    split = labels.split_rows(summary, question)
+    if not split:
+        return
+    out.gap()
+    out.line(
+        gettext("By type of respondent, without campaign responses and late responses"),
+        font=HEADING_FONT,
+    )
+    out.header(
+        gettext("Respondents"),
+        *(choice.label.get(language) for choice in choices),
+        gettext("Answered"),
+        gettext("Not answered"),
+        gettext("Total"),
+    )
+    for row in split:
+        out.line(row.label, *row.counts, row.answered, row.not_answered, row.total)
+    out.gap()
+    out.header(
+        gettext("Respondents"),
+        *(choice.label.get(language) for choice in choices),
+        gettext("Answered"),
+    )
+    for row in split:
+        out.line(row.label, *row.shares, row.answered, formats=formats)
 
 
 def _numbers(out: _Writer, question: QuestionSummary) -> None:
@@ -333,6 +396,14 @@ def _free_text(out: _Writer, question: QuestionSummary, language: str) -> None:
         out.line(gettext("No answer has been coded with a theme yet."))
     out.gap()
     out.line(gettext("Most used terms"), font=HEADING_FONT)
+    # The workbook is a staff file: terms counted over all answers, as the staff PDF shows them.
+    out.line(
+        gettext(
+            "Counted in %(n)s answers outside campaigns and suggested campaigns, including "
+            "answers not for publication."
+        )
+        % {"n": labels.count_text(text.terms_counted_over)}
+    )
     out.header(gettext("Term"), gettext("Answers using it"))
     for term in text.terms:
         out.line(term.term, term.count)

@@ -16,13 +16,22 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from reports.summary.context import AnswerArrays, Context, present_categories, share
+from reports.summary.context import (
+    AnswerArrays,
+    Context,
+    group_count,
+    group_parts,
+    group_types,
+    present_categories,
+    share,
+)
 from reports.summary.inputs import QuestionMeta
-from reports.summary.types import AgreeFigures, QuestionSummary
+from reports.summary.types import AgreeFigures, QuestionSummary, SubsetFigures
 
 # The agree scale's values (surveys.scales.STANDARD_CHOICES; a test keeps them in step).
 AGREEING = ("strongly_agree", "agree")
@@ -38,6 +47,10 @@ class ClosedTables:
     # question id -> row in ``answered``; answered[row, category] = respondents who answered
     row_of_question: Mapping[int, int]
     answered: np.ndarray
+    # The same by respondent group (``context.group_code``): group_counts[row, group] and
+    # group_answered[row, group].
+    group_counts: np.ndarray | None = None
+    group_answered: np.ndarray | None = None
 
 
 def closed_tables(context: Context, answers: AnswerArrays) -> ClosedTables:
@@ -70,11 +83,22 @@ def closed_tables(context: Context, answers: AnswerArrays) -> ClosedTables:
     answered_flags = np.zeros((len(questions), context.total), dtype=bool)
     answered_flags[question_row, position] = True
     answered = np.zeros((len(questions), n_categories), dtype=np.int64)
+    n_groups = group_count(context.meta)
+    group = context.group_codes[position]
+    group_counts = np.bincount(
+        choice_row * n_groups + group, minlength=len(choice_ids) * n_groups
+    ).reshape(len(choice_ids), n_groups)
+    group_answered = np.zeros((len(questions), n_groups), dtype=np.int64)
     for row in range(len(questions)):
         answered[row] = np.bincount(
             context.category_codes[answered_flags[row]], minlength=n_categories
         )
-    return ClosedTables(row_of_choice, counts, row_of_question, answered)
+        group_answered[row] = np.bincount(
+            context.group_codes[answered_flags[row]], minlength=n_groups
+        )
+    return ClosedTables(
+        row_of_choice, counts, row_of_question, answered, group_counts, group_answered
+    )
 
 
 def closed_question(
@@ -120,7 +144,47 @@ def closed_question(
             for category, row in by_category.items()
         },
         agree=agree,
+        **split_figures(context, question, tables),
     )
+
+
+def split_figures(context: Context, question: QuestionMeta, tables: ClosedTables) -> dict[str, Any]:
+    """A closed question's figures by respondent type, outside confirmed campaigns and of late
+    responses alone: sums over the respondent groups (``context.group_code``)."""
+    if tables.group_counts is None or tables.group_answered is None:
+        return {}
+    rows = [tables.row_of_choice[choice.id] for choice in question.choices]
+    counts = tables.group_counts[rows]
+    answered = tables.group_answered[tables.row_of_question[question.id]]
+    totals = context.group_totals
+    codes = np.arange(len(totals))
+    parts = [group_parts(int(code)) for code in codes]
+
+    def subset(mask: np.ndarray) -> SubsetFigures:
+        n_answered = int(answered[mask].sum())
+        subset_counts = {
+            choice.value: int(counts[j][mask].sum()) for j, choice in enumerate(question.choices)
+        }
+        return SubsetFigures(
+            total=int(totals[mask].sum()),
+            answered=n_answered,
+            counts=subset_counts,
+            shares={value: share(n, n_answered) for value, n in subset_counts.items()},
+        )
+
+    type_index = np.array([part[0] for part in parts], dtype=np.int64)
+    late = np.array([part[1] for part in parts], dtype=bool)
+    in_campaign = np.array([part[2] for part in parts], dtype=bool)
+    by_type = {}
+    for index, value in enumerate(group_types(context.meta)):
+        figures = subset(type_index == index)
+        if figures.total:
+            by_type[value] = figures
+    return {
+        "by_type": by_type,
+        "outside_campaigns": subset(~in_campaign) if totals[in_campaign].sum() else None,
+        "late_only": subset(late) if totals[late].sum() else None,
+    }
 
 
 def eligible(context: Context, question: QuestionMeta, tables: ClosedTables) -> int | None:

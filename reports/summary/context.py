@@ -8,7 +8,7 @@ with numpy over whole columns.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -22,14 +22,52 @@ def context_of(inputs: ReportInputs) -> tuple[Context, pd.DataFrame]:
     respondents = respondents_prepared(inputs.respondents)
     categories = category_order(inputs.meta, respondents["category"])
     codes = pd.Categorical(respondents["category"], categories=categories).codes.astype(np.int64)
+    groups = group_codes(inputs.meta, respondents)
     context = Context(
         meta=inputs.meta,
         categories=tuple(categories),
         ids=respondents["submission_id"].to_numpy(dtype=np.int64),
         category_codes=codes,
         category_totals=np.bincount(codes, minlength=len(categories)),
+        group_codes=groups,
+        group_totals=np.bincount(groups, minlength=group_count(inputs.meta)),
     )
     return context, respondents
+
+
+def group_types(meta: ConsultationMeta) -> list[str]:
+    """The respondent types a question's figures are split by: the form's, then "not stated"."""
+    return [option.value for option in meta.respondent_types] + [NOT_STATED]
+
+
+def group_count(meta: ConsultationMeta) -> int:
+    return len(group_types(meta)) * 4
+
+
+def group_code(type_index: int, *, late: bool, in_campaign: bool) -> int:
+    """A respondent's group for the split figures: its type, whether it was late, and whether
+    it is in a campaign a reviewer confirmed (suggested groups are not campaigns)."""
+    return type_index * 4 + (2 if late else 0) + (1 if in_campaign else 0)
+
+
+def group_parts(code: int) -> tuple[int, bool, bool]:
+    """(type index, late, in a confirmed campaign) of a group code."""
+    return code // 4, bool(code & 2), bool(code & 1)
+
+
+def group_codes(meta: ConsultationMeta, respondents: pd.DataFrame) -> np.ndarray:
+    """Each respondent's group (``group_code``), from a prepared respondents frame."""
+    types = group_types(meta)
+    type_index = pd.Categorical(
+        respondents["respondent_type"].where(
+            respondents["respondent_type"].isin(types), NOT_STATED
+        ),
+        categories=types,
+    ).codes.astype(np.int64)
+    confirmed = {label for label, ok in meta.campaigns_confirmed.items() if ok}
+    in_campaign = respondents["campaign_group"].isin(confirmed).to_numpy(dtype=bool)
+    late = respondents["is_late"].astype(bool).to_numpy()
+    return type_index * 4 + late.astype(np.int64) * 2 + in_campaign.astype(np.int64)
 
 
 @dataclass(frozen=True)
@@ -39,6 +77,9 @@ class Context:
     ids: np.ndarray  # counted submission ids, ascending
     category_codes: np.ndarray  # each counted submission's position in ``categories``
     category_totals: np.ndarray  # respondents per category
+    # Each counted submission's group (``group_code``) and respondents per group.
+    group_codes: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    group_totals: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     # Set when the context is rebuilt from partial counts (reports.summary.partials), without
     # ``ids``.
     count: int | None = None

@@ -105,6 +105,8 @@ class QuestionMeta:
     text: Text
     choices: tuple[ChoiceMeta, ...] = ()
     condition: Condition | None = None
+    # The form refuses a page without an answer to it (a conditional one: only where shown).
+    required: bool = False
 
     @property
     def is_closed(self) -> bool:
@@ -142,6 +144,9 @@ class Snapshot:
     sha256: str
     as_of: dt.datetime
     excluded: Mapping[str, int]
+    # The reasons reviewers wrote for the submissions counted under "other" in ``excluded``:
+    # reason -> submissions. Staff-only: a reviewer's note is never published.
+    excluded_other_reasons: Mapping[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

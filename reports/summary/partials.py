@@ -36,10 +36,17 @@ import pandas as pd
 
 from reports.summary import quotes, text
 from reports.summary.closed import ClosedTables, answered_only, closed_question, closed_tables
-from reports.summary.context import Context, answer_arrays, category_order, context_of, sample
+from reports.summary.context import (
+    Context,
+    answer_arrays,
+    category_order,
+    context_of,
+    group_count,
+    sample,
+)
 from reports.summary.inputs import ConsultationMeta, ReportInputs, Snapshot, snapshot_line
 from reports.summary.numbers import number_figures
-from reports.summary.quotes import MAX_QUOTES, QUOTABLE_CONSENTS, quote_pool
+from reports.summary.quotes import MAX_QUOTES, quote_pool
 from reports.summary.respondents import (
     RESPONDENT_GROUP_COLUMNS,
     respondent_groups,
@@ -144,6 +151,15 @@ def partial_compute(inputs: ReportInputs) -> dict[str, Any]:
     answered: Counter[tuple[int, str]] = Counter()
     for row, col in zip(*np.nonzero(closed.answered), strict=True):
         answered[(question_ids[row], categories[col])] = int(closed.answered[row, col])
+    # The same by respondent group (context.group_code): group codes are the same in every
+    # chunk, since they depend only on the consultation's metadata.
+    group_choices: Counter[tuple[int, int]] = Counter()
+    group_answered: Counter[tuple[int, int]] = Counter()
+    if closed.group_counts is not None and closed.group_answered is not None:
+        for row, col in zip(*np.nonzero(closed.group_counts), strict=True):
+            group_choices[(choice_ids[row], int(col))] = int(closed.group_counts[row, col])
+        for row, col in zip(*np.nonzero(closed.group_answered), strict=True):
+            group_answered[(question_ids[row], int(col))] = int(closed.group_answered[row, col])
 
     numbers: dict[str, Any] = {}
     number_questions = [q.id for q in meta.questions if q.kind == "number"]
@@ -173,19 +189,17 @@ def partial_compute(inputs: ReportInputs) -> dict[str, Any]:
             continue
         rows = texts[texts["question_id"] == question.id].reset_index(drop=True)
         outside = rows[rows["campaign_group"].isna()]
-        quotable = rows[rows["consent"].isin(QUOTABLE_CONSENTS)]
+        quotable = rows[text.publishable(rows)]
+        public_outside = outside[text.publishable(outside)]
         free_text[str(question.id)] = {
             "answered": _pairs(Counter(rows["category"].tolist())),
             "themes": _pairs(Counter(int(i) for ids in rows["theme_ids"] for i in ids)),
             "coded": int(sum(1 for ids in rows["theme_ids"] if ids)),
             "quotable": len(quotable),
             "outside_campaigns": len(outside),
-            "term_rows": [
-                [int(i), str(text)]
-                for i, text in _term_candidates(outside[["submission_id", "text"]]).itertuples(
-                    index=False
-                )
-            ],
+            "public_outside_campaigns": len(public_outside),
+            "term_rows": _term_records(outside),
+            "public_term_rows": _term_records(public_outside),
             "quote_rows": _quote_records(_quote_candidates(quote_pool(quotable))),
         }
 
@@ -204,9 +218,19 @@ def partial_compute(inputs: ReportInputs) -> dict[str, Any]:
         ],
         "choices": _pairs(choices),
         "answered": _pairs(answered),
+        "group_totals": _pairs(Counter(dict(enumerate(int(n) for n in context.group_totals)))),
+        "group_choices": _pairs(group_choices),
+        "group_answered": _pairs(group_answered),
         "numbers": numbers,
         "texts": free_text,
     }
+
+
+def _term_records(rows: pd.DataFrame) -> list[list[Any]]:
+    return [
+        [int(i), str(answer)]
+        for i, answer in _term_candidates(rows[["submission_id", "text"]]).itertuples(index=False)
+    ]
 
 
 def _term_candidates(rows: pd.DataFrame) -> pd.DataFrame:
@@ -280,12 +304,19 @@ class PartialMerge:
         self.groups: list[pd.DataFrame] = []
         self.choices: Counter[tuple[int, str]] = Counter()
         self.answered: Counter[tuple[int, str]] = Counter()
+        self.group_totals: Counter[int] = Counter()
+        # False once a partial written before the split figures existed is added: the merge
+        # then leaves them out rather than count only some chunks.
+        self.has_groups = True
+        self.group_choices: Counter[tuple[int, int]] = Counter()
+        self.group_answered: Counter[tuple[int, int]] = Counter()
         self.number_answered: dict[int, Counter[str]] = {}
         self.number_values: dict[int, Counter[int]] = {}
         self.text_answered: dict[int, Counter[str]] = {}
         self.text_themes: dict[int, Counter[int]] = {}
         self.text_totals: dict[int, Counter[str]] = {}
         self.term_rows: dict[int, pd.DataFrame] = {}
+        self.public_term_rows: dict[int, pd.DataFrame] = {}
         self.quote_rows: dict[int, pd.DataFrame] = {}
 
     def add(self, partial: Mapping[str, Any], *, expected: ChunkSpec | None = None) -> None:
@@ -313,6 +344,14 @@ class PartialMerge:
             ]
         self.choices.update({(int(c), str(k)): int(n) for c, k, n in partial["choices"]})
         self.answered.update({(int(q), str(k)): int(n) for q, k, n in partial["answered"]})
+        self.has_groups = self.has_groups and "group_totals" in partial
+        self.group_totals.update({int(g): int(n) for g, n in partial.get("group_totals", [])})
+        self.group_choices.update(
+            {(int(c), int(g)): int(n) for c, g, n in partial.get("group_choices", [])}
+        )
+        self.group_answered.update(
+            {(int(q), int(g)): int(n) for q, g, n in partial.get("group_answered", [])}
+        )
         for key, data in partial["numbers"].items():
             question_id = int(key)
             self.number_answered.setdefault(question_id, Counter()).update(
@@ -330,14 +369,18 @@ class PartialMerge:
                 {int(t): int(n) for t, n in data["themes"]}
             )
             self.text_totals.setdefault(question_id, Counter()).update(
-                {name: int(data[name]) for name in ("coded", "quotable", "outside_campaigns")}
+                {
+                    name: int(data[name])
+                    for name in (
+                        "coded",
+                        "quotable",
+                        "outside_campaigns",
+                        "public_outside_campaigns",
+                    )
+                }
             )
-            terms = pd.DataFrame(data["term_rows"], columns=["submission_id", "text"]).astype(
-                {"submission_id": "int64"}
-            )
-            if question_id in self.term_rows:
-                terms = pd.concat([self.term_rows[question_id], terms], ignore_index=True)
-            self.term_rows[question_id] = _term_candidates(terms).reset_index(drop=True)
+            _terms_merge(self.term_rows, question_id, data["term_rows"])
+            _terms_merge(self.public_term_rows, question_id, data["public_term_rows"])
             quotes = _quote_frame(data["quote_rows"])
             if question_id in self.quote_rows:
                 quotes = pd.concat([self.quote_rows[question_id], quotes], ignore_index=True)
@@ -356,6 +399,9 @@ class PartialMerge:
             ids=np.zeros(0, dtype=np.int64),
             category_codes=np.zeros(0, dtype=np.int64),
             category_totals=totals,
+            group_totals=np.array(
+                [self.group_totals.get(g, 0) for g in range(group_count(meta))], dtype=np.int64
+            ),
             count=self.count,
         )
         closed = self._closed_tables(context, index)
@@ -402,7 +448,20 @@ class PartialMerge:
         for (question_id, category), n in self.answered.items():
             if question_id in row_of_question:
                 answered[row_of_question[question_id], index[category]] += n
-        return ClosedTables(row_of_choice, counts, row_of_question, answered)
+        if not self.has_groups:
+            return ClosedTables(row_of_choice, counts, row_of_question, answered)
+        n_groups = group_count(self.meta)
+        group_counts = np.zeros((len(row_of_choice), n_groups), dtype=np.int64)
+        for (choice_id, group), n in self.group_choices.items():
+            if choice_id in row_of_choice:
+                group_counts[row_of_choice[choice_id], group] += n
+        group_answered = np.zeros((len(questions), n_groups), dtype=np.int64)
+        for (question_id, group), n in self.group_answered.items():
+            if question_id in row_of_question:
+                group_answered[row_of_question[question_id], group] += n
+        return ClosedTables(
+            row_of_choice, counts, row_of_question, answered, group_counts, group_answered
+        )
 
     def _text_question(
         self,
@@ -415,19 +474,30 @@ class PartialMerge:
         base = answered_only(context, question, answered_by, closed)
         totals = self.text_totals.get(question.id, Counter())
         empty_quotes = _quote_frame([])
+        no_terms = pd.DataFrame({"submission_id": [], "text": []})
         figures = text_figures(
             answered=int(answered_by.sum()),
             theme_counts=dict(self.text_themes.get(question.id, Counter())),
             themes=self.themes,
             coded=totals["coded"],
             outside_campaigns=totals["outside_campaigns"],
-            term_rows=self.term_rows.get(
-                question.id, pd.DataFrame({"submission_id": [], "text": []})
-            ),
+            term_rows=self.term_rows.get(question.id, no_terms),
             quote_pool=self.quote_rows.get(question.id, empty_quotes),
             quotable=totals["quotable"],
+            public_outside_campaigns=totals["public_outside_campaigns"],
+            public_term_rows=self.public_term_rows.get(question.id, no_terms),
         )
         return replace(base, text=figures)
+
+
+def _terms_merge(kept: dict[int, pd.DataFrame], question_id: int, records: list[Any]) -> None:
+    """Add one partial's term candidates of a question to ``kept``, trimmed to the sample."""
+    terms = pd.DataFrame(records, columns=["submission_id", "text"]).astype(
+        {"submission_id": "int64"}
+    )
+    if question_id in kept:
+        terms = pd.concat([kept[question_id], terms], ignore_index=True)
+    kept[question_id] = _term_candidates(terms).reset_index(drop=True)
 
 
 def _groups_sum(frames: Sequence[pd.DataFrame]) -> pd.DataFrame:

@@ -96,6 +96,8 @@ def respondent_summary(context: Context, groups: pd.DataFrame) -> RespondentSumm
         late=int(groups.loc[groups["is_late"].astype(bool), "n"].sum()),
         campaigns=campaigns,
         in_campaigns=int(campaign_sizes.sum()),
+        in_confirmed_campaigns=sum(c.size for c in campaigns if c.confirmed),
+        in_suggested_groups=sum(c.size for c in campaigns if not c.confirmed),
     )
 
 

@@ -1,10 +1,12 @@
 """Free-text questions: how many answered and were coded with each staff theme, the terms and
 phrases most used (``textkit``), and quotes (``reports.summary.quotes``).
 
-Terms are counted over the answers outside campaigns (a campaign's standard text would drown out
-every other view; it is reported as a campaign), a deterministic sample of at most
-``TERMS_POOL`` of them per question, so that a report's time grows with the number of questions,
-not of responses.
+Terms are counted over the answers outside groups of similar texts, confirmed campaigns and
+suggested groups alike (a campaign's standard text would drown out every other view; it is
+reported as a campaign), a deterministic sample of at most ``TERMS_POOL`` of them per question, so
+that a report's time grows with the number of questions, not of responses. They are counted twice:
+over all those answers (staff editions) and over those whose respondents allow publication
+(``publishable``; public editions), since a term is itself a piece of an answer.
 """
 
 from __future__ import annotations
@@ -92,7 +94,8 @@ def text_question(
     counted: Iterable[tuple[Any, int]] = theme_counts.items()
     # A campaign's standard text would drown out every other view; it is reported as a campaign.
     outside_campaigns = rows[rows["campaign_group"].isna()]
-    quotable = rows[rows["consent"].isin(QUOTABLE_CONSENTS)]
+    quotable = rows[publishable(rows)]
+    public_outside = outside_campaigns[publishable(outside_campaigns)]
     figures = text_figures(
         answered=len(rows),
         theme_counts={int(theme_id): int(n) for theme_id, n in counted},
@@ -102,8 +105,16 @@ def text_question(
         term_rows=sample(outside_campaigns, TERMS_POOL),
         quote_pool=quote_pool(quotable),
         quotable=len(quotable),
+        public_outside_campaigns=len(public_outside),
+        public_term_rows=sample(public_outside, TERMS_POOL),
     )
     return replace(base, text=figures)
+
+
+def publishable(rows: pd.DataFrame) -> pd.Series:
+    """Which answers' respondents allow publication of their response (the one rule for quotes
+    and for the terms of a public edition)."""
+    return rows["consent"].isin(QUOTABLE_CONSENTS)
 
 
 def text_figures(
@@ -116,9 +127,12 @@ def text_figures(
     term_rows: pd.DataFrame,
     quote_pool: pd.DataFrame,
     quotable: int,
+    public_outside_campaigns: int,
+    public_term_rows: pd.DataFrame,
 ) -> TextFigures:
     """A free-text question's figures from its counts, the (sampled) answers whose terms are
-    counted, and the pool quotes are chosen from (``quote_pool``)."""
+    counted (all of them, and those that may be published), and the pool quotes are chosen from
+    (``quote_pool``)."""
     theme_figures = sorted(
         (
             ThemeCount(id=theme_id, name=themes[theme_id][0], parent=themes[theme_id][1], count=n)
@@ -128,6 +142,7 @@ def text_figures(
         key=lambda theme: (-theme.count, theme.name.en, theme.id),
     )
     terms, phrases = top_terms(term_rows["text"].tolist())
+    public_terms, public_phrases = top_terms(public_term_rows["text"].tolist())
     return TextFigures(
         answered=answered,
         terms=terms,
@@ -138,4 +153,8 @@ def text_figures(
         coded=coded,
         quotes=quotes_from_pool(quote_pool, theme_figures),
         quotable=quotable,
+        public_terms=public_terms,
+        public_phrases=public_phrases,
+        public_terms_counted_over=len(public_term_rows),
+        public_terms_sampled=len(public_term_rows) < public_outside_campaigns,
     )

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from reports.summary.inputs import ConsultationMeta, QuestionMeta, Snapshot, Text
 
@@ -37,7 +37,12 @@ class RespondentSummary:
     by_language: Mapping[str, int]
     late: int
     campaigns: tuple[Campaign, ...]
+    # In any group of similar texts, confirmed by a reviewer or only suggested (detected).
     in_campaigns: int
+    # In groups a reviewer confirmed: only these are called campaigns.
+    in_confirmed_campaigns: int
+    # In groups detected but not (yet) confirmed: suggestions, not campaigns.
+    in_suggested_groups: int
 
 
 @dataclass(frozen=True)
@@ -115,13 +120,32 @@ class TextFigures:
     answered: int
     terms: tuple[TermCount, ...]
     phrases: tuple[TermCount, ...]
-    # Answers the terms were counted over: all answers outside campaigns, or a sample of them.
+    # Answers the terms were counted over: all answers outside campaigns (confirmed or
+    # suggested groups), or a sample of them. Staff editions only: these include answers whose
+    # respondents did not allow publication.
     terms_counted_over: int
     terms_sampled: bool
     themes: tuple[ThemeCount, ...]
     coded: int  # answers coded with at least one theme
     quotes: tuple[Quote, ...]
     quotable: int  # answers whose respondents allow publication
+    # The same, counted only over the answers whose respondents allow publication (outside
+    # campaigns): what a public edition shows.
+    public_terms: tuple[TermCount, ...] = ()
+    public_phrases: tuple[TermCount, ...] = ()
+    public_terms_counted_over: int = 0
+    public_terms_sampled: bool = False
+
+
+@dataclass(frozen=True)
+class SubsetFigures:
+    """A closed question's figures among some of the respondents (individuals, organisations,
+    those outside campaigns, late ones): shares are of those in the subset who answered."""
+
+    total: int
+    answered: int
+    counts: Mapping[str, int]
+    shares: Mapping[str, float | None]
 
 
 @dataclass(frozen=True)
@@ -144,6 +168,12 @@ class QuestionSummary:
     agree: AgreeFigures | None = None
     numbers: NumberFigures | None = None
     text: TextFigures | None = None
+    # Closed questions: the figures by respondent type (types with respondents, in the form's
+    # order), outside the campaigns a reviewer confirmed (None when there are none), and of the
+    # late responses alone (None when there are none).
+    by_type: Mapping[str, SubsetFigures] = field(default_factory=dict)
+    outside_campaigns: SubsetFigures | None = None
+    late_only: SubsetFigures | None = None
 
     @property
     def code(self) -> str:

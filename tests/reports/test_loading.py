@@ -341,3 +341,51 @@ def test_choice_labels_and_conditions_are_in_the_metadata(demo_consultations):
     assert inputs.respondents.empty and inputs.answers.empty
     data = summary_to_dict(summarise(inputs))
     assert data["respondents"]["total"] == 0
+
+
+def test_reasons_for_another_reason_are_read_from_the_review(demo_consultations):
+    from surveys.review.services import review_set
+
+    consultation = _consultation(demo_consultations, count=12, seed=6)
+    first, second, third, fourth = Submission.objects.filter(consultation=consultation).order_by(
+        "pk"
+    )[:4]
+    review_set(
+        submission=first, status=ReviewStatus.EXCLUDED, actor=None, reason="other", note="Old"
+    )
+    # The reason stated last is the one reported.
+    review_set(submission=first, status=ReviewStatus.ACCEPTED, actor=None)
+    review_set(
+        submission=first,
+        status=ReviewStatus.EXCLUDED,
+        actor=None,
+        reason="other",
+        note="  Sent by a   test account ",
+    )
+    review_set(
+        submission=second,
+        status=ReviewStatus.EXCLUDED,
+        actor=None,
+        reason="other",
+        note="Sent by a test account",
+    )
+    review_set(submission=third, status=ReviewStatus.EXCLUDED, actor=None, reason="spam")
+    # Excluded without the service (an old row): no reason was recorded.
+    Submission.objects.filter(pk=fourth.pk).update(
+        review_status=ReviewStatus.EXCLUDED, exclusion_reason=ExclusionReason.OTHER
+    )
+    inputs = report_inputs(consultation=consultation, as_of=timezone.now())
+    assert inputs.snapshot.excluded["other"] == 3
+    assert inputs.snapshot.excluded_other_reasons == {"Sent by a test account": 2, "": 1}
+
+
+def test_required_flags_are_in_the_metadata(demo_consultations):
+    consultation = demo_consultations["va-otc-dealing"]
+    meta = report_inputs(consultation=consultation, as_of=timezone.now()).meta
+    required = {q.code for q in meta.questions if q.required}
+    assert required == set(
+        Question.objects.filter(consultation=consultation, required=True).values_list(
+            "code", flat=True
+        )
+    )
+    assert required  # the demo consultation has required questions

@@ -77,7 +77,9 @@ def closed_consultation(*, count: int = 30) -> tuple[Consultation, dict[str, Sub
     person.save(update_fields=["is_late"])
     _set(anonymous, RespondentType.ORGANISATION, ANONYMOUS_ORGANISATION, Consent.RESPONSE_ONLY)
     _set(confidential, RespondentType.ORGANISATION, CONFIDENTIAL_ORGANISATION, Consent.CONFIDENTIAL)
-    group = CampaignGroup.objects.create(consultation=consultation, label="C1", size=1)
+    group = CampaignGroup.objects.create(
+        consultation=consultation, label="C1", size=1, confirmed=True
+    )
     _set(campaign, RespondentType.INDIVIDUAL, "", Consent.RESPONSE_ONLY)
     campaign.campaign_group = group
     campaign.save(update_fields=["campaign_group"])

@@ -3,6 +3,7 @@ queued in the shape the plan has always had is still understood."""
 
 import datetime as dt
 import json
+from dataclasses import replace
 
 from reports.jobs.chunked import ChunkPlan
 from reports.summary.inputs import Snapshot
@@ -49,3 +50,18 @@ def test_the_message_keeps_the_shape_of_queued_merges():
         ],
     }
     assert PLAN.folder == "reports/partials/report-7/attempt-2"
+
+
+def test_the_reviewers_reasons_for_other_exclusions_reach_the_merge():
+    snapshot = replace(
+        PLAN.snapshot,
+        excluded={"other": 3},
+        excluded_other_reasons={"A test account": 2, "": 1},
+    )
+    plan = replace(PLAN, snapshot=snapshot)
+    message = json.loads(json.dumps(plan.message()))
+    assert message["excluded_other_reasons"] == {"A test account": 2, "": 1}
+    assert ChunkPlan.from_message(message) == plan
+    # A merge queued before the reasons were carried has none.
+    del message["excluded_other_reasons"]
+    assert ChunkPlan.from_message(message).snapshot.excluded_other_reasons == {}

@@ -82,7 +82,13 @@ def test_json_has_the_documented_schema(outputs, summary):
     data = json.loads(outputs[("en", "json")].read_text(encoding="utf-8"))
     assert data == json.loads(json.dumps(summary_to_dict(summary)))
     assert {"consultation", "generated_at", "snapshot", "respondents", "questions"} <= set(data)
-    assert set(data["snapshot"]) == {"count", "sha256", "as_of", "excluded"}
+    assert set(data["snapshot"]) == {
+        "count",
+        "sha256",
+        "as_of",
+        "excluded",
+        "excluded_other_reasons",
+    }
     assert {"total", "by_category", "by_type"} <= set(data["respondents"])
     assert set(data["respondents"]["by_type"]) == {"individual", "organisation"}
     for question in data["questions"]:

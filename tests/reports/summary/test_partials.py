@@ -323,3 +323,17 @@ def test_the_chunk_plan_hashes_the_snapshot_like_one_pass():
     ]
     assert chunks[1].sha256 == snapshot_sha256(rows[3:6])
     assert planner.count == 7
+
+
+def test_a_partial_from_before_the_split_figures_leaves_them_out():
+    inputs = handmade_inputs()
+    merge = PartialMerge(meta=inputs.meta, themes=inputs.themes)
+    partial = partial_compute(inputs)
+    for key in ("group_totals", "group_choices", "group_answered"):
+        del partial[key]
+    merge.add(partial)
+    merged = merge.summary(snapshot=inputs.snapshot, generated_at=GENERATED)
+    q1 = merged.questions[0]
+    assert q1.by_type == {} and q1.outside_campaigns is None and q1.late_only is None
+    # Everything else is as before.
+    assert q1.counts == summarise(inputs, generated_at=GENERATED).questions[0].counts
