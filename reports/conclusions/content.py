@@ -93,9 +93,11 @@ def _appendix(rows: list[AppendixRow], summary: Summary) -> dict[str, Any]:
     )
     withheld = [row for row in listed if not row.name]
     confidential = sum(1 for row in rows if row.consent == Consent.CONFIDENTIAL)
+    # Every member counts in its campaign's size, confidential ones too (a size names nobody),
+    # so that the sizes add up to the submissions the text says formed part of campaigns.
     campaigns: dict[str, int] = {}
     for row in rows:
-        if row.campaign is not None and row.consent != Consent.CONFIDENTIAL:
+        if row.campaign is not None:
             campaigns[row.campaign] = campaigns.get(row.campaign, 0) + 1
     late = sum(1 for row in rows if row.is_late)
     withheld_label = gettext("Name withheld at request")
