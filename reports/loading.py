@@ -12,6 +12,7 @@ What counts is one rule, ``SubmissionQuerySet.counted``, cut off at the report's
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from collections.abc import Sequence
 from contextlib import nullcontext
 from typing import TYPE_CHECKING, cast
@@ -19,9 +20,16 @@ from typing import TYPE_CHECKING, cast
 import numpy as np
 import pandas as pd
 from django.db import connections, models, router, transaction
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Case, Q, QuerySet, Value, When
 from django.utils import timezone, translation
 
+from reports.summary.fingerprint import (
+    FingerprintParts,
+    counted_lines,
+    fingerprint_of,
+    header_digest,
+    left_out_digest,
+)
 from reports.summary.inputs import (
     EXCLUSION_REASONS,
     ChoiceMeta,
@@ -33,8 +41,8 @@ from reports.summary.inputs import (
     SectionMeta,
     Snapshot,
     answers_frame,
+    check_sha256,
     respondents_frame,
-    snapshot_sha256,
     texts_frame,
     themes_frame,
 )
@@ -122,13 +130,11 @@ def _report_inputs_read(
 ) -> ReportInputs:
     counted = _report_counted(consultation, as_of, id_range)
     meta = _report_meta(consultation)
-    respondents, snapshot_rows = _report_respondents(counted)
-    snapshot = Snapshot(
-        count=len(respondents),
-        sha256=snapshot_sha256(snapshot_rows),
-        as_of=as_of,
-        excluded={} if id_range is not None else _report_excluded(consultation, as_of),
-    )
+    respondents, check_rows, review = _report_respondents(counted)
+    if id_range is None:
+        excluded, left_out = _report_left_out(consultation, as_of)
+    else:
+        excluded, left_out = {}, None
     answers = _report_answers(consultation, counted, connection)
     texts = _report_texts(consultation, counted) if with_texts else texts_frame([])
     themes = themes_frame(
@@ -136,6 +142,24 @@ def _report_inputs_read(
         .order_by("pk")
         .values_list("pk", "name_en", "name_zh", "parent_id")
     )
+    parts = None
+    if with_texts:
+        parts = FingerprintParts(
+            header=header_digest(meta, themes),
+            counted=counted_lines(
+                respondents=respondents.assign(**review),
+                answers=answers,
+                texts=texts,
+                campaigns_confirmed=meta.campaigns_confirmed,
+            ),
+            left_out=left_out,
+        )
+    if id_range is not None:
+        sha256 = check_sha256(check_rows)
+    else:
+        # Without the free text there is no fingerprint (the bench's closed-question read).
+        sha256 = fingerprint_of(parts) if parts is not None else ""
+    snapshot = Snapshot(count=len(respondents), sha256=sha256, as_of=as_of, excluded=excluded)
     return ReportInputs(
         meta=meta,
         respondents=respondents,
@@ -143,6 +167,7 @@ def _report_inputs_read(
         texts=texts,
         themes=themes,
         snapshot=snapshot,
+        fingerprint=parts,
     )
 
 
@@ -168,6 +193,7 @@ def _report_meta(consultation: Consultation) -> ConsultationMeta:
                 id=choice.pk,
                 value=choice.value,
                 label=ReportText(en=choice.label_en, zh=choice.label_zh),
+                exclusive=choice.exclusive,
             )
         )
     questions = []
@@ -200,6 +226,7 @@ def _report_meta(consultation: Consultation) -> ConsultationMeta:
                 text=ReportText(en=question.text_en, zh=question.text_zh),
                 choices=tuple(choices_by_question.get(question.pk, ())),
                 condition=condition,
+                required=question.required,
             )
         )
     return ConsultationMeta(
@@ -222,8 +249,9 @@ def _report_meta(consultation: Consultation) -> ConsultationMeta:
 
 def _report_respondents(
     counted: SubmissionQuerySet,
-) -> tuple[pd.DataFrame, list[tuple[int, dt.datetime]]]:
-    """The counted respondents, and the (id, updated_at) pairs that identify the snapshot."""
+) -> tuple[pd.DataFrame, list[tuple[int, dt.datetime]], dict[str, list[str]]]:
+    """The counted respondents; their (id, updated_at) pairs (a chunk's check); and their review
+    status and reason (for the fingerprint), both in the respondents' order."""
     rows = list(
         counted.order_by("pk")
         .with_public_name()
@@ -237,34 +265,53 @@ def _report_respondents(
             "public_name",
             "language",
             "updated_at",
+            "review_status",
+            "exclusion_reason",
         )
     )
-    snapshot_rows = [(row[0], row[8]) for row in rows]
-    return respondents_frame(row[:8] for row in rows), snapshot_rows
+    check_rows = [(row[0], row[8]) for row in rows]
+    review = {
+        "review_status": [row[9] for row in rows],
+        "exclusion_reason": [row[10] for row in rows],
+    }
+    return respondents_frame(row[:8] for row in rows), check_rows, review
 
 
-def _report_excluded(consultation: Consultation, as_of: dt.datetime) -> dict[str, int]:
-    """How many submissions were left out, by reason; each is counted under one reason only."""
-    submitted = Q(state=SubmissionState.SUBMITTED)
-    excluded = submitted & Q(review_status=ReviewStatus.EXCLUDED)
+def _left_out_reason(as_of: dt.datetime) -> Case:
+    """Why a submission is left out of a report as of ``as_of`` (None: it is counted, or a draft).
+
+    The one rule behind ``snapshot.excluded`` and the fingerprint's left-out records: each
+    submission under one reason only, in the order of ``EXCLUSION_REASONS``."""
+    excluded = Q(state=SubmissionState.SUBMITTED, review_status=ReviewStatus.EXCLUDED)
     named = [ExclusionReason.DUPLICATE, ExclusionReason.SPAM, ExclusionReason.OUT_OF_SCOPE]
-    counts = Submission.objects.filter(consultation=consultation).aggregate(
-        withdrawn=Count(
-            "pk",
-            filter=Q(state=SubmissionState.WITHDRAWN)
+    return Case(
+        When(
+            Q(state=SubmissionState.WITHDRAWN)
             | (excluded & Q(exclusion_reason=ExclusionReason.WITHDRAWN)),
+            then=Value("withdrawn"),
         ),
-        **{
-            reason.value: Count("pk", filter=excluded & Q(exclusion_reason=reason))
+        *(
+            When(excluded & Q(exclusion_reason=reason), then=Value(reason.value))
             for reason in named
-        },
-        other=Count(
-            "pk",
-            filter=excluded & ~Q(exclusion_reason__in=[*named, ExclusionReason.WITHDRAWN]),
         ),
-        after_cutoff=Count("pk", filter=counted_condition() & Q(submitted_at__gt=as_of)),
+        When(excluded, then=Value("other")),
+        When(counted_condition() & Q(submitted_at__gt=as_of), then=Value("after_cutoff")),
+        default=None,
+        output_field=models.CharField(),
     )
-    return {reason: int(counts[reason]) for reason in EXCLUSION_REASONS}
+
+
+def _report_left_out(consultation: Consultation, as_of: dt.datetime) -> tuple[dict[str, int], str]:
+    """How many submissions were left out, by reason, and the fingerprint's left-out section."""
+    rows = list(
+        Submission.objects.filter(consultation=consultation)
+        .annotate(left_out=_left_out_reason(as_of))
+        .filter(left_out__isnull=False)
+        .order_by("pk")
+        .values_list("pk", "left_out")
+    )
+    counts = Counter(reason for _pk, reason in rows)
+    return {reason: counts[reason] for reason in EXCLUSION_REASONS}, left_out_digest(rows)
 
 
 def _report_answers_queryset(
@@ -424,12 +471,13 @@ def _report_texts(consultation: Consultation, counted: QuerySet[Submission]) -> 
 
 def report_chunk_plan(
     *, consultation: Consultation, as_of: dt.datetime, chunk_size: int
-) -> tuple[Snapshot, list[ChunkSpec]]:
-    """The snapshot of a chunked report and its chunks of ``chunk_size`` counted submissions.
+) -> tuple[Snapshot, str, list[ChunkSpec]]:
+    """The snapshot of a chunked report (its fingerprint still empty), the fingerprint's left-out
+    section, and its chunks of ``chunk_size`` counted submissions.
 
     Streams the counted submissions' (id, updated_at) in id order through a server-side cursor,
-    hashing them as ``report_inputs`` would, so memory stays flat however many there are. Each
-    chunk's own hash lets the merge check that its chunk read the same submissions.
+    so memory stays flat however many there are. Each chunk's check hash lets the merge see that
+    its chunk read the same submissions, in the same versions.
     """
     planner = ChunkPlanner(size=chunk_size)
     rows = (
@@ -441,9 +489,11 @@ def report_chunk_plan(
     with transaction.atomic():
         for submission_id, updated_at in rows:
             planner.add(submission_id, updated_at)
-        excluded = _report_excluded(consultation, as_of)
-    chunks, sha256 = planner.finish()
-    return Snapshot(count=planner.count, sha256=sha256, as_of=as_of, excluded=excluded), chunks
+        excluded, left_out = _report_left_out(consultation, as_of)
+    chunks, _check = planner.finish()
+    # The fingerprint is the merge's to make, from the chunks' records and this left-out section.
+    snapshot = Snapshot(count=planner.count, sha256="", as_of=as_of, excluded=excluded)
+    return snapshot, left_out, chunks
 
 
 def report_counted_count(*, consultation: Consultation, as_of: dt.datetime) -> int:
