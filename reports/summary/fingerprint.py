@@ -56,6 +56,11 @@ class FingerprintParts:
     left_out: str | None = None
 
 
+# What ``json.dumps(text, ensure_ascii=False)`` returns for a string, without its per-call set-up
+# (0.25 s instead of 1 s for the 240,000 strings of 100,000 submissions).
+_quote = json.encoder.encode_basestring
+
+
 def canonical_json(value: Any) -> str:
     """A record as the README defines it: sorted keys, ``,`` and ``:`` separators, no ASCII
     escaping of non-ASCII characters."""
@@ -187,7 +192,7 @@ def counted_lines(
     def string(value: Any) -> str:
         # Values from small vocabularies repeat: quote each distinct one once.
         if value not in quoted:
-            quoted[value] = "null" if value is None else json.dumps(str(value), ensure_ascii=False)
+            quoted[value] = "null" if value is None else _quote(str(value))
         return quoted[value]
 
     campaigns = {
@@ -232,7 +237,7 @@ def counted_lines(
             f'{{"answers":[{answered}],"campaign":{campaign},"category":{string(category)},'
             f'"consent":{string(consent)},"id":{submission_id},'
             f'"language":{string(language)},"late":{"true" if late else "false"},'
-            f'"name":{"null" if name is None else json.dumps(name, ensure_ascii=False)},'
+            f'"name":{"null" if name is None else _quote(name)},'
             f'"reason":{string(reason)},"review":{string(review)},"texts":[{written}],'
             f'"type":{string(kind)}}}'
         )
@@ -245,11 +250,26 @@ def _decimal(values: np.ndarray, null: np.ndarray) -> tuple[np.ndarray, np.ndarr
     """Integers as right-aligned ASCII decimals (``null`` where ``null``): a character matrix
     and the mask of the characters that are written (leading positions are not)."""
     count = len(values)
+    live = ~null
+    chars_live, present_live = _digits(values[live])
+    width = max(chars_live.shape[1], 4 if null.any() else 1)
+    if not null.any() and width == chars_live.shape[1]:
+        return chars_live, present_live
+    chars = np.zeros((count, width), dtype=np.uint8)
+    present = np.zeros((count, width), dtype=bool)
+    chars[live, width - chars_live.shape[1] :] = chars_live
+    present[live, width - chars_live.shape[1] :] = present_live
+    chars[null, width - 4 :] = np.frombuffer(b"null", dtype=np.uint8)
+    present[null, width - 4 :] = True
+    return chars, present
+
+
+def _digits(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    count = len(values)
     negative = values < 0
     # -(v + 1) cannot overflow, even for the smallest int64.
     magnitude = np.where(negative, -(values + 1), values).astype(np.uint64)
     magnitude += negative.astype(np.uint64)
-    magnitude[null] = 0
     digits = np.ones(count, dtype=np.int64)
     top = int(magnitude.max()) if count else 0
     power = 10
@@ -257,19 +277,17 @@ def _decimal(values: np.ndarray, null: np.ndarray) -> tuple[np.ndarray, np.ndarr
         digits += magnitude >= np.uint64(power)
         power *= 10
     used = digits + negative
-    width = max(int(used.max()) if count else 1, 4 if null.any() else 1)
+    width = int(used.max()) if count else 1
     chars = np.empty((count, width), dtype=np.uint8)
     rest = magnitude
+    ten = np.uint64(10)
     for column in range(width - 1, -1, -1):
-        chars[:, column] = (rest % np.uint64(10)).astype(np.uint8) + ord("0")
-        rest = rest // np.uint64(10)
+        rest, digit = np.divmod(rest, ten)
+        chars[:, column] = digit.astype(np.uint8) + ord("0")
     from_right = np.arange(width - 1, -1, -1, dtype=np.int64)[None, :]
     present = from_right < used[:, None]
-    chars[(from_right == digits[:, None]) & negative[:, None]] = ord("-")
-    if null.any():
-        present[null, :] = False
-        present[null, width - 4 :] = True
-        chars[null, width - 4 :] = np.frombuffer(b"null", dtype=np.uint8)
+    if negative.any():
+        chars[(from_right == digits[:, None]) & negative[:, None]] = ord("-")
     return chars, present
 
 
@@ -279,7 +297,7 @@ def _constant(count: int, text: bytes) -> tuple[np.ndarray, np.ndarray]:
 
 
 # Answer rows are written this many at a time, to bound the character matrices' memory.
-_ANSWER_BLOCK = 1 << 19
+_ANSWER_BLOCK = 1 << 17
 
 
 def _answer_parts(ids: np.ndarray, answers: pd.DataFrame) -> list[str]:
@@ -287,23 +305,25 @@ def _answer_parts(ids: np.ndarray, answers: pd.DataFrame) -> list[str]:
     a JSON list, ``[question,choice,number],...`` sorted by question, then choice, then number
     (a null before any value)."""
     submission = answers["submission_id"].to_numpy(dtype=np.int64)
-    keep = np.isin(submission, ids)
-    submission = submission[keep]
+    position = np.searchsorted(ids, submission)
+    keep = np.zeros(len(submission), dtype=bool)
+    if len(ids):
+        keep = ids[np.minimum(position, len(ids) - 1)] == submission
+    position = position[keep]
     question = answers["question_id"].to_numpy(dtype=np.int64)[keep]
-    choice_col = answers["choice_id"].astype("Int64")[keep]
-    number_col = answers["number"].astype("Int64")[keep]
-    choice_null = choice_col.isna().to_numpy()
-    number_null = number_col.isna().to_numpy()
-    choice = choice_col.fillna(0).to_numpy(dtype=np.int64)
-    number = number_col.fillna(0).to_numpy(dtype=np.int64)
-    order = np.lexsort((number, ~number_null, choice, ~choice_null, question, submission))
-    submission, question, choice, number = (
-        submission[order],
+    choice_null = answers["choice_id"].isna().to_numpy()[keep]
+    number_null = answers["number"].isna().to_numpy()[keep]
+    choice = answers["choice_id"].to_numpy(dtype=np.int64, na_value=0)[keep]
+    number = answers["number"].to_numpy(dtype=np.int64, na_value=0)[keep]
+    order = _answer_order(position, question, choice, choice_null, number, number_null)
+    position, question, choice, number = (
+        position[order],
         question[order],
         choice[order],
         number[order],
     )
     choice_null, number_null = choice_null[order], number_null[order]
+    submission = ids[position] if len(ids) else submission[:0]
     first = np.ones(len(submission), dtype=bool)
     first[1:] = submission[1:] != submission[:-1]
     pieces: list[str] = []
@@ -328,7 +348,6 @@ def _answer_parts(ids: np.ndarray, answers: pd.DataFrame) -> list[str]:
     if not pieces:
         return [""] * len(ids)
     text = "".join(pieces)
-    position = np.searchsorted(ids, submission)
     per_submission = np.bincount(
         position, weights=np.concatenate(lengths), minlength=len(ids)
     ).astype(np.int64)
@@ -337,28 +356,52 @@ def _answer_parts(ids: np.ndarray, answers: pd.DataFrame) -> list[str]:
     return [text[a:b] for a, b in zip(starts, ends, strict=True)]
 
 
+def _answer_order(
+    position: np.ndarray,
+    question: np.ndarray,
+    choice: np.ndarray,
+    choice_null: np.ndarray,
+    number: np.ndarray,
+    number_null: np.ndarray,
+) -> np.ndarray:
+    """The order of answer rows: by submission, question, choice, number (a null first)."""
+    if not len(position):
+        return np.zeros(0, dtype=np.int64)
+    # Submission, question and choice (a null below every id) in one int64 key when it fits:
+    # one sort instead of a six-key lexsort (0.15 s instead of 0.9 s for 1.9 million rows).
+    q_low, q_span = int(question.min()), int(question.max()) - int(question.min()) + 1
+    c_low = int(choice[~choice_null].min()) if (~choice_null).any() else 0
+    c_span = int(choice[~choice_null].max()) - c_low + 2 if (~choice_null).any() else 1
+    if (int(position.max()) + 1) * q_span * c_span < 2**62:
+        key = (position * q_span + (question - q_low)) * c_span + np.where(
+            choice_null, 0, choice - c_low + 1
+        )
+        order = np.argsort(key)
+        ordered = key[order]
+        if not (ordered[1:] == ordered[:-1]).any():
+            return order
+    # Two rows of one choice (or two nulls) in one question: order them by number too.
+    return np.lexsort((number, ~number_null, choice, ~choice_null, question, position))
+
+
 def _text_parts(ids: np.ndarray, texts: pd.DataFrame) -> list[str]:
     """Per submission (in the order of ``ids``): its free-text answers as the inside of a JSON
     list, ``[question,"text",[theme,...]],...`` sorted by question; theme ids ascending."""
     parts = [""] * len(ids)
     if texts.empty:
         return parts
-    index = {submission_id: i for i, submission_id in enumerate(ids.tolist())}
-    rows = sorted(
-        zip(
-            texts["submission_id"].tolist(),
-            texts["question_id"].tolist(),
-            texts["text"].tolist(),
-            texts["theme_ids"].tolist(),
-            strict=True,
-        ),
-        key=lambda row: (row[0], row[1]),
-    )
-    for submission_id, question_id, text, theme_ids in rows:
-        position = index.get(submission_id)
-        if position is None:
+    submission = texts["submission_id"].to_numpy(dtype=np.int64)
+    question = texts["question_id"].to_numpy(dtype=np.int64)
+    order = np.lexsort((question, submission))
+    position = np.searchsorted(ids, submission)
+    text_column = texts["text"].tolist()
+    theme_column = texts["theme_ids"].tolist()
+    for row in order.tolist():
+        at = int(position[row])
+        if at >= len(ids) or ids[at] != submission[row]:
             continue
-        themes = ",".join(str(t) for t in sorted(int(t) for t in theme_ids))
-        token = f"[{question_id},{json.dumps(text, ensure_ascii=False)},[{themes}]]"
-        parts[position] = f"{parts[position]},{token}" if parts[position] else token
+        theme_ids = theme_column[row]
+        themes = ",".join(str(t) for t in sorted(int(t) for t in theme_ids)) if theme_ids else ""
+        token = f"[{question[row]},{_quote(text_column[row])},[{themes}]]"
+        parts[at] = f"{parts[at]},{token}" if parts[at] else token
     return parts
