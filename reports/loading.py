@@ -88,8 +88,13 @@ def report_inputs(
     """Everything a summary report of ``consultation`` reads, counting submissions up to ``as_of``.
 
     ``id_range=(first, last)`` reads only the counted submissions with ids in that closed range
-    (one chunk of a chunked report; its snapshot covers the chunk and has no exclusion counts).
-    ``texts=False`` skips the free-text answers (the bench's aggregation of closed questions).
+    (one chunk of a chunked report; its snapshot covers the chunk, has no exclusion counts, and
+    its ``sha256`` is the chunk's check hash: the merge makes the fingerprint from the chunks'
+    ``inputs.fingerprint`` parts). ``texts=False`` skips the free-text answers (the bench's
+    aggregation of closed questions) and with them the fingerprint (``sha256`` is empty).
+
+    The fingerprint (``reports.summary.fingerprint``, defined in the README) is computed from the
+    rows read here, in the same repeatable-read snapshot as the figures.
 
     Counted: submitted (not drafts, not withdrawn), not excluded by review, submitted at or before
     ``as_of``. The answers of every question arrive from one streamed query (COPY on PostgreSQL);
