@@ -12,6 +12,7 @@ What counts is one rule, ``SubmissionQuerySet.counted``, cut off at the report's
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from collections.abc import Sequence
 from contextlib import nullcontext
 from typing import TYPE_CHECKING, cast
@@ -19,9 +20,16 @@ from typing import TYPE_CHECKING, cast
 import numpy as np
 import pandas as pd
 from django.db import connections, models, router, transaction
-from django.db.models import Case, Count, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models import Case, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.utils import timezone, translation
 
+from reports.summary.fingerprint import (
+    FingerprintParts,
+    counted_lines,
+    fingerprint_of,
+    header_digest,
+    left_out_digest,
+)
 from reports.summary.inputs import (
     EXCLUSION_REASONS,
     ChoiceMeta,
@@ -33,8 +41,8 @@ from reports.summary.inputs import (
     SectionMeta,
     Snapshot,
     answers_frame,
+    check_sha256,
     respondents_frame,
-    snapshot_sha256,
     texts_frame,
     themes_frame,
 )
@@ -83,8 +91,13 @@ def report_inputs(
     """Everything a summary report of ``consultation`` reads, counting submissions up to ``as_of``.
 
     ``id_range=(first, last)`` reads only the counted submissions with ids in that closed range
-    (one chunk of a chunked report; its snapshot covers the chunk and has no exclusion counts).
-    ``texts=False`` skips the free-text answers (the bench's aggregation of closed questions).
+    (one chunk of a chunked report; its snapshot covers the chunk, has no exclusion counts, and
+    its ``sha256`` is the chunk's check hash: the merge makes the fingerprint from the chunks'
+    ``inputs.fingerprint`` parts). ``texts=False`` skips the free-text answers (the bench's
+    aggregation of closed questions) and with them the fingerprint (``sha256`` is empty).
+
+    The fingerprint (``reports.summary.fingerprint``, defined in the README) is computed from the
+    rows read here, in the same repeatable-read snapshot as the figures.
 
     Counted: submitted (not drafts, not withdrawn), not excluded by review, submitted at or before
     ``as_of``. The answers of every question arrive from one streamed query (COPY on PostgreSQL);
@@ -125,21 +138,41 @@ def _report_inputs_read(
 ) -> ReportInputs:
     counted = _report_counted(consultation, as_of, id_range)
     meta = _report_meta(consultation)
-    respondents, snapshot_rows = _report_respondents(counted)
-    excluded = {} if id_range is not None else _report_excluded(consultation, as_of)
-    snapshot = Snapshot(
-        count=len(respondents),
-        sha256=snapshot_sha256(snapshot_rows),
-        as_of=as_of,
-        excluded=excluded,
-        excluded_other_reasons=_report_other_reasons(consultation, as_of, excluded),
-    )
+    respondents, check_rows, review = _report_respondents(counted)
+    if id_range is None:
+        excluded, left_out = _report_left_out(consultation, as_of)
+    else:
+        excluded, left_out = {}, None
     answers = _report_answers(consultation, counted, connection)
     texts = _report_texts(consultation, counted) if with_texts else texts_frame([])
     themes = themes_frame(
         Theme.objects.filter(consultation=consultation)
         .order_by("pk")
         .values_list("pk", "name_en", "name_zh", "parent_id")
+    )
+    parts = None
+    if with_texts:
+        parts = FingerprintParts(
+            header=header_digest(meta, themes),
+            counted=counted_lines(
+                respondents=respondents.assign(**review),
+                answers=answers,
+                texts=texts,
+                campaigns_confirmed=meta.campaigns_confirmed,
+            ),
+            left_out=left_out,
+        )
+    if id_range is not None:
+        sha256 = check_sha256(check_rows)
+    else:
+        # Without the free text there is no fingerprint (the bench's closed-question read).
+        sha256 = fingerprint_of(parts) if parts is not None else ""
+    snapshot = Snapshot(
+        count=len(respondents),
+        sha256=sha256,
+        as_of=as_of,
+        excluded=excluded,
+        excluded_other_reasons=_report_other_reasons(consultation, as_of, excluded),
     )
     return ReportInputs(
         meta=meta,
@@ -148,6 +181,7 @@ def _report_inputs_read(
         texts=texts,
         themes=themes,
         snapshot=snapshot,
+        fingerprint=parts,
     )
 
 
@@ -173,6 +207,7 @@ def _report_meta(consultation: Consultation) -> ConsultationMeta:
                 id=choice.pk,
                 value=choice.value,
                 label=ReportText(en=choice.label_en, zh=choice.label_zh),
+                exclusive=choice.exclusive,
             )
         )
     questions = []
@@ -228,8 +263,9 @@ def _report_meta(consultation: Consultation) -> ConsultationMeta:
 
 def _report_respondents(
     counted: SubmissionQuerySet,
-) -> tuple[pd.DataFrame, list[tuple[int, dt.datetime]]]:
-    """The counted respondents, and the (id, updated_at) pairs that identify the snapshot."""
+) -> tuple[pd.DataFrame, list[tuple[int, dt.datetime]], dict[str, list[str]]]:
+    """The counted respondents; their (id, updated_at) pairs (a chunk's check); and their review
+    status and reason (for the fingerprint), both in the respondents' order."""
     rows = list(
         counted.order_by("pk")
         .with_public_name()
@@ -243,16 +279,23 @@ def _report_respondents(
             "public_name",
             "language",
             "updated_at",
+            "review_status",
+            "exclusion_reason",
         )
     )
-    snapshot_rows = [(row[0], row[8]) for row in rows]
-    return respondents_frame(row[:8] for row in rows), snapshot_rows
+    check_rows = [(row[0], row[8]) for row in rows]
+    review = {
+        "review_status": [row[9] for row in rows],
+        "exclusion_reason": [row[10] for row in rows],
+    }
+    return respondents_frame(row[:8] for row in rows), check_rows, review
 
 
 def left_out_reason(as_of: dt.datetime) -> Case:
     """Why a report as of ``as_of`` leaves a submission out: one of ``EXCLUSION_REASONS``, ""
     when it is counted, NULL for a draft (not a response). The one rule behind the left-out
-    counts and the register; each submission gets one reason only, the first that applies."""
+    counts, the fingerprint's left-out records and the register; each submission gets one
+    reason only, the first that applies."""
     submitted = Q(state=SubmissionState.SUBMITTED)
     excluded = submitted & Q(review_status=ReviewStatus.EXCLUDED)
     named = [ExclusionReason.DUPLICATE, ExclusionReason.SPAM, ExclusionReason.OUT_OF_SCOPE]
@@ -274,19 +317,18 @@ def left_out_reason(as_of: dt.datetime) -> Case:
     )
 
 
-def _report_excluded(consultation: Consultation, as_of: dt.datetime) -> dict[str, int]:
-    """How many submissions were left out, by reason; each is counted under one reason only."""
-    counts = dict(
+def _report_left_out(consultation: Consultation, as_of: dt.datetime) -> tuple[dict[str, int], str]:
+    """How many submissions were left out, by reason, and the fingerprint's left-out section."""
+    rows = list(
         Submission.objects.filter(consultation=consultation)
         .annotate(left_out=left_out_reason(as_of))
         .exclude(left_out__isnull=True)
         .exclude(left_out="")
-        .order_by()
-        .values("left_out")
-        .annotate(n=Count("pk"))
-        .values_list("left_out", "n")
+        .order_by("pk")
+        .values_list("pk", "left_out")
     )
-    return {reason: int(counts.get(reason, 0)) for reason in EXCLUSION_REASONS}
+    counts = Counter(reason for _pk, reason in rows)
+    return {reason: counts[reason] for reason in EXCLUSION_REASONS}, left_out_digest(rows)
 
 
 def report_register(*, consultation: Consultation, as_of: dt.datetime) -> list[RegisterRow]:
@@ -331,7 +373,7 @@ def _report_other_reasons(
 
     A submission's reason is the note of the latest audit event that set its exclusion reason
     (``review_set`` requires one for "other"). One query, and none when ``excluded`` (the
-    counts of ``_report_excluded``) has no submission left out for another reason."""
+    counts of ``_report_left_out``) has no submission left out for another reason."""
     if not excluded.get("other"):
         return {}
     latest_note = (
@@ -511,12 +553,13 @@ def _report_texts(consultation: Consultation, counted: QuerySet[Submission]) -> 
 
 def report_chunk_plan(
     *, consultation: Consultation, as_of: dt.datetime, chunk_size: int
-) -> tuple[Snapshot, list[ChunkSpec]]:
-    """The snapshot of a chunked report and its chunks of ``chunk_size`` counted submissions.
+) -> tuple[Snapshot, str, list[ChunkSpec]]:
+    """The snapshot of a chunked report (its fingerprint still empty), the fingerprint's left-out
+    section, and its chunks of ``chunk_size`` counted submissions.
 
     Streams the counted submissions' (id, updated_at) in id order through a server-side cursor,
-    hashing them as ``report_inputs`` would, so memory stays flat however many there are. Each
-    chunk's own hash lets the merge check that its chunk read the same submissions.
+    so memory stays flat however many there are. Each chunk's check hash lets the merge see that
+    its chunk read the same submissions, in the same versions.
     """
     planner = ChunkPlanner(size=chunk_size)
     rows = (
@@ -528,17 +571,18 @@ def report_chunk_plan(
     with transaction.atomic():
         for submission_id, updated_at in rows:
             planner.add(submission_id, updated_at)
-        excluded = _report_excluded(consultation, as_of)
+        excluded, left_out = _report_left_out(consultation, as_of)
         other_reasons = _report_other_reasons(consultation, as_of, excluded)
-    chunks, sha256 = planner.finish()
+    chunks, _check = planner.finish()
+    # The fingerprint is the merge's to make, from the chunks' records and this left-out section.
     snapshot = Snapshot(
         count=planner.count,
-        sha256=sha256,
+        sha256="",
         as_of=as_of,
         excluded=excluded,
         excluded_other_reasons=other_reasons,
     )
-    return snapshot, chunks
+    return snapshot, left_out, chunks
 
 
 def report_counted(*, consultation: Consultation, as_of: dt.datetime) -> SubmissionQuerySet:

@@ -20,7 +20,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Callable, Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 from django.conf import settings
@@ -65,8 +65,10 @@ class ChunkPlan:
 
     report_id: int
     attempt: int
-    snapshot: Snapshot
+    snapshot: Snapshot  # its ``sha256`` (the fingerprint) is made by the merge
     chunks: tuple[ChunkSpec, ...]
+    # The fingerprint's left-out section (None in a message from before the fingerprint).
+    left_out_sha256: str | None = None
 
     @property
     def as_of(self) -> str:
@@ -86,6 +88,7 @@ class ChunkPlan:
             "sha256": self.snapshot.sha256,
             "excluded": dict(self.snapshot.excluded),
             "chunks": [asdict(chunk) for chunk in self.chunks],
+            "left_out_sha256": self.left_out_sha256,
         }
         # Only when there are any: a plan without them keeps the shape merges were queued in.
         if self.snapshot.excluded_other_reasons:
@@ -107,7 +110,12 @@ class ChunkPlan:
                 },
             ),
             chunks=tuple(ChunkSpec(**chunk) for chunk in data["chunks"]),
+            left_out_sha256=data.get("left_out_sha256"),
         )
+
+    def snapshot_with(self, merge: PartialMerge) -> Snapshot:
+        """The plan's snapshot with the fingerprint of the chunks ``merge`` added up."""
+        return replace(self.snapshot, sha256=merge.fingerprint(left_out=self.left_out_sha256))
 
 
 def report_is_chunked(*, count: int) -> bool:
@@ -130,11 +138,15 @@ def _partials_folder(report_id: int, attempt: int) -> str:
 
 def report_chunks_plan(*, report: Report, as_of: dt.datetime) -> ChunkPlan:
     """The plan of a chunked build of ``report``: its snapshot and its chunks."""
-    snapshot, chunks = loading.report_chunk_plan(
+    snapshot, left_out, chunks = loading.report_chunk_plan(
         consultation=report.consultation, as_of=as_of, chunk_size=settings.REPORT_CHUNK_SIZE
     )
     return ChunkPlan(
-        report_id=report.pk, attempt=report.attempts, snapshot=snapshot, chunks=tuple(chunks)
+        report_id=report.pk,
+        attempt=report.attempts,
+        snapshot=snapshot,
+        chunks=tuple(chunks),
+        left_out_sha256=left_out,
     )
 
 
@@ -220,7 +232,7 @@ def report_chunks_merge(
             on_progress(AGGREGATE_DONE, STEP_MERGING)
         with storage.open(name, "rb") as handle:
             merge.add(partial_loads(handle.read()), expected=chunk)
-    return merge.summary(snapshot=plan.snapshot, generated_at=timezone.now())
+    return merge.summary(snapshot=plan.snapshot_with(merge), generated_at=timezone.now())
 
 
 def partials_delete(*, plan: ChunkPlan) -> None:
@@ -253,7 +265,7 @@ def summary_chunked_inline(
             STEP_CHUNKS,
         )
     with translation.override(report.language):
-        return merge.summary(snapshot=plan.snapshot, generated_at=timezone.now())
+        return merge.summary(snapshot=plan.snapshot_with(merge), generated_at=timezone.now())
 
 
 def _merge_for(report: Report) -> PartialMerge:

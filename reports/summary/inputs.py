@@ -28,9 +28,13 @@ import datetime as dt
 import hashlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pandas as pd
+
+if TYPE_CHECKING:
+    from reports.summary.fingerprint import FingerprintParts
 
 # Why a submission was left out of a report, in the order the method note lists them.
 EXCLUSION_REASONS: tuple[str, ...] = (
@@ -77,6 +81,7 @@ class ChoiceMeta:
     id: int
     value: str
     label: Text
+    exclusive: bool = False
 
 
 @dataclass(frozen=True)
@@ -138,7 +143,11 @@ class ConsultationMeta:
 
 @dataclass(frozen=True)
 class Snapshot:
-    """The submissions a report counted: how many, a hash identifying them, what was left out."""
+    """The submissions a report counted: how many, its fingerprint (``sha256``, see
+    ``reports.summary.fingerprint``), the cut-off, what was left out.
+
+    A chunk's snapshot (``report_inputs(id_range=...)``) has ``check_sha256`` of its submissions
+    as ``sha256`` instead: the plan compares it, the fingerprint is the merge's to make."""
 
     count: int
     sha256: str
@@ -157,6 +166,9 @@ class ReportInputs:
     texts: pd.DataFrame
     themes: pd.DataFrame
     snapshot: Snapshot
+    # What this read contributes to the fingerprint (``reports.summary.fingerprint``); None when
+    # it was not computed (hand-made inputs, a read without the free text).
+    fingerprint: FingerprintParts | None = None
 
 
 # The kinds answered by picking choices, and those of them where a respondent picks exactly one.
@@ -164,22 +176,18 @@ CLOSED_KINDS = frozenset({"agree", "yes_no_unsure", "single", "multiple"})
 SINGLE_VALUED_KINDS = frozenset({"agree", "yes_no_unsure", "single"})
 
 
-def snapshot_line(submission_id: int, updated_at: dt.datetime) -> bytes:
-    """One counted submission's line in the snapshot hash: ``"<id> <updated_at in UTC, ISO
-    8601>\\n"``. The one definition, used by one pass and by the chunk planner alike."""
+def check_line(submission_id: int, updated_at: dt.datetime) -> bytes:
+    """One submission's line in a chunk plan's check: ``"<id> <updated_at in UTC, ISO
+    8601>\\n"``. Not the report's fingerprint (``reports.summary.fingerprint``): it only lets the
+    merge see that a chunk read the submissions, and the versions of them, its plan listed."""
     return f"{submission_id} {updated_at.astimezone(dt.UTC).isoformat()}\n".encode()
 
 
-def snapshot_sha256(rows: Iterable[tuple[int, dt.datetime]]) -> str:
-    """SHA-256 identifying a set of submissions and the versions of them that were counted.
-
-    Hashes ``snapshot_line`` of each submission in ascending id order, so the hash changes
-    exactly when a submission is added, removed or modified (its ``updated_at`` moves), whatever
-    order the rows arrive in.
-    """
+def check_sha256(rows: Iterable[tuple[int, dt.datetime]]) -> str:
+    """SHA-256 of ``check_line`` of each (id, updated_at), in ascending id order."""
     digest = hashlib.sha256()
     for submission_id, updated_at in sorted(rows, key=lambda row: row[0]):
-        digest.update(snapshot_line(submission_id, updated_at))
+        digest.update(check_line(submission_id, updated_at))
     return digest.hexdigest()
 
 
@@ -205,9 +213,26 @@ def respondents_frame(rows: Iterable[tuple[Any, ...]]) -> pd.DataFrame:
 
 
 def answers_frame(rows: Iterable[tuple[Any, ...]]) -> pd.DataFrame:
-    """An ``answers`` frame from ``(submission_id, question_id, choice_id, number)`` tuples."""
-    frame = pd.DataFrame.from_records(list(rows), columns=list(ANSWER_COLUMNS))
-    return answers_typed(frame)
+    """An ``answers`` frame from ``(submission_id, question_id, choice_id, number)`` tuples.
+
+    Each column is built straight from its values: a column with a None would otherwise pass
+    through float64 and lose the digits of numbers above 2**53."""
+    rows = list(rows)
+    return pd.DataFrame(
+        {
+            "submission_id": np.array([row[0] for row in rows], dtype=np.int64),
+            "question_id": np.array([row[1] for row in rows], dtype=np.int64),
+            "choice_id": _nullable_integers([row[2] for row in rows]),
+            "number": _nullable_integers([row[3] for row in rows]),
+        }
+    )
+
+
+def _nullable_integers(values: list[Any]) -> pd.arrays.IntegerArray:
+    return pd.arrays.IntegerArray(
+        np.array([0 if v is None else v for v in values], dtype=np.int64),
+        np.array([v is None for v in values], dtype=bool),
+    )
 
 
 def answers_typed(frame: pd.DataFrame) -> pd.DataFrame:

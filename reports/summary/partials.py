@@ -17,7 +17,11 @@ What a partial holds, and why each part merges exactly:
   A chunk keeps its own smallest candidates, a superset's worth: the global smallest are among the
   union of each chunk's smallest. The merge keeps trimming to that many, so it holds at most two
   chunks' candidates at a time, and counts terms and picks quotes once, over the same answers the
-  one-pass summary uses.
+  one-pass summary uses;
+* the fingerprint (``reports.summary.fingerprint``): a chunk sends the digest line of each of
+  its counted records and the digest of the form it read; the merge checks the form is the one it
+  read too and feeds the lines, chunk after chunk in id order, into one counted section, which is
+  the same however the submissions were cut into chunks.
 """
 
 from __future__ import annotations
@@ -44,7 +48,8 @@ from reports.summary.context import (
     group_count,
     sample,
 )
-from reports.summary.inputs import ConsultationMeta, ReportInputs, Snapshot, snapshot_line
+from reports.summary.fingerprint import fingerprint_sha256, header_digest
+from reports.summary.inputs import ConsultationMeta, ReportInputs, Snapshot, check_line
 from reports.summary.numbers import number_figures
 from reports.summary.quotes import MAX_QUOTES, quote_pool
 from reports.summary.respondents import (
@@ -78,13 +83,14 @@ class ChunkSpec:
     first_id: int
     last_id: int
     count: int
-    sha256: str  # of the chunk's ``inputs.snapshot_line`` lines
+    sha256: str  # of the chunk's ``inputs.check_line`` lines (not the report's fingerprint)
 
 
 @dataclass
 class ChunkPlanner:
     """Cuts a stream of counted (id, updated_at) rows, in ascending id order, into chunks of
-    ``size`` submissions, hashing them for the snapshot as it goes (memory stays flat)."""
+    ``size`` submissions, hashing each chunk's ``check_line`` lines as it goes (memory stays
+    flat), so that the merge can see whether a chunk read what the plan listed."""
 
     size: int
     chunks: list[ChunkSpec] = field(default_factory=list)
@@ -96,7 +102,7 @@ class ChunkPlanner:
     _chunk_count: int = 0
 
     def add(self, submission_id: int, updated_at: dt.datetime) -> None:
-        line = snapshot_line(submission_id, updated_at)
+        line = check_line(submission_id, updated_at)
         self._digest.update(line)
         if self._chunk_first is None:
             self._chunk_first, self._chunk_digest, self._chunk_count = (
@@ -126,7 +132,7 @@ class ChunkPlanner:
         self._chunk_first = None
 
     def finish(self) -> tuple[list[ChunkSpec], str]:
-        """The chunks, and the SHA-256 of the whole snapshot."""
+        """The chunks, and the ``check_sha256`` of the whole plan."""
         self._close()
         return self.chunks, self._digest.hexdigest()
 
@@ -204,7 +210,15 @@ def partial_compute(inputs: ReportInputs) -> dict[str, Any]:
         }
 
     groups = respondent_groups(respondents)
+    fingerprint: dict[str, str] = {}
+    if inputs.fingerprint is not None:
+        # The chunk's records, for the merge to feed into the report's fingerprint in id order.
+        fingerprint = {
+            "header": inputs.fingerprint.header,
+            "records": inputs.fingerprint.counted.decode("ascii"),
+        }
     return {
+        **fingerprint,
         "count": context.total,
         "sha256": inputs.snapshot.sha256,
         "categories": {
@@ -318,6 +332,10 @@ class PartialMerge:
         self.term_rows: dict[int, pd.DataFrame] = {}
         self.public_term_rows: dict[int, pd.DataFrame] = {}
         self.quote_rows: dict[int, pd.DataFrame] = {}
+        # The fingerprint's counted section, fed chunk by chunk in id order.
+        self.header = header_digest(meta, themes)
+        self._counted = hashlib.sha256()
+        self._fingerprinted = True
 
     def add(self, partial: Mapping[str, Any], *, expected: ChunkSpec | None = None) -> None:
         """Add one chunk's partial; with ``expected``, first check it counted what the plan
@@ -329,6 +347,15 @@ class PartialMerge:
                 f"chunk {expected.index} counted {partial['count']} submissions, "
                 f"the plan {expected.count}"
             )
+        if expected is not None and expected.index != self.merged:
+            raise ValueError(f"chunk {expected.index} merged out of order (expected {self.merged})")
+        if "header" in partial and partial["header"] != self.header:
+            # The form or the themes changed between the chunk's read and the merge's.
+            raise PartialMismatch(f"chunk {self.merged} read another version of the form")
+        if "records" in partial:
+            self._counted.update(str(partial["records"]).encode("ascii"))
+        else:
+            self._fingerprinted = False
         self.merged += 1
         self.count += int(partial["count"])
         self.categories.update({str(k): int(n) for k, n in partial["categories"].items()})
@@ -387,8 +414,19 @@ class PartialMerge:
                 quotes = quotes.sort_values("submission_id", kind="stable")
             self.quote_rows[question_id] = _quote_candidates(quotes).reset_index(drop=True)
 
+    def fingerprint(self, *, left_out: str | None) -> str:
+        """The report's fingerprint: this merge's header, the chunks' records in the order they
+        were added, and the plan's left-out section (``left_out``)."""
+        if not self._fingerprinted or left_out is None:
+            # A partial or a plan from before the fingerprint (queued across an upgrade).
+            raise PartialMismatch("a chunk or the plan carries no fingerprint records")
+        return fingerprint_sha256(
+            header=self.header, counted=self._counted.hexdigest(), left_out=left_out
+        )
+
     def summary(self, *, snapshot: Snapshot, generated_at: dt.datetime | None = None) -> Summary:
-        """The summary of every partial added, with the plan's ``snapshot``."""
+        """The summary of every partial added, with ``snapshot`` (the plan's, with the
+        fingerprint from ``fingerprint``)."""
         meta = self.meta
         categories = category_order(meta, pd.Series(list(self.categories), dtype=object))
         index = {category: i for i, category in enumerate(categories)}

@@ -266,7 +266,7 @@ def test_report_inputs_query_budget(demo_consultations, django_assert_max_num_qu
         report_inputs(consultation=consultation, as_of=timezone.now())
 
 
-def test_snapshot_hash_changes_only_when_a_counted_submission_changes(demo_consultations):
+def test_the_fingerprint_changes_only_when_what_is_counted_changes(demo_consultations):
     consultation = _consultation(demo_consultations, count=12, seed=8)
     as_of = timezone.now()
     ids = _leave_some_out(consultation, as_of)
@@ -279,23 +279,27 @@ def test_snapshot_hash_changes_only_when_a_counted_submission_changes(demo_consu
     later = as_of - dt.timedelta(seconds=1)
     # Changes to submissions that are not counted leave it alone.
     for pk in (ids[0], ids[3], ids[9]):  # withdrawn, excluded, after the cut-off
-        Submission.objects.filter(pk=pk).update(updated_at=later)
+        Submission.objects.filter(pk=pk).update(category="bank", updated_at=later)
         assert sha() == original
     Submission.objects.filter(state=SubmissionState.DRAFT, consultation=consultation).update(
-        updated_at=later
+        category="bank", updated_at=later
     )
     assert sha() == original
-    # An amended counted submission changes it; so does excluding or re-including one.
+    # A moved updated_at alone is not a change of what was counted (issue 15).
     counted_pk = ids[11]
     Submission.objects.filter(pk=counted_pk).update(updated_at=later)
+    assert sha() == original
+    # A counted submission's content changes it; so does excluding or re-including one.
+    Submission.objects.filter(pk=counted_pk).update(category="bank")
     amended = sha()
     assert amended != original
+    status = Submission.objects.get(pk=counted_pk).review_status
     Submission.objects.filter(pk=counted_pk).update(
         review_status=ReviewStatus.EXCLUDED, exclusion_reason=ExclusionReason.SPAM
     )
     excluded = sha()
     assert excluded not in {original, amended}
-    Submission.objects.filter(pk=counted_pk).update(review_status=ReviewStatus.ACCEPTED)
+    Submission.objects.filter(pk=counted_pk).update(review_status=status, exclusion_reason="")
     assert sha() == amended
 
 

@@ -5,9 +5,12 @@ import datetime as dt
 import json
 from dataclasses import replace
 
+import pytest
+
 from reports.jobs.chunked import ChunkPlan
 from reports.summary.inputs import Snapshot
-from reports.summary.partials import ChunkSpec
+from reports.summary.partials import ChunkSpec, PartialMerge, PartialMismatch
+from tests.reports.summary.datasets import handmade_inputs
 
 PLAN = ChunkPlan(
     report_id=7,
@@ -48,6 +51,7 @@ def test_the_message_keeps_the_shape_of_queued_merges():
                 "sha256": "ef" * 32,
             },
         ],
+        "left_out_sha256": None,
     }
     assert PLAN.folder == "reports/partials/report-7/attempt-2"
 
@@ -65,3 +69,15 @@ def test_the_reviewers_reasons_for_other_exclusions_reach_the_merge():
     # A merge queued before the reasons were carried has none.
     del message["excluded_other_reasons"]
     assert ChunkPlan.from_message(message).snapshot.excluded_other_reasons == {}
+
+
+def test_a_message_from_before_the_fingerprint_is_read_and_its_merge_refused():
+    message = PLAN.message()
+    del message["left_out_sha256"]
+    plan = ChunkPlan.from_message(message)
+    assert plan.left_out_sha256 is None
+    merge = PartialMerge(meta=handmade_inputs().meta, themes=handmade_inputs().themes)
+    # Without the plan's left-out section there is no fingerprint to give: the report fails
+    # as "the responses changed", and building it again makes a new plan.
+    with pytest.raises(PartialMismatch):
+        plan.snapshot_with(merge)

@@ -21,8 +21,8 @@ from reports.summary.inputs import (
     Snapshot,
     Text,
     answers_frame,
+    check_sha256,
     respondents_frame,
-    snapshot_sha256,
     texts_frame,
     themes_frame,
 )
@@ -257,7 +257,7 @@ def handmade_inputs() -> ReportInputs:
         themes=themes_frame(THEMES),
         snapshot=Snapshot(
             count=len(RESPONDENTS),
-            sha256=snapshot_sha256((row[0], UPDATED) for row in RESPONDENTS),
+            sha256=check_sha256((row[0], UPDATED) for row in RESPONDENTS),
             as_of=AS_OF,
             excluded=EXCLUDED,
         ),

@@ -25,8 +25,8 @@ from reports.summary.inputs import (
     Snapshot,
     Text,
     answers_frame,
+    check_sha256,
     respondents_frame,
-    snapshot_sha256,
     texts_frame,
     themes_frame,
 )
@@ -202,22 +202,22 @@ def test_snapshot_hash_ignores_order(rows, random):
     pairs = list(rows.items())
     shuffled = pairs[:]
     random.shuffle(shuffled)
-    assert snapshot_sha256(pairs) == snapshot_sha256(shuffled)
+    assert check_sha256(pairs) == check_sha256(shuffled)
     # The same moment written in Hong Kong time is the same version.
     hkt = dt.timezone(dt.timedelta(hours=8))
-    assert snapshot_sha256(pairs) == snapshot_sha256([(i, t.astimezone(hkt)) for i, t in pairs])
+    assert check_sha256(pairs) == check_sha256([(i, t.astimezone(hkt)) for i, t in pairs])
 
 
 @given(updates, st.data())
 def test_snapshot_hash_changes_when_a_counted_submission_changes(rows, data):
     pairs = sorted(rows.items())
-    original = snapshot_sha256(pairs)
+    original = check_sha256(pairs)
     index = data.draw(st.integers(min_value=0, max_value=len(pairs) - 1))
     submission_id, updated_at = pairs[index]
     later = updated_at + dt.timedelta(microseconds=data.draw(st.integers(1, 10**12)))
     modified = pairs[:index] + [(submission_id, later)] + pairs[index + 1 :]
-    assert snapshot_sha256(modified) != original
+    assert check_sha256(modified) != original
     # Leaving one out, or counting one more, changes it too.
-    assert snapshot_sha256(pairs[:index] + pairs[index + 1 :]) != original
+    assert check_sha256(pairs[:index] + pairs[index + 1 :]) != original
     extra = max(rows) + 1
-    assert snapshot_sha256([*pairs, (extra, updated_at)]) != original
+    assert check_sha256([*pairs, (extra, updated_at)]) != original

@@ -32,8 +32,8 @@ from reports.summary.inputs import (
     Snapshot,
     Text,
     answers_frame,
+    check_sha256,
     respondents_frame,
-    snapshot_sha256,
     texts_frame,
     themes_frame,
 )
@@ -67,7 +67,7 @@ def _chunk(inputs: ReportInputs, first: int, last: int) -> ReportInputs:
         themes=inputs.themes,
         snapshot=Snapshot(
             count=len(respondents),
-            sha256=snapshot_sha256((int(i), UPDATED) for i in respondents["submission_id"]),
+            sha256=check_sha256((int(i), UPDATED) for i in respondents["submission_id"]),
             as_of=inputs.snapshot.as_of,
             excluded={},
         ),
@@ -236,7 +236,7 @@ def _large_inputs(n: int, seed: int) -> ReportInputs:
         ),
         snapshot=Snapshot(
             count=n,
-            sha256=snapshot_sha256((i, UPDATED) for i in ids),
+            sha256=check_sha256((i, UPDATED) for i in ids),
             as_of=GENERATED,
             excluded={"withdrawn": 3},
         ),
@@ -300,7 +300,7 @@ def test_a_chunk_that_counted_other_submissions_is_refused():
         themes=changed.themes,
         snapshot=Snapshot(
             count=len(withdrawn),
-            sha256=snapshot_sha256((int(i), UPDATED) for i in withdrawn["submission_id"]),
+            sha256=check_sha256((int(i), UPDATED) for i in withdrawn["submission_id"]),
             as_of=changed.snapshot.as_of,
             excluded={},
         ),
@@ -315,13 +315,13 @@ def test_the_chunk_plan_hashes_the_snapshot_like_one_pass():
     for submission_id, updated_at in rows:
         planner.add(submission_id, updated_at)
     chunks, sha256 = planner.finish()
-    assert sha256 == snapshot_sha256(rows)
+    assert sha256 == check_sha256(rows)
     assert [(c.first_id, c.last_id, c.count) for c in chunks] == [
         (3, 8, 3),
         (13, 34, 3),
         (55, 55, 1),
     ]
-    assert chunks[1].sha256 == snapshot_sha256(rows[3:6])
+    assert chunks[1].sha256 == check_sha256(rows[3:6])
     assert planner.count == 7
 
 
