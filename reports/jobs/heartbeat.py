@@ -1,0 +1,134 @@
+"""A running build's heartbeat, and the fence that keeps a stale build from writing.
+
+Each build claims its report with an attempt number (``Report.attempts``, bumped by the claim).
+That number is the build's fencing token: the heartbeat, the progress, a failure and the finish
+are all written only where the row is still running *that* attempt. A build the watchdog gave up
+on (its worker froze, then woke up) or a second delivery of its message therefore cannot touch
+the attempt that replaced it; it learns so from its next write and stops (``ReportSuperseded``).
+
+The heartbeat is a daemon thread of the building process: a long pandas step or a PDF being
+typeset calls no progress for minutes, and a dead process must stop beating at once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import threading
+from types import TracebackType
+
+from django.conf import settings
+from django.db import connection
+from django.db.models import Q
+from django.utils import timezone
+
+from reports.jobs.errors import TRANSIENT_ERRORS
+from reports.models import Report, ReportStatus
+
+logger = logging.getLogger(__name__)
+
+
+class ReportSuperseded(Exception):
+    """This build no longer owns its report: another attempt replaced it, or it was stopped."""
+
+
+def owned(*, report_id: int, attempt: int) -> Q:
+    """The condition of every write of a build: its report is still running its attempt."""
+    return Q(pk=report_id, status=ReportStatus.RUNNING, attempts=attempt)
+
+
+def report_heartbeat(*, report_id: int, attempt: int, at: dt.datetime | None = None) -> bool:
+    """Move the report's heartbeat to ``at`` (now); False when another attempt or a finished
+    state holds the row.
+
+    The heartbeat only moves forward: ``at`` in the future gives work handed to the queue (the
+    chunks of a chunked report) that long to start, and a beat of a sibling chunk does not
+    shorten it.
+    """
+    at = at or timezone.now()
+    updated = (
+        Report.objects.filter(owned(report_id=report_id, attempt=attempt))
+        .filter(Q(heartbeat_at__isnull=True) | Q(heartbeat_at__lt=at))
+        .update(heartbeat_at=at)
+    )
+    if updated:
+        return True
+    # Not moved: already further ahead (handed to the queue), or the row is no longer this
+    # attempt's. A row this connection cannot see at all (not committed yet) is not a verdict.
+    mine = owned(report_id=report_id, attempt=attempt)
+    return not Report.objects.filter(pk=report_id).exclude(mine).exists()
+
+
+def report_hand_off(*, report_id: int, attempt: int) -> None:
+    """The build's work now waits in the queue (chunks, their merge): give it time to start."""
+    grace = dt.timedelta(seconds=settings.REPORT_QUEUE_GRACE_SECONDS)
+    report_heartbeat(report_id=report_id, attempt=attempt, at=timezone.now() + grace)
+
+
+def heartbeat_is_fresh(report: Report, *, now: dt.datetime | None = None) -> bool:
+    """Whether a process still beats for ``report`` (the one rule the claim and watchdog share)."""
+    if report.heartbeat_at is None:
+        return False
+    stale = dt.timedelta(seconds=settings.REPORT_HEARTBEAT_STALE_SECONDS)
+    return report.heartbeat_at >= (now or timezone.now()) - stale
+
+
+def stale_before(now: dt.datetime) -> dt.datetime:
+    return now - dt.timedelta(seconds=settings.REPORT_HEARTBEAT_STALE_SECONDS)
+
+
+class Heartbeat:
+    """``with Heartbeat(report_id=..., attempt=...):`` beats every REPORT_HEARTBEAT_SECONDS.
+
+    The thread has its own database connection (Django's are per thread) and closes it when it
+    stops. ``superseded`` turns true when a beat finds the attempt replaced; the build checks it
+    at its next progress step. A beat that fails (database briefly unreachable) is tried again
+    at the next one: the stale limit is several beats long.
+    """
+
+    def __init__(self, *, report_id: int, attempt: int, interval: float | None = None) -> None:
+        self.report_id = report_id
+        self.attempt = attempt
+        self.interval = settings.REPORT_HEARTBEAT_SECONDS if interval is None else interval
+        self.superseded = False
+        self._stop = threading.Event()
+        self._thread = threading.Thread(
+            target=self._run, name=f"report-{report_id}-heartbeat", daemon=True
+        )
+
+    def __enter__(self) -> Heartbeat:
+        self._thread.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self._stop.set()
+        self._thread.join(timeout=self.interval + 10)
+
+    def check(self) -> None:
+        if self.superseded:
+            raise ReportSuperseded(self.report_id)
+
+    def _run(self) -> None:
+        try:
+            while not self._stop.wait(self.interval):
+                try:
+                    alive = report_heartbeat(report_id=self.report_id, attempt=self.attempt)
+                except TRANSIENT_ERRORS:
+                    logger.warning("Report %s: a heartbeat failed", self.report_id, exc_info=True)
+                    connection.close()
+                    continue
+                if not alive:
+                    logger.warning(
+                        "Report %s attempt %s was replaced or stopped; this build stops",
+                        self.report_id,
+                        self.attempt,
+                    )
+                    self.superseded = True
+                    return
+        finally:
+            connection.close()
