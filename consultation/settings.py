@@ -161,6 +161,19 @@ SESSION_ENGINE = (
     if env("CACHE_URL", default="")
     else "django.contrib.sessions.backends.db"
 )
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+    # The same Redis for sessions, read as a miss while it is down (consultation.cache): a Redis
+    # outage must not turn every signed-in page into a 500.
+    CACHES["sessions"] = {
+        **CACHES["default"],
+        "BACKEND": "consultation.cache.OutageTolerantRedisCache",
+        "OPTIONS": {
+            **CACHES["default"].get("OPTIONS", {}),
+            "socket_connect_timeout": 2,
+            "socket_timeout": 2,
+        },
+    }
+    SESSION_CACHE_ALIAS = "sessions"
 
 # Rate limits per client address (django-ratelimit) count in the default cache: Redis in
 # production (CACHE_URL), so that every web process shares the counters.
