@@ -95,6 +95,10 @@ def test_beat_runs_the_watchdog_often_enough_to_catch_a_lost_build_within_two_mi
     watchdog = app.conf.beat_schedule["report-watchdog"]
     assert watchdog["task"] == "reports.tasks.watch_reports"
     assert watchdog["schedule"] == settings.REPORT_WATCHDOG_SECONDS
+    assert watchdog["options"] == {
+        "queue": settings.REPORT_WATCHDOG_QUEUE,
+        "expires": settings.REPORT_WATCHDOG_SECONDS,
+    }
     # The worst case: the last beat just before the worker died, then a full stale limit, then a
     # full watchdog period.
     assert settings.REPORT_HEARTBEAT_STALE_SECONDS + settings.REPORT_WATCHDOG_SECONDS < 120
