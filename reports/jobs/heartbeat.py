@@ -37,32 +37,32 @@ def owned(*, report_id: int, attempt: int) -> Q:
     return Q(pk=report_id, status=ReportStatus.RUNNING, attempts=attempt)
 
 
-def report_heartbeat(*, report_id: int, attempt: int, at: dt.datetime | None = None) -> bool:
-    """Move the report's heartbeat to ``at`` (now); False when another attempt or a finished
-    state holds the row.
+def report_heartbeat(*, report_id: int, attempt: int) -> bool:
+    """A beat: the attempt's process is alive now. False when another attempt or a finished
+    state holds the row (the build must stop).
 
-    The heartbeat only moves forward: ``at`` in the future gives work handed to the queue (the
-    chunks of a chunked report) that long to start, and a beat of a sibling chunk does not
-    shorten it.
+    A live beat replaces a hand-off's grace (below): while a chunk of a chunked report runs, the
+    report is judged by that chunk's beats, so a chunk whose worker dies is noticed in time.
     """
-    at = at or timezone.now()
-    updated = (
-        Report.objects.filter(owned(report_id=report_id, attempt=attempt))
-        .filter(Q(heartbeat_at__isnull=True) | Q(heartbeat_at__lt=at))
-        .update(heartbeat_at=at)
+    updated = Report.objects.filter(owned(report_id=report_id, attempt=attempt)).update(
+        heartbeat_at=timezone.now()
     )
     if updated:
         return True
-    # Not moved: already further ahead (handed to the queue), or the row is no longer this
-    # attempt's. A row this connection cannot see at all (not committed yet) is not a verdict.
+    # A row this connection cannot see at all (not committed yet) is not a verdict.
     mine = owned(report_id=report_id, attempt=attempt)
     return not Report.objects.filter(pk=report_id).exclude(mine).exists()
 
 
 def report_hand_off(*, report_id: int, attempt: int) -> None:
-    """The build's work now waits in the queue (chunks, their merge): give it time to start."""
-    grace = dt.timedelta(seconds=settings.REPORT_QUEUE_GRACE_SECONDS)
-    report_heartbeat(report_id=report_id, attempt=attempt, at=timezone.now() + grace)
+    """The attempt's work now waits in the queue (the chunks of a chunked report, their merge):
+    move the heartbeat REPORT_QUEUE_GRACE_SECONDS ahead, so that the wait does not look like a
+    dead worker. Only forward: a chunk ending does not shorten the grace another one gave.
+    """
+    until = timezone.now() + dt.timedelta(seconds=settings.REPORT_QUEUE_GRACE_SECONDS)
+    Report.objects.filter(owned(report_id=report_id, attempt=attempt)).filter(
+        Q(heartbeat_at__isnull=True) | Q(heartbeat_at__lt=until)
+    ).update(heartbeat_at=until)
 
 
 def heartbeat_is_fresh(report: Report, *, now: dt.datetime | None = None) -> bool:
@@ -106,8 +106,13 @@ class Heartbeat:
         exc: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
+        self.stop()
+
+    def stop(self) -> None:
+        """Stop beating (and wait for a beat under way), e.g. before handing off to the queue."""
         self._stop.set()
-        self._thread.join(timeout=self.interval + 10)
+        if self._thread.is_alive():
+            self._thread.join(timeout=self.interval + 10)
 
     def check(self) -> None:
         if self.superseded:

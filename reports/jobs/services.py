@@ -175,6 +175,7 @@ def report_build(
                 progress(0, chunked.STEP_PLANNING, force=True)
                 plan = chunked.report_chunks_plan(report=report, as_of=as_of)
                 if chunked.chunks_fan_out():
+                    heartbeat.stop()  # no beat of this process may cut the chunks' grace
                     report_hand_off(report_id=report.pk, attempt=attempt)
                     chunked.report_chunks_start(plan=plan)
                     return  # merge_report_chunks finishes the report

@@ -249,6 +249,23 @@ def test_progress_of_a_replaced_attempt_is_refused(db):
     assert (report.progress, report.step) == (20, "Counting respondents")
 
 
+def test_work_handed_to_the_queue_gets_its_grace_and_a_running_chunk_judges_it_again(
+    db, settings, private_root, temp_root, django_capture_on_commit_callbacks, broker
+):
+    from reports.jobs.heartbeat import report_hand_off
+
+    report = _running(heartbeat_age=settings.REPORT_HEARTBEAT_STALE_SECONDS + 5)
+    report_hand_off(report_id=report.pk, attempt=1)
+    handed = Report.objects.get(pk=report.pk).heartbeat_at
+    assert handed > timezone.now() + dt.timedelta(seconds=settings.REPORT_QUEUE_GRACE_SECONDS - 5)
+    report_hand_off(report_id=report.pk, attempt=1)  # a second chunk ending: never shorter
+    assert Report.objects.get(pk=report.pk).heartbeat_at >= handed
+    assert _watch(django_capture_on_commit_callbacks).requeued == 0
+
+    assert report_heartbeat(report_id=report.pk, attempt=1) is True  # a chunk starts running
+    assert Report.objects.get(pk=report.pk).heartbeat_at <= timezone.now()
+
+
 def test_a_heartbeat_moves_only_for_the_attempt_that_owns_the_row(db):
     report = _running(heartbeat_age=30, attempts=2)
     before = report.heartbeat_at
