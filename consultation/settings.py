@@ -291,10 +291,6 @@ CELERY_TIMEZONE = TIME_ZONE
 REPORT_HEARTBEAT_SECONDS = env.float("REPORT_HEARTBEAT_SECONDS", default=15.0)
 REPORT_HEARTBEAT_STALE_SECONDS = env.float("REPORT_HEARTBEAT_STALE_SECONDS", default=75.0)
 REPORT_WATCHDOG_SECONDS = env.float("REPORT_WATCHDOG_SECONDS", default=30.0)
-# The watchdog's queue. With the default it waits for a free pool process like any job; when
-# every process may be busy with long builds, give it a queue and a small worker of its own
-# (README, "Celery workers and beat") so that the 2-minute bound holds.
-REPORT_WATCHDOG_QUEUE = env("REPORT_WATCHDOG_QUEUE", default="celery")
 # A report whose worker was lost this many times in a row is failed rather than queued again.
 REPORT_MAX_ATTEMPTS = env.int("REPORT_MAX_ATTEMPTS", default=3)
 # The chunks of a chunked report wait in the queue between the tasks that build them: the
@@ -322,8 +318,9 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "report-watchdog": {
         "task": "reports.tasks.watch_reports",
         "schedule": REPORT_WATCHDOG_SECONDS,
-        # A run that waited longer than a period is dropped: the next one does the same work.
-        "options": {"queue": REPORT_WATCHDOG_QUEUE, "expires": REPORT_WATCHDOG_SECONDS},
+        # Run by beat itself (consultation.beat): sent to the workers it would wait behind the
+        # builds it watches, or for ever once every worker is lost.
+        "options": {"in_beat": True},
     },
 }
 # An email is tried this many times (pausing 1, 2, 4 ... 60 minutes between tries, about five
@@ -331,6 +328,7 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
 OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=10)
 
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+CELERY_BEAT_SCHEDULER = "consultation.beat:Scheduler"
 
 LOGGING = {
     "version": 1,

@@ -3,9 +3,8 @@
 A build renders its files in ``REPORT_TEMP_ROOT/report-<id>-attempt-<n>`` (a local folder) and a
 chunked build stores its partials in ``reports/partials/report-<id>/attempt-<n>`` (shared
 storage). A build that ends deletes its own; one killed with SIGKILL cannot, so the folders are
-named by report and attempt, and any folder whose attempt is not the one running now is deleted:
-by the report's next attempt as it starts, and by the watchdog's sweep (on the machine where it
-runs: each worker machine's folder is swept whenever the watchdog task lands there).
+named by report and attempt, and any folder whose attempt is not the one running now is deleted
+(``leftovers_sweep``): by every build as it starts, on its machine, and by the watchdog, on beat's.
 """
 
 from __future__ import annotations
@@ -68,17 +67,6 @@ def partials_delete(*, report_id: int, attempt: int) -> None:
         storage.delete(folder)  # FileSystemStorage removes an empty folder; others have none
     except OSError:
         logger.debug("Could not remove the folder %s", folder, exc_info=True)
-
-
-def leftovers_delete(*, report_id: int, current_attempt: int) -> None:
-    """Delete what earlier attempts of one report left behind (called by a new attempt)."""
-    for folder in _local_folders():
-        found = _BUILD_FOLDER.match(folder.name)
-        if found and int(found[1]) == report_id and int(found[2]) != current_attempt:
-            _remove(folder)
-    for attempt in _stored_attempts(report_id):
-        if attempt != current_attempt:
-            partials_delete(report_id=report_id, attempt=attempt)
 
 
 def leftovers_sweep() -> int:

@@ -157,7 +157,9 @@ def report_build(
     if report is None:
         return
     attempt = report.attempts
-    scratch.leftovers_delete(report_id=report.pk, current_attempt=attempt)
+    # What killed builds left here (and their shared partials) goes; that never stops a build.
+    with suppress(*TRANSIENT_ERRORS, OSError):
+        scratch.leftovers_sweep()
     with (
         Heartbeat(report_id=report.pk, attempt=attempt) as heartbeat,
         _failures(

@@ -9,6 +9,8 @@ seconds instead of 75 s, so the test takes seconds, not minutes).
 - A pool process killed in the middle of a build (the OOM killer): its message comes straight
   back to a new pool process, which leaves the report to the build whose heartbeat is still
   fresh (never two builds at once); the watchdog then queues it again and it is built once.
+- The only worker killed, nothing else running but beat: beat runs the watchdog itself, so the
+  report is queued again with no worker alive, and built by the next worker to start.
 - A build killed at the hard time limit (Celery acknowledges its message, so nothing redelivers
   it): the watchdog fails it within the stale limit, as too long, instead of 95 minutes later.
 
@@ -17,9 +19,12 @@ Broker: TEST_BROKER_URL (``make test``), else Redis database 8 on 127.0.0.1.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import signal
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -32,6 +37,7 @@ from django.urls import reverse
 from consultation.celery import app
 from reports.jobs import dispatch, services, watchdog
 from reports.models import Report, ReportFile, ReportStatus
+from tests.processes import ROOT, running_database_url
 from tests.reliability.workers import Worker, wait_for, workers
 from tests.reports.celery_support import broker_url
 from tests.reports.report_data import consultation_with_responses, report_storage
@@ -187,6 +193,83 @@ def test_a_report_whose_whole_worker_is_killed_is_requeued_within_the_limit_and_
     assert log.count(f"Report {report.pk} succeeded") == 1
     assert f"Report {report.pk} succeeded" not in first.log_text()
     assert list(build_tmp.iterdir()) == []
+
+
+@contextlib.contextmanager
+def celery_beat(*, broker: str, log: Path, **extra_env: str) -> Iterator[subprocess.Popen]:
+    """``celery beat`` on the test's database and broker; stopped (its group) on the way out."""
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "consultation.settings",
+        "DATABASE_URL": running_database_url(),
+        "CELERY_BROKER_URL": broker,
+        **extra_env,
+    }
+    command = [sys.executable, "-m", "celery", "-A", "consultation", "beat", "--loglevel=INFO"]
+    command += ["--schedule", str(log.with_suffix(".schedule"))]
+    with log.open("wb") as handle:
+        process = subprocess.Popen(  # noqa: S603
+            command,
+            cwd=ROOT,
+            env=env,
+            stdout=handle,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        yield process
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=10)
+
+
+def test_with_its_only_worker_killed_beat_itself_requeues_the_report(
+    postgres, broker, report_root, build_tmp, tmp_path
+):
+    consultation = consultation_with_responses(count=40, questions=None)
+    with workers(broker_url=broker, private_root=report_root, log_dir=tmp_path) as pool:
+        only = pool.start(**worker_env(build_tmp))
+        report = services.report_request(
+            consultation=consultation, language="zh-hant", requested_by=None
+        )
+        wait_for(lambda: row(report)["progress"] > 0, "the build to start", only, 120)
+        only.kill()
+        killed_at = time.monotonic()
+        assert row(report)["status"] == ReportStatus.RUNNING
+
+        # No worker at all now: only beat, with its watchdog every second.
+        beat_log = tmp_path / "beat.log"
+        with celery_beat(
+            broker=broker,
+            log=beat_log,
+            REPORT_WATCHDOG_SECONDS="1",
+            REPORT_HEARTBEAT_STALE_SECONDS=str(STALE_SECONDS),
+            REPORT_TEMP_ROOT=str(build_tmp),
+            PRIVATE_ROOT=str(report_root),
+        ) as beat:
+            deadline = time.monotonic() + STALE_SECONDS + 60  # beat's start-up included
+            while row(report)["status"] == ReportStatus.RUNNING:
+                assert beat.poll() is None, beat_log.read_text()
+                assert time.monotonic() < deadline, beat_log.read_text()[-4000:]
+                time.sleep(0.2)
+            noticed_after = time.monotonic() - killed_at
+        assert row(report)["status"] == ReportStatus.QUEUED
+        assert row(report)["error"] == watchdog.WORKER_LOST_REQUEUED
+        assert "running due task report-watchdog" in beat_log.read_text()
+        assert not list(build_tmp.iterdir())
+
+        next_worker = pool.start(**worker_env(build_tmp))
+        wait_for(lambda: row(report)["status"] in FINISHED, "the build", next_worker, 240)
+
+    assert row(report)["status"] == ReportStatus.SUCCEEDED
+    assert row(report)["attempts"] == 2
+    assert ReportFile.objects.filter(report=report).count() == 4
+    print(f"requeued {noticed_after:.1f} s after the kill, beat start-up included")
 
 
 def pool_processes(worker: Worker) -> list[int]:

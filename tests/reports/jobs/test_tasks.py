@@ -95,10 +95,9 @@ def test_beat_runs_the_watchdog_often_enough_to_catch_a_lost_build_within_two_mi
     watchdog = app.conf.beat_schedule["report-watchdog"]
     assert watchdog["task"] == "reports.tasks.watch_reports"
     assert watchdog["schedule"] == settings.REPORT_WATCHDOG_SECONDS
-    assert watchdog["options"] == {
-        "queue": settings.REPORT_WATCHDOG_QUEUE,
-        "expires": settings.REPORT_WATCHDOG_SECONDS,
-    }
+    # Run by beat itself: no worker needs to be free, or alive, for it to run.
+    assert watchdog["options"] == {"in_beat": True}
+    assert app.conf.beat_scheduler == "consultation.beat:Scheduler"
     # The worst case: the last beat just before the worker died, then a full stale limit, then a
     # full watchdog period.
     assert settings.REPORT_HEARTBEAT_STALE_SECONDS + settings.REPORT_WATCHDOG_SECONDS < 120
