@@ -127,6 +127,11 @@ class Heartbeat:
                     logger.warning("Report %s: a heartbeat failed", self.report_id, exc_info=True)
                     connection.close()
                     continue
+                except Exception:
+                    # Whatever it is, the thread must not die while the build lives: a build
+                    # that stops beating is requeued by the watchdog (and then fenced off).
+                    logger.exception("Report %s: a heartbeat failed", self.report_id)
+                    continue
                 if not alive:
                     logger.warning(
                         "Report %s attempt %s was replaced or stopped; this build stops",
