@@ -161,6 +161,19 @@ SESSION_ENGINE = (
     if env("CACHE_URL", default="")
     else "django.contrib.sessions.backends.db"
 )
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+    # The same Redis for sessions, read as a miss while it is down (consultation.cache): a Redis
+    # outage must not turn every signed-in page into a 500.
+    CACHES["sessions"] = {
+        **CACHES["default"],
+        "BACKEND": "consultation.cache.OutageTolerantRedisCache",
+        "OPTIONS": {
+            **CACHES["default"].get("OPTIONS", {}),
+            "socket_connect_timeout": 2,
+            "socket_timeout": 2,
+        },
+    }
+    SESSION_CACHE_ALIAS = "sessions"
 
 # Rate limits per client address (django-ratelimit) count in the default cache: Redis in
 # production (CACHE_URL), so that every web process shares the counters.
@@ -270,6 +283,22 @@ REPORT_CHUNK_SIZE = env.int("REPORT_CHUNK_SIZE", default=100_000)
 CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=3000)
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=3600)
 CELERY_TIMEZONE = TIME_ZONE
+# A running build touches its report's heartbeat this often, from a thread of its own (a long
+# pandas step calls no progress). A heartbeat older than REPORT_HEARTBEAT_STALE_SECONDS means its
+# worker is gone; the watchdog runs every REPORT_WATCHDOG_SECONDS, so a lost build is requeued or
+# failed within STALE + WATCHDOG = 75 + 30 s, under the 2 minutes promised to staff. Stale is five
+# beats: a busy machine or a slow database write does not look like a dead worker.
+REPORT_HEARTBEAT_SECONDS = env.float("REPORT_HEARTBEAT_SECONDS", default=15.0)
+REPORT_HEARTBEAT_STALE_SECONDS = env.float("REPORT_HEARTBEAT_STALE_SECONDS", default=75.0)
+REPORT_WATCHDOG_SECONDS = env.float("REPORT_WATCHDOG_SECONDS", default=30.0)
+# A report whose worker was lost this many times in a row is failed rather than queued again.
+REPORT_MAX_ATTEMPTS = env.int("REPORT_MAX_ATTEMPTS", default=3)
+# The chunks of a chunked report wait in the queue between the tasks that build them: the
+# heartbeat is moved this far ahead when the work is handed to the queue.
+REPORT_QUEUE_GRACE_SECONDS = env.float("REPORT_QUEUE_GRACE_SECONDS", default=600.0)
+# Builds write their files in report-<id>-attempt-<n> folders under this root before storing them;
+# the folders of a killed build are deleted by the next attempt and by the watchdog.
+REPORT_TEMP_ROOT = env.path("REPORT_TEMP_ROOT", default=VAR_DIR / "tmp" / "reports")
 # How often beat sends the emails that are due: a respondent waits at most this long (plus the
 # mail server) for a receipt, and no page ever waits for the mail server or the broker.
 OUTBOX_SWEEP_SECONDS = env.float("OUTBOX_SWEEP_SECONDS", default=10.0)
@@ -284,10 +313,14 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "task": "outbox.tasks.send_due",
         "schedule": OUTBOX_SWEEP_SECONDS,
     },
-    # A report whose worker or message was lost is marked failed, so staff can try again.
-    "fail-stale-reports": {
-        "task": "reports.tasks.fail_stale_reports",
-        "schedule": crontab(minute="*/30"),
+    # A report whose build stopped beating is queued again or failed, saying why
+    # (reports.jobs.watchdog); so is one whose message was lost.
+    "report-watchdog": {
+        "task": "reports.tasks.watch_reports",
+        "schedule": REPORT_WATCHDOG_SECONDS,
+        # Run by beat itself (consultation.beat): sent to the workers it would wait behind the
+        # builds it watches, or for ever once every worker is lost.
+        "options": {"in_beat": True},
     },
 }
 # An email is tried this many times (pausing 1, 2, 4 ... 60 minutes between tries, about five
@@ -295,6 +328,7 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
 OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=10)
 
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+CELERY_BEAT_SCHEDULER = "consultation.beat:Scheduler"
 
 LOGGING = {
     "version": 1,

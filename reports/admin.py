@@ -14,7 +14,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from reports.admin_actions import build_summary_report
-from reports.display import hkt, number, snapshot_line
+from reports.display import hkt, job_reason, number, snapshot_line
 from reports.models import Report, ReportStatus
 from surveys.admin.authoring import ConsultationAdmin
 from surveys.models import Consultation
@@ -25,11 +25,12 @@ READ_ONLY_FIELDS = (
     "status",
     "progress",
     "step",
-    "error",
+    "reason",
     "attempts",
     "requested_by",
     "queued_at",
     "started_at",
+    "heartbeat_at",
     "finished_at",
     "snapshot",
     "snapshot_sha256",
@@ -44,6 +45,7 @@ class ReportAdmin(admin.ModelAdmin[Report]):
         "id",
         "consultation_link",
         "state",
+        "reason",
         "finished",
         "counted",
         "downloads",
@@ -82,6 +84,11 @@ class ReportAdmin(admin.ModelAdmin[Report]):
         if report.status == ReportStatus.RUNNING:
             return f"{report.get_status_display()} {report.progress}%"
         return report.get_status_display()
+
+    @admin.display(description=_("reason"))
+    def reason(self, report: Report) -> str:
+        """Why it failed or was queued again (the watchdog's finding, with the last heartbeat)."""
+        return job_reason(report) or "-"
 
     @admin.display(description=_("finished"), ordering="finished_at")
     def finished(self, report: Report) -> str:

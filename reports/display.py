@@ -10,7 +10,7 @@ import datetime as dt
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext, ngettext
 
-from reports.models import Report
+from reports.models import Report, ReportStatus
 
 # What each exclusion reason reads as, with the count; unknown reasons fall back to their key.
 _EXCLUDED_PHRASES = {
@@ -82,3 +82,16 @@ def snapshot_line(report: Report) -> str:
     if report.snapshot_sha256:
         parts.append(f"SHA-256 {report.snapshot_sha256[:12]}…")
     return "; ".join(parts)
+
+
+def job_reason(report: Report) -> str:
+    """Why a report failed or was queued again, in the reader's language; when the watchdog
+    acted, with the last time its worker was heard from (its last heartbeat)."""
+    if not report.error:
+        return ""
+    reason = gettext(report.error)
+    if report.heartbeat_at is not None and report.status != ReportStatus.SUCCEEDED:
+        reason += " " + gettext("Last heartbeat from its worker: %(time)s.") % {
+            "time": hkt(report.heartbeat_at)
+        }
+    return reason

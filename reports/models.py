@@ -45,6 +45,9 @@ class Report(models.Model):
     attempts = models.PositiveSmallIntegerField(default=0)
     queued_at = models.DateTimeField(default=timezone.now)
     started_at = models.DateTimeField(null=True, blank=True)
+    # Touched every REPORT_HEARTBEAT_SECONDS by the process building the report (attempt
+    # ``attempts``); the watchdog requeues or fails a running report whose heartbeat stopped.
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     # The snapshot the summary counted.
     snapshot_count = models.PositiveIntegerField(null=True, blank=True)

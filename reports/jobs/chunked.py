@@ -30,7 +30,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext, gettext_noop
 
 from reports import loading
-from reports.jobs import dispatch
+from reports.jobs import dispatch, scratch
 from reports.jobs.compute import AGGREGATE_DONE
 from reports.models import Report, ReportFile, ReportStatus
 from reports.summary.inputs import Snapshot
@@ -133,7 +133,7 @@ def _storage() -> Storage:
 
 
 def _partials_folder(report_id: int, attempt: int) -> str:
-    return f"reports/partials/report-{report_id}/attempt-{attempt}"
+    return scratch.partials_folder(report_id, attempt)
 
 
 def report_chunks_plan(*, report: Report, as_of: dt.datetime) -> ChunkPlan:
@@ -236,13 +236,7 @@ def report_chunks_merge(
 
 
 def partials_delete(*, plan: ChunkPlan) -> None:
-    storage = _storage()
-    try:
-        files = storage.listdir(plan.folder)[1]
-    except FileNotFoundError:
-        return
-    for name in files:
-        storage.delete(f"{plan.folder}/{name}")
+    scratch.partials_delete(report_id=plan.report_id, attempt=plan.attempt)
 
 
 def summary_chunked_inline(

@@ -15,6 +15,8 @@ BUILD_REPORT = "reports.tasks.build_report"
 BUILD_REPORT_CHUNK = "reports.tasks.build_report_chunk"
 MERGE_REPORT_CHUNKS = "reports.tasks.merge_report_chunks"
 REBUILD_OPEN_REPORTS = "reports.tasks.rebuild_open_reports"
+WATCH_REPORTS = "reports.tasks.watch_reports"
+# The half-hourly sweep the watchdog replaced; still registered for a beat not yet restarted.
 FAIL_STALE_REPORTS = "reports.tasks.fail_stale_reports"
 
 

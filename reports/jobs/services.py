@@ -6,33 +6,41 @@ format and stores the files on the row. ``report_build`` is safe to run twice fo
 (a redelivered message after a worker died, or a duplicate delivery): a succeeded report is left
 alone, an unfinished one is restarted on the same row, and each format's file replaces the one an
 earlier attempt stored, so there is never a second report or a second set of files.
+
+It is never built twice at once: a build claims the row with a new attempt number and writes
+only while the row still runs that attempt (``reports.jobs.heartbeat``), and a delivery that
+finds the row running with a fresh heartbeat leaves it to the build that beats.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
-import tempfile
-import time
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager, suppress
 from functools import partial
 from pathlib import Path
 from typing import Any, cast
 
 from celery.exceptions import SoftTimeLimitExceeded
-from django.conf import settings
 from django.contrib.auth.models import AnonymousUser, User
 from django.core.files import File
 from django.db import connection, transaction
-from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext, gettext_noop
 from kombu.exceptions import OperationalError as KombuOperationalError
 
-from reports.jobs import chunked, dispatch
+from reports.jobs import chunked, dispatch, scratch
 from reports.jobs.compute import summary_compute
 from reports.jobs.errors import TRANSIENT_ERRORS
+from reports.jobs.heartbeat import (
+    Heartbeat,
+    ReportSuperseded,
+    heartbeat_is_fresh,
+    owned,
+    report_hand_off,
+)
+from reports.jobs.progress import ProgressWriter, ReportDeadlinePassed
 from reports.loading import report_counted_count, report_register
 from reports.models import Report, ReportFile, ReportFormat, ReportLanguage, ReportStatus
 from reports.render import FORMATS, render
@@ -44,8 +52,6 @@ from surveys.models import Consultation
 
 logger = logging.getLogger(__name__)
 
-# Progress is written at most this often: a large build reports many small steps.
-PROGRESS_INTERVAL_SECONDS = 0.5
 # Aggregation reports 0-60 %; rendering and storing the files take the rest.
 RENDER_START_PERCENT = 60
 STORE_PERCENT = 96
@@ -80,10 +86,6 @@ class ReportError(Exception):
     """A report request that cannot be carried out; the message says why, for staff to read."""
 
 
-class ReportDeadlinePassed(Exception):
-    """A build found itself past its deadline between two steps."""
-
-
 def report_request(
     *,
     consultation: Consultation,
@@ -109,7 +111,7 @@ def report_request(
         queued_at=timezone.now(),
     )
     if queue:
-        _enqueue_on_commit(report.pk)
+        report_enqueue(report_id=report.pk)
     logger.info("Report %s requested for %s (%s)", report.pk, consultation.slug, language)
     return report
 
@@ -127,7 +129,7 @@ def report_retry(*, report: Report) -> Report:
     )
     if not updated:
         raise ReportError(gettext("Only a report that failed can be tried again."))
-    _enqueue_on_commit(report.pk)
+    report_enqueue(report_id=report.pk)
     report.refresh_from_db()
     return report
 
@@ -149,8 +151,19 @@ def report_build(
     report = _claim(report_id)
     if report is None:
         return
-    progress = ProgressWriter(report_id=report.pk, deadline=deadline)
-    with _failures(report_id, stage="build", will_retry=will_retry, wait_to_retry=True):
+    attempt = report.attempts
+    # What killed builds left here (and their shared partials) goes; that never stops a build.
+    with suppress(*TRANSIENT_ERRORS, OSError):
+        scratch.leftovers_sweep()
+    with (
+        Heartbeat(report_id=report.pk, attempt=attempt) as heartbeat,
+        _failures(
+            report_id, attempt=attempt, stage="build", will_retry=will_retry, wait_to_retry=True
+        ),
+    ):
+        progress = ProgressWriter(
+            report_id=report.pk, attempt=attempt, heartbeat=heartbeat, deadline=deadline
+        )
         as_of = timezone.now()
         with translation.override(report.language):
             count = report_counted_count(consultation=report.consultation, as_of=as_of)
@@ -159,6 +172,8 @@ def report_build(
                 progress(0, chunked.STEP_PLANNING, force=True)
                 plan = chunked.report_chunks_plan(report=report, as_of=as_of)
                 if chunked.chunks_fan_out():
+                    heartbeat.stop()  # no beat of this process may cut the chunks' grace
+                    report_hand_off(report_id=report.pk, attempt=attempt)
                     chunked.report_chunks_start(plan=plan)
                     return  # merge_report_chunks finishes the report
                 summary = chunked.summary_chunked_inline(
@@ -196,8 +211,16 @@ def report_merge(
     ):
         logger.info("Report %s attempt %s: nothing to merge", report_id, chunk_plan.attempt)
         return
-    progress = ProgressWriter(report_id=report_id, deadline=deadline)
-    with _failures(report_id, stage="merge", will_retry=will_retry, plan=chunk_plan):
+    attempt = chunk_plan.attempt
+    with (
+        Heartbeat(report_id=report_id, attempt=attempt) as heartbeat,
+        _failures(
+            report_id, attempt=attempt, stage="merge", will_retry=will_retry, plan=chunk_plan
+        ),
+    ):
+        progress = ProgressWriter(
+            report_id=report_id, attempt=attempt, heartbeat=heartbeat, deadline=deadline
+        )
         with translation.override(report.language):
             summary = chunked.report_chunks_merge(
                 plan=chunk_plan, names=stored, on_progress=progress
@@ -217,18 +240,27 @@ def report_chunk_summarise(
     """Summarise one chunk of a chunked report (a chord's header task); the partial's name.
 
     A non-transient error marks the report failed and returns None, so the merge does nothing.
+    The chunk beats while it runs; when it ends, the next chunk or the merge waits in the queue.
     """
-    with _failures(report_id, stage="chunk", will_retry=will_retry):
-        return chunked.report_chunk_build(
-            report_id=report_id, attempt=attempt, as_of=as_of, chunk=ChunkSpec(**chunk)
-        )
-    return None
+    try:
+        with (
+            Heartbeat(report_id=report_id, attempt=attempt),
+            _failures(report_id, attempt=attempt, stage="chunk", will_retry=will_retry),
+        ):
+            return chunked.report_chunk_build(
+                report_id=report_id, attempt=attempt, as_of=as_of, chunk=ChunkSpec(**chunk)
+            )
+        return None
+    finally:
+        with suppress(*TRANSIENT_ERRORS):
+            report_hand_off(report_id=report_id, attempt=attempt)
 
 
 @contextmanager
 def _failures(
     report_id: int,
     *,
+    attempt: int,
     stage: str,
     will_retry: bool,
     wait_to_retry: bool = False,
@@ -243,32 +275,38 @@ def _failures(
       no retry follows, the report is marked failed; with ``wait_to_retry`` (a whole build, not
       a chunk whose siblings still run) it waits as queued for the retry;
     * anything else: failed with the error, not raised again (retrying a bug fails the same way).
+
+    Every mark is fenced by ``attempt``; a build whose attempt was replaced stops, writing
+    nothing (``ReportSuperseded``).
     """
     try:
         yield
+    except ReportSuperseded:
+        logger.warning("Report %s attempt %s was replaced; it stops here", report_id, attempt)
     except PartialMismatch:
         logger.warning("Report %s: the responses changed while it was built", report_id)
         if plan is not None:
             chunked.partials_delete(plan=plan)
-        _fail(report_id, chunked.changed_message())
+        _fail(report_id, attempt, chunked.changed_message())
     except (SoftTimeLimitExceeded, ReportDeadlinePassed):
         logger.error("Report %s stopped at its time limit (%s)", report_id, stage)
         stopped = STOPPED_AT_TIME_LIMIT if stage == "build" else STOPPED_AT_TIME_LIMIT_CHUNKED
-        _fail(report_id, gettext(stopped))
+        _fail(report_id, attempt, gettext(stopped))
     except TRANSIENT_ERRORS as exc:
         logger.warning("Report %s hit a temporary error (%s): %s", report_id, stage, exc)
         detail = gettext("A temporary error interrupted the build: %(error)s") % {
             "error": _describe(exc)
         }
         if will_retry and wait_to_retry:
-            _mark_waiting(report_id, detail)
+            _mark_waiting(report_id, attempt, detail)
         elif not will_retry:
-            _fail(report_id, detail)
+            _fail(report_id, attempt, detail)
         raise
     except Exception as exc:
         logger.exception("Report %s failed (%s)", report_id, stage)
         _fail(
             report_id,
+            attempt,
             gettext("Building the report failed: %(error)s") % {"error": _describe(exc)},
         )
 
@@ -295,82 +333,11 @@ def reports_rebuild_open(*, now: dt.datetime | None = None) -> list[Report]:
     return requested
 
 
-def reports_fail_stale(*, now: dt.datetime | None = None) -> int:
-    """Mark as failed the reports no worker can still be building; return how many.
-
-    A worker killed at the hard time limit leaves its report "running", and a message lost by
-    the broker leaves one "queued", for ever. Past those limits the row says so honestly, and
-    staff can try again.
-    """
-    now = now or timezone.now()
-    running_cutoff = now - dt.timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 300)
-    visibility = settings.CELERY_BROKER_TRANSPORT_OPTIONS.get("visibility_timeout", 3600)
-    queued_cutoff = now - dt.timedelta(seconds=visibility + 3600)
-    running = Report.objects.filter(
-        status=ReportStatus.RUNNING, started_at__lt=running_cutoff
-    ).update(
-        status=ReportStatus.FAILED,
-        finished_at=now,
-        error=gettext_noop(
-            "Stopped: the worker building this report stopped responding before it finished."
-        ),
-    )
-    queued = Report.objects.filter(
-        Q(status=ReportStatus.QUEUED) & Q(queued_at__lt=queued_cutoff)
-    ).update(
-        status=ReportStatus.FAILED,
-        finished_at=now,
-        error=gettext_noop("No worker picked up this report; its job was lost."),
-    )
-    if running or queued:
-        logger.warning(
-            "Marked %s stale running and %s stale queued reports failed", running, queued
-        )
-    return running + queued
-
-
 def report_file_name(*, report: Report, fmt: str) -> str:
     """The name a downloaded file gets, e.g. ``va-otc-dealing-summary-zh-hant-20261124.pdf``."""
     moment = report.snapshot_as_of or report.queued_at
     day = timezone.localtime(moment).strftime("%Y%m%d")
     return f"{report.consultation.slug}-summary-{report.language}-{day}.{EXTENSIONS[fmt]}"
-
-
-class ProgressWriter:
-    """Saves a running report's progress and step, at most every ``interval`` seconds.
-
-    Writes with a queryset ``update`` of two columns, only while the row is running, so it never
-    overwrites what another process wrote to the row (a finished state, an error). Every call is
-    also a checkpoint: past ``deadline`` it raises ``ReportDeadlinePassed``.
-    """
-
-    def __init__(
-        self,
-        *,
-        report_id: int,
-        interval: float = PROGRESS_INTERVAL_SECONDS,
-        clock: Callable[[], float] = time.monotonic,
-        deadline: float | None = None,
-    ) -> None:
-        self.report_id = report_id
-        self.deadline = deadline
-        self.interval = interval
-        self.clock = clock
-        self.percent = 0
-        self._written_at: float | None = None
-
-    def __call__(self, percent: int, step: str, *, force: bool = False) -> None:
-        now = self.clock()
-        if self.deadline is not None and now > self.deadline:
-            raise ReportDeadlinePassed(step)
-        # Never move backwards: a bar that jumps back looks broken.
-        self.percent = max(self.percent, min(100, max(0, int(percent))))
-        if not force and self._written_at is not None and now - self._written_at < self.interval:
-            return
-        Report.objects.filter(pk=self.report_id, status=ReportStatus.RUNNING).update(
-            progress=self.percent, step=str(step)[:100]
-        )
-        self._written_at = now
 
 
 # Shown on the report page when its job could not be handed to the workers.
@@ -379,7 +346,8 @@ QUEUE_UNREACHABLE = gettext_noop(
 )
 
 
-def _enqueue_on_commit(report_id: int) -> None:
+def report_enqueue(*, report_id: int) -> None:
+    """Send the build of a queued report once the current transaction commits."""
     # Sending before the commit could let a worker look for a row it cannot see yet.
     transaction.on_commit(partial(_send_or_fail, report_id))
 
@@ -411,7 +379,18 @@ def _claim(report_id: int) -> Report | None:
         if report.status == ReportStatus.SUCCEEDED:
             logger.info("Report %s already succeeded; delivered again, nothing to do", report_id)
             return None
+        now = timezone.now()
         if report.status == ReportStatus.RUNNING:
+            if heartbeat_is_fresh(report, now=now):
+                # A second delivery (the visibility timeout, a watchdog requeue racing the
+                # original): the build that beats owns the row. If it dies, the watchdog acts.
+                logger.warning(
+                    "Report %s is being built by attempt %s (heartbeat %s); not built twice",
+                    report_id,
+                    report.attempts,
+                    report.heartbeat_at,
+                )
+                return None
             logger.warning(
                 "Report %s was running (attempt %s) and is restarted: its worker stopped",
                 report_id,
@@ -419,20 +398,21 @@ def _claim(report_id: int) -> Report | None:
             )
         report.status = ReportStatus.RUNNING
         report.attempts += 1
-        report.started_at = timezone.now()
+        report.started_at = now
+        report.heartbeat_at = now
         report.finished_at = None
         report.progress = 0
         report.step = STEP_STARTING
-        report.error = ""
+        # The error stays: a reason the watchdog requeued it is worth reading until it succeeds.
         report.save(
             update_fields=[
                 "status",
                 "attempts",
                 "started_at",
+                "heartbeat_at",
                 "finished_at",
                 "progress",
                 "step",
-                "error",
             ]
         )
     return report
@@ -444,8 +424,8 @@ def _render_and_finish(report: Report, summary: Summary, progress: ProgressWrite
     if (mismatch := register_mismatch(register, snapshot)) is not None:
         # Read after the summary: a review decision or a withdrawal came in between.
         raise PartialMismatch(mismatch)
-    with tempfile.TemporaryDirectory(prefix=f"report-{report.pk}-") as directory:
-        paths = _render_all(summary, report.language, Path(directory), progress, register)
+    with scratch.build_folder(report_id=report.pk, attempt=report.attempts) as directory:
+        paths = _render_all(summary, report.language, directory, progress, register)
         progress(STORE_PERCENT, STEP_STORING, force=True)
         _finish(report, snapshot, paths)
 
@@ -486,12 +466,15 @@ def _finish(report: Report, snapshot: Snapshot, paths: dict[str, Path]) -> None:
     """Store every file and mark the report succeeded, all in one transaction.
 
     A file saved before a rollback is deleted again; a file it replaces is deleted only after the
-    commit, so the row always points at files that exist.
+    commit, so the row always points at files that exist. Under the row's lock, and only while
+    the row still runs this build's attempt: a replaced build stores nothing.
     """
     saved: list[str] = []
     try:
         with transaction.atomic():
-            Report.objects.select_for_update().filter(pk=report.pk).first()
+            mine = owned(report_id=report.pk, attempt=report.attempts)
+            if Report.objects.select_for_update().filter(mine).first() is None:
+                raise ReportSuperseded(report.pk)
             for fmt, path in paths.items():
                 _store_file(report, fmt, path, saved)
             now = timezone.now()
@@ -501,6 +484,7 @@ def _finish(report: Report, snapshot: Snapshot, paths: dict[str, Path]) -> None:
                 step=STEP_FINISHED,
                 error="",
                 finished_at=now,
+                heartbeat_at=None,
                 snapshot_count=int(snapshot.count),
                 snapshot_sha256=str(snapshot.sha256),
                 snapshot_as_of=snapshot.as_of,
@@ -536,25 +520,37 @@ def _delete_files(names: Iterable[str]) -> None:
             logger.warning("Could not delete the report file %s", name, exc_info=True)
 
 
-def _fail(report_id: int, message: str) -> None:
-    _mark(report_id, status=ReportStatus.FAILED, error=message, finished_at=timezone.now())
+def _fail(report_id: int, attempt: int, message: str) -> None:
+    _mark(
+        report_id,
+        attempt,
+        status=ReportStatus.FAILED,
+        error=message,
+        finished_at=timezone.now(),
+        heartbeat_at=None,
+    )
 
 
-def _mark_waiting(report_id: int, message: str) -> None:
-    _mark(report_id, status=ReportStatus.QUEUED, step=STEP_WAITING_TO_RETRY, error=message)
+def _mark_waiting(report_id: int, attempt: int, message: str) -> None:
+    _mark(
+        report_id,
+        attempt,
+        status=ReportStatus.QUEUED,
+        step=STEP_WAITING_TO_RETRY,
+        error=message,
+        heartbeat_at=None,
+    )
 
 
-def _mark(report_id: int, **values: object) -> None:
+def _mark(report_id: int, attempt: int, **values: object) -> None:
     # The database itself may be what failed, or a query interrupted by the time limit may have
     # left the connection unusable: reconnect once, and never let recording the failure hide it.
-    for attempt in (1, 2):
+    for tries in (1, 2):
         try:
-            Report.objects.filter(pk=report_id).exclude(status=ReportStatus.SUCCEEDED).update(
-                **values
-            )
+            Report.objects.filter(owned(report_id=report_id, attempt=attempt)).update(**values)
             return
         except TRANSIENT_ERRORS:
-            if attempt == 2:
+            if tries == 2:
                 logger.exception("Could not record the state of report %s", report_id)
                 return
             connection.close()

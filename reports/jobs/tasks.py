@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, cast
 from celery import shared_task
 from django.conf import settings
 
-from reports.jobs import dispatch, services
+from reports.jobs import dispatch, services, watchdog
 from reports.jobs.errors import TRANSIENT_ERRORS
 
 if TYPE_CHECKING:
@@ -59,10 +59,17 @@ def rebuild_open_reports() -> int:
     return len(services.reports_rebuild_open())
 
 
+@shared_task(name=dispatch.WATCH_REPORTS, ignore_result=True)
+def watch_reports() -> int:
+    """Every REPORT_WATCHDOG_SECONDS: requeue or fail the reports whose build stopped beating."""
+    result = watchdog.reports_watch()
+    return result.requeued + result.failed
+
+
 @shared_task(name=dispatch.FAIL_STALE_REPORTS, ignore_result=True)
 def fail_stale_reports() -> int:
-    """Every half hour: mark failed the reports whose worker or message was lost."""
-    return services.reports_fail_stale()
+    """The watchdog under its old name, for messages a beat sent before the upgrade."""
+    return watch_reports()
 
 
 @shared_task(

@@ -1,4 +1,4 @@
-"""Template helpers for the staff report pages: HKT times and the snapshot line."""
+"""Template helpers for the staff report pages: HKT times, the snapshot line, the job's reason."""
 
 from __future__ import annotations
 
@@ -21,3 +21,8 @@ def hkt(value: dt.datetime | None) -> str:
 @register.simple_tag
 def snapshot_line(report: Report) -> str:
     return display.snapshot_line(report)
+
+
+@register.simple_tag
+def job_reason(report: Report) -> str:
+    return display.job_reason(report)

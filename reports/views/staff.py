@@ -3,6 +3,9 @@
 Thin: each view checks access, calls a selector or a service and renders. Access is denied by
 default: anonymous visitors are sent to the staff login, signed-in users without the permission
 get 403, and files are served only through ``report_download`` after the same check.
+
+While the job queue (Redis) is down, a page that needs it answers "Reports are unavailable just
+now" (503, ``Retry-After``) instead of an error; the pages that only read reports keep working.
 """
 
 from __future__ import annotations
@@ -18,11 +21,17 @@ from django.db.models import Count, Prefetch
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
+from kombu.exceptions import OperationalError as KombuOperationalError
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from consultation.downloads import file_download
+from consultation.errors import RETRY_AFTER_SECONDS
+from reports.display import job_reason
 from reports.forms import ReportRequestForm
 from reports.jobs import services
 from reports.models import Report, ReportFile, ReportFormat, ReportStatus
@@ -32,6 +41,9 @@ VIEW_PERMISSION = "reports.view_report"
 REQUEST_PERMISSION = "reports.add_report"
 
 View = Callable[..., HttpResponseBase]
+
+# The job queue, or a Redis cache, could not be reached.
+QUEUE_OUTAGE = (KombuOperationalError, RedisConnectionError, RedisTimeoutError)
 
 
 def permission_required(permission: str) -> Callable[[View], View]:
@@ -44,7 +56,10 @@ def permission_required(permission: str) -> Callable[[View], View]:
                 return redirect_to_login(request.get_full_path())
             if not request.user.has_perm(permission):
                 raise PermissionDenied
-            return view(request, *args, **kwargs)
+            try:
+                return view(request, *args, **kwargs)
+            except QUEUE_OUTAGE:
+                return _unavailable_page(request, reason="", slug=kwargs.get("slug"))
 
         return wrapped
 
@@ -81,19 +96,28 @@ def report_create(request: HttpRequest, slug: str) -> HttpResponse:
     )
     report.refresh_from_db(fields=["status", "error"])
     if report.status == ReportStatus.FAILED:
-        messages.error(request, _unavailable(report))
-    else:
-        messages.success(
-            request,
-            gettext("Report #%(id)s is queued; this page shows its progress.") % {"id": report.pk},
-        )
+        return _unavailable_page(request, reason=job_reason(report), slug=consultation.slug)
+    messages.success(
+        request,
+        gettext("Report #%(id)s is queued; this page shows its progress.") % {"id": report.pk},
+    )
     return redirect("reports:consultation", slug=consultation.slug)
 
 
-def _unavailable(report: Report) -> str:
-    return gettext("Reports are unavailable just now: %(reason)s") % {
-        "reason": gettext(report.error)
-    }
+def _unavailable_page(request: HttpRequest, *, reason: str, slug: str | None) -> HttpResponse:
+    """503 with ``Retry-After``: the job queue is down; nothing the visitor did was lost."""
+    response = render(
+        request,
+        "reports/unavailable.html",
+        {
+            "reason": reason,
+            "back_url": reverse("reports:consultation", args=[slug]) if slug else "",
+        },
+        status=503,
+    )
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 @require_POST
@@ -107,11 +131,10 @@ def report_retry(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         report.refresh_from_db(fields=["status", "error"])
         if report.status == ReportStatus.FAILED:
-            messages.error(request, _unavailable(report))
-        else:
-            messages.success(
-                request, gettext("Report #%(id)s is queued again.") % {"id": report.pk}
+            return _unavailable_page(
+                request, reason=job_reason(report), slug=report.consultation.slug
             )
+        messages.success(request, gettext("Report #%(id)s is queued again.") % {"id": report.pk})
     return redirect("reports:consultation", slug=report.consultation.slug)
 
 

@@ -22,7 +22,7 @@ from django.urls import reverse
 from playwright.sync_api import BrowserContext, Page, sync_playwright
 from playwright.sync_api import Error as PlaywrightError
 
-from reports.jobs import services, tasks
+from reports.jobs import services, tasks, watchdog
 from reports.models import Report, ReportFile, ReportStatus
 from tests.reports.report_data import consultation_with_responses, counted_submissions
 
@@ -160,9 +160,14 @@ def test_a_job_delivered_twice_builds_one_report_once(celery_worker_process):
 
 
 def test_a_build_whose_worker_process_dies_is_finished_on_the_same_row(
-    celery_worker_process,
+    celery_worker_process, settings
 ):
-    worker = celery_worker_process()
+    # The message comes straight back to a new pool process; the report is restarted once its
+    # heartbeat is stale, by that delivery or by the watchdog (run here as beat would).
+    settings.REPORT_HEARTBEAT_STALE_SECONDS = 3
+    worker = celery_worker_process(
+        REPORT_HEARTBEAT_SECONDS="0.5", REPORT_HEARTBEAT_STALE_SECONDS="3"
+    )
     consultation = consultation_with_responses(count=40, questions=None)
     report = services.report_request(
         consultation=consultation, language="zh-hant", requested_by=None, queue=False
@@ -177,7 +182,13 @@ def test_a_build_whose_worker_process_dies_is_finished_on_the_same_row(
     (child,) = worker.pool_children()
     os.kill(child, signal.SIGKILL)
 
-    _wait_for(_finished(report.pk), "the redelivered build", worker)
+    finished = _finished(report.pk)
+
+    def watched_and_finished() -> bool:
+        watchdog.reports_watch()
+        return finished()
+
+    _wait_for(watched_and_finished, "the redelivered build", worker)
     report.refresh_from_db()
     assert report.status == ReportStatus.SUCCEEDED, report.error
     assert report.attempts == 2

@@ -34,6 +34,9 @@ pytestmark = pytest.mark.integration
 BROKER = "redis://127.0.0.1:6379/7"
 # How long an unacknowledged job waits before another worker may take it (production: hours).
 VISIBILITY_SECONDS = 8
+# The redelivered message restarts the report only once its heartbeat is stale (a fresh one means
+# a build still runs): stale here well before the visibility timeout.
+QUICK_HEARTBEAT = {"REPORT_HEARTBEAT_SECONDS": "1", "REPORT_HEARTBEAT_STALE_SECONDS": "4"}
 FINISHED = {ReportStatus.SUCCEEDED, ReportStatus.FAILED}
 
 
@@ -76,7 +79,7 @@ def test_a_report_whose_worker_is_killed_is_finished_by_the_next_worker(
 ):
     consultation = consultation_with_responses(count=40, questions=None)
     with workers(broker_url=broker, private_root=report_root, log_dir=tmp_path) as pool:
-        first = pool.start(CELERY_VISIBILITY_TIMEOUT=str(VISIBILITY_SECONDS))
+        first = pool.start(CELERY_VISIBILITY_TIMEOUT=str(VISIBILITY_SECONDS), **QUICK_HEARTBEAT)
         report = services.report_request(
             consultation=consultation, language="zh-hant", requested_by=None
         )
@@ -88,7 +91,7 @@ def test_a_report_whose_worker_is_killed_is_finished_by_the_next_worker(
         # The dead worker never acknowledged the job: it is still "running" and still queued.
         assert status_of(report) == ReportStatus.RUNNING
         time.sleep(max(0.0, taken_at + VISIBILITY_SECONDS + 1 - time.monotonic()))
-        second = pool.start(CELERY_VISIBILITY_TIMEOUT=str(VISIBILITY_SECONDS))
+        second = pool.start(CELERY_VISIBILITY_TIMEOUT=str(VISIBILITY_SECONDS), **QUICK_HEARTBEAT)
         wait_for(all_finished([report]), "the same report to finish", second, 180)
 
     report.refresh_from_db()

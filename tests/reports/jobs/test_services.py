@@ -1,5 +1,6 @@
 """The report job's services: request, build (idempotent, progress, snapshot, files), retry,
-the nightly rebuild and the sweep of stale jobs. Builds run in-process on the real pipeline."""
+the nightly rebuild. Builds run in-process on the real pipeline (the watchdog of stale jobs:
+test_watchdog.py)."""
 
 from __future__ import annotations
 
@@ -494,7 +495,7 @@ def test_only_a_failed_report_can_be_tried_again(
     assert broker.take() == []
 
 
-# Nightly rebuild and stale jobs
+# Nightly rebuild
 
 
 def test_nightly_rebuild_requests_both_editions_of_open_and_just_closed_consultations(
@@ -517,43 +518,6 @@ def test_nightly_rebuild_requests_both_editions_of_open_and_just_closed_consulta
     )
     assert all(r.requested_by is None and r.status == ReportStatus.QUEUED for r in reports)
     assert sorted(args[0] for _, args in broker.take()) == sorted(r.pk for r in reports)
-
-
-def test_stale_jobs_are_marked_failed_and_live_ones_left_alone(db, settings):
-    now = timezone.now()
-    consultation = ConsultationFactory()
-    limit = dt.timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT)
-    visibility = dt.timedelta(
-        seconds=settings.CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"]
-    )
-    dead = Report.objects.create(
-        consultation=consultation,
-        status=ReportStatus.RUNNING,
-        started_at=now - limit - dt.timedelta(minutes=10),
-    )
-    lost = Report.objects.create(
-        consultation=consultation,
-        status=ReportStatus.QUEUED,
-        queued_at=now - visibility - dt.timedelta(hours=2),
-    )
-    live = Report.objects.create(
-        consultation=consultation,
-        status=ReportStatus.RUNNING,
-        started_at=now - dt.timedelta(minutes=5),
-    )
-    waiting = Report.objects.create(
-        consultation=consultation, status=ReportStatus.QUEUED, queued_at=now
-    )
-
-    assert services.reports_fail_stale(now=now) == 2
-
-    statuses = {r.pk: (r.status, r.error) for r in Report.objects.all()}
-    assert statuses[dead.pk][0] == ReportStatus.FAILED
-    assert "stopped responding" in statuses[dead.pk][1]
-    assert statuses[lost.pk][0] == ReportStatus.FAILED
-    assert "No worker picked up" in statuses[lost.pk][1]
-    assert statuses[live.pk][0] == ReportStatus.RUNNING
-    assert statuses[waiting.pk][0] == ReportStatus.QUEUED
 
 
 def test_download_names_carry_slug_language_and_hkt_date(db):

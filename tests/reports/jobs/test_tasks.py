@@ -27,6 +27,7 @@ def test_tasks_are_found_by_the_worker():
     assert {
         "reports.tasks.build_report",
         "reports.tasks.rebuild_open_reports",
+        "reports.tasks.watch_reports",
         "reports.tasks.fail_stale_reports",
     } <= set(app.tasks)
 
@@ -87,5 +88,17 @@ def test_beat_rebuilds_every_night_at_half_past_two_hong_kong_time():
     assert schedule["task"] == "reports.tasks.rebuild_open_reports"
     assert schedule["schedule"] == crontab(hour=2, minute=30)
     assert app.conf.timezone == "Asia/Hong_Kong"
-    sweep = app.conf.beat_schedule["fail-stale-reports"]
-    assert sweep["task"] == "reports.tasks.fail_stale_reports"
+    assert "fail-stale-reports" not in app.conf.beat_schedule  # folded into the watchdog
+
+
+def test_beat_runs_the_watchdog_often_enough_to_catch_a_lost_build_within_two_minutes():
+    watchdog = app.conf.beat_schedule["report-watchdog"]
+    assert watchdog["task"] == "reports.tasks.watch_reports"
+    assert watchdog["schedule"] == settings.REPORT_WATCHDOG_SECONDS
+    # Run by beat itself: no worker needs to be free, or alive, for it to run.
+    assert watchdog["options"] == {"in_beat": True}
+    assert app.conf.beat_scheduler == "consultation.beat:Scheduler"
+    # The worst case: the last beat just before the worker died, then a full stale limit, then a
+    # full watchdog period.
+    assert settings.REPORT_HEARTBEAT_STALE_SECONDS + settings.REPORT_WATCHDOG_SECONDS < 120
+    assert settings.REPORT_HEARTBEAT_STALE_SECONDS >= 4 * settings.REPORT_HEARTBEAT_SECONDS

@@ -464,28 +464,47 @@ def test_admin_action_needs_the_permission_to_build(client, django_user_model, c
     assert not Report.objects.exists()
 
 
+def _closed_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]  # nothing listens there once closed: Redis is "down"
+
+
+def _assert_unavailable_page(response) -> str:
+    assert response.status_code == 503
+    assert response["Retry-After"] == "30"
+    assert response["Cache-Control"] == "no-store"
+    return response.content.decode()
+
+
 def test_a_report_asked_for_while_the_job_queue_is_down_fails_with_a_reason_not_a_500(
     transactional_db, client, reviewer, consultation
 ):
     # Real commits (transactional_db): the job is sent as the request commits, as in production.
-    import socket
-
     from tests.reports.celery_support import broker_url
 
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        closed = s.getsockname()[1]  # nothing listens there: Redis is "down"
     client.force_login(reviewer)
-    with broker_url(f"redis://127.0.0.1:{closed}/0"):
+    with broker_url(f"redis://127.0.0.1:{_closed_port()}/0"):
         response = client.post(
-            reverse("reports:request", args=[consultation.slug]), {"language": "en"}, follow=True
+            reverse("reports:request", args=[consultation.slug]), {"language": "en"}
         )
-    assert response.status_code == 200
-    page = response.content.decode()
+    page = _assert_unavailable_page(response)
     assert "Reports are unavailable just now" in page
     assert "the job queue could not be reached" in page
+    assert f'href="{reverse("reports:consultation", args=[consultation.slug])}"' in page
     report = Report.objects.get()
     assert report.status == ReportStatus.FAILED and report.finished_at is not None
+
+    # "Try again" while the queue is still down: the same clear page, in the visitor's language.
+    with broker_url(f"redis://127.0.0.1:{_closed_port()}/0"):
+        response = client.post(
+            reverse("reports:retry", args=[report.pk]), HTTP_ACCEPT_LANGUAGE="zh-hant"
+        )
+    page = _assert_unavailable_page(response)
+    assert "未有開始：無法連接工作佇列" in page
+    assert Report.objects.get().status == ReportStatus.FAILED
 
     # Once the queue is back, "Try again" queues it.
     from tests.reports.celery_support import memory_broker
@@ -495,3 +514,96 @@ def test_a_report_asked_for_while_the_job_queue_is_down_fails_with_a_reason_not_
         assert [name for name, _ in inbox.take()] == ["reports.tasks.build_report"]
     report.refresh_from_db()
     assert report.status == ReportStatus.QUEUED
+
+
+def test_every_reading_page_works_while_redis_is_down(
+    transactional_db, client, reader, consultation, settings
+):
+    """Broker and a Redis cache (sessions, as in production) both unreachable: the list, the
+    report page, its progress and the downloads answer as usual."""
+    from tests.reports.celery_support import broker_url
+
+    report = _finished_report(consultation)
+    running = Report.objects.create(consultation=consultation, status=ReportStatus.RUNNING)
+    client.force_login(reader)
+    # What settings.py makes of CACHE_URL=redis://... (tests/consultation/test_session_cache.py).
+    redis_down = f"redis://127.0.0.1:{_closed_port()}/0"
+    settings.CACHES = {
+        **settings.CACHES,
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": redis_down,
+        },
+        "sessions": {
+            "BACKEND": "consultation.cache.OutageTolerantRedisCache",
+            "LOCATION": redis_down,
+        },
+    }
+    settings.SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+    settings.SESSION_CACHE_ALIAS = "sessions"
+    with broker_url(f"redis://127.0.0.1:{_closed_port()}/0"):
+        for url in [*_get_urls(report), reverse("reports:progress", args=[running.pk])]:
+            response = client.get(url)
+            assert response.status_code == 200, url
+
+
+def test_a_page_that_meets_a_redis_outage_answers_the_unavailable_page(
+    client, reader, consultation, monkeypatch
+):
+    import redis.exceptions
+
+    from reports.views import staff
+
+    def unreachable(**kwargs):
+        raise redis.exceptions.ConnectionError("Error 111 connecting to 127.0.0.1:6379.")
+
+    monkeypatch.setattr(staff, "_reports_page", lambda *args, **kwargs: unreachable())
+    client.force_login(reader)
+    response = client.get(reverse("reports:consultation", args=[consultation.slug]))
+    assert "Reports are unavailable just now" in _assert_unavailable_page(response)
+
+
+def test_a_requeued_report_says_why_with_its_last_heartbeat(client, reader, consultation):
+    from reports.jobs import watchdog
+
+    last_beat = dt.datetime(2026, 11, 24, 10, 41, 7, tzinfo=dt.UTC)  # 18:41 HKT
+    queued = Report.objects.create(
+        consultation=consultation,
+        status=ReportStatus.QUEUED,
+        attempts=1,
+        error=watchdog.WORKER_LOST_REQUEUED,
+        heartbeat_at=last_beat,
+    )
+    failed = Report.objects.create(
+        consultation=consultation,
+        status=ReportStatus.FAILED,
+        attempts=3,
+        error=watchdog.WORKER_LOST_FAILED,
+        heartbeat_at=last_beat,
+    )
+    client.force_login(reader)
+    page = client.get(reverse("reports:consultation", args=[consultation.slug])).content.decode()
+    assert "the report was queued again and will be built from the start." in page
+    assert "Stopped: the worker building this report stopped (its heartbeat stopped)" in page
+    assert page.count("Last heartbeat from its worker: 24 Nov 2026 18:41 HKT.") == 2
+    assert f'action="{reverse("reports:retry", args=[failed.pk])}"' not in page  # reader only
+    assert queued.pk
+
+
+def test_the_admin_lists_why_a_report_was_requeued_or_failed(client, consultation, admin_user):
+    from reports.jobs import watchdog
+
+    Report.objects.create(
+        consultation=consultation,
+        status=ReportStatus.FAILED,
+        attempts=3,
+        error=watchdog.WORKER_LOST_FAILED,
+        heartbeat_at=dt.datetime(2026, 11, 24, 10, 41, 7, tzinfo=dt.UTC),
+    )
+    client.force_login(admin_user)
+    listing = client.get(reverse("admin:reports_report_changelist")).content.decode()
+    assert "stopped (its heartbeat stopped) on every attempt" in listing
+    assert "Last heartbeat from its worker: 24 Nov 2026 18:41 HKT." in listing
+    report = Report.objects.get()
+    detail = client.get(reverse("admin:reports_report_change", args=[report.pk])).content.decode()
+    assert "Last heartbeat from its worker: 24 Nov 2026 18:41 HKT." in detail
