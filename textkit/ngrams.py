@@ -231,12 +231,33 @@ def most_used(
     A phrase that lies inside, or is a one-word shift of, a phrase already listed for about as
     many texts is left out: it is the same wording seen through a different window.
     """
+    return most_used_within(texts, [np.ones(len(texts), dtype=bool)], terms=terms, phrases=phrases)[
+        0
+    ]
+
+
+def most_used_within(
+    texts: Sequence[str], subsets: Sequence[np.ndarray], *, terms: int, phrases: int
+) -> list[tuple[list[tuple[str, int]], list[tuple[str, int]]]]:
+    """``most_used`` of each subset of ``texts`` (a boolean mask over them), from one scan of
+    the texts: the same as ``most_used`` of the texts each mask selects, for a fraction of the
+    cost when the subsets overlap."""
     if not texts:
-        return [], []
+        return [([], []) for _ in subsets]
     found = document_features(texts)
-    counts = np.bincount(found.feature, minlength=len(found.names))
+    results = []
+    for subset in subsets:
+        kept = np.asarray(subset, dtype=bool)[found.doc]
+        counts = np.bincount(found.feature[kept], minlength=len(found.names))
+        results.append(_ranked(found.names, counts, terms=terms, phrases=phrases))
+    return results
+
+
+def _ranked(
+    names: np.ndarray, counts: np.ndarray, *, terms: int, phrases: int
+) -> tuple[list[tuple[str, int]], list[tuple[str, int]]]:
     # Features in name order before the (stable) ranking, so that ties keep one order.
-    frequent = sorted((found.names[i], int(counts[i])) for i in np.flatnonzero(counts >= 2))
+    frequent = sorted((names[i], int(counts[i])) for i in np.flatnonzero(counts >= 2))
     ranked = sorted(
         ((n, feature[:2], display(feature[2:])) for feature, n in frequent),
         key=lambda item: (-item[0], -len(term_tokens(item[2])), item[2]),

@@ -23,20 +23,44 @@ from reports.summary.context import Context, sample
 from reports.summary.inputs import QuestionMeta, Text
 from reports.summary.quotes import QUOTABLE_CONSENTS, quote_pool, quotes_from_pool
 from reports.summary.types import QuestionSummary, TermCount, TextFigures, ThemeCount
-from textkit.ngrams import most_used
+from textkit.ngrams import most_used, most_used_within
 
 TOP_TERMS = 12
 TOP_PHRASES = 10
 TERMS_POOL = 20000
 
 
-def top_terms(texts: Sequence[str]) -> tuple[tuple[TermCount, ...], tuple[TermCount, ...]]:
+Terms = tuple[tuple[TermCount, ...], tuple[TermCount, ...]]
+
+
+def top_terms(texts: Sequence[str]) -> Terms:
     """The terms and phrases used by the most answers (at least two), most used first."""
-    terms, phrases = most_used(texts, terms=TOP_TERMS, phrases=TOP_PHRASES)
+    return _terms(most_used(texts, terms=TOP_TERMS, phrases=TOP_PHRASES))
+
+
+def _terms(found: tuple[list[tuple[str, int]], list[tuple[str, int]]]) -> Terms:
+    terms, phrases = found
     return (
         tuple(TermCount(term=term, count=n) for term, n in terms),
         tuple(TermCount(term=phrase, count=n) for phrase, n in phrases),
     )
+
+
+def _all_and_public_terms(
+    term_rows: pd.DataFrame, public_term_rows: pd.DataFrame, public_within: np.ndarray | None
+) -> tuple[Terms, Terms]:
+    """The terms of all the answers and of those that may be published; with
+    ``public_within`` (which of ``term_rows`` are the public ones), from one scan of the texts."""
+    if public_within is None:
+        return top_terms(term_rows["text"].tolist()), top_terms(public_term_rows["text"].tolist())
+    everything = np.ones(len(term_rows), dtype=bool)
+    found = most_used_within(
+        term_rows["text"].tolist(),
+        [everything, public_within],
+        terms=TOP_TERMS,
+        phrases=TOP_PHRASES,
+    )
+    return _terms(found[0]), _terms(found[1])
 
 
 def texts_prepared(
@@ -107,6 +131,13 @@ def text_question(
         quotable=len(quotable),
         public_outside_campaigns=len(public_outside),
         public_term_rows=sample(public_outside, TERMS_POOL),
+        # Neither sampled: the public answers are the publishable ones among all, and one scan
+        # of the texts counts both.
+        public_within=(
+            publishable(outside_campaigns).to_numpy()
+            if len(outside_campaigns) <= TERMS_POOL
+            else None
+        ),
     )
     return replace(base, text=figures)
 
@@ -129,6 +160,7 @@ def text_figures(
     quotable: int,
     public_outside_campaigns: int,
     public_term_rows: pd.DataFrame,
+    public_within: np.ndarray | None = None,
 ) -> TextFigures:
     """A free-text question's figures from its counts, the (sampled) answers whose terms are
     counted (all of them, and those that may be published), and the pool quotes are chosen from
@@ -141,8 +173,9 @@ def text_figures(
         ),
         key=lambda theme: (-theme.count, theme.name.en, theme.id),
     )
-    terms, phrases = top_terms(term_rows["text"].tolist())
-    public_terms, public_phrases = top_terms(public_term_rows["text"].tolist())
+    (terms, phrases), (public_terms, public_phrases) = _all_and_public_terms(
+        term_rows, public_term_rows, public_within
+    )
     return TextFigures(
         answered=answered,
         terms=terms,

@@ -4,13 +4,14 @@ hand-picked edge cases and on random mixes of English, Chinese and punctuation."
 
 import re
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from sklearn.feature_extraction.text import CountVectorizer
 
 from reports.summary.text import top_terms
-from textkit.ngrams import FeatureLookup, document_features
+from textkit.ngrams import FeatureLookup, document_features, most_used, most_used_within
 from textkit.terms import (
     CHINESE_STOP_CHARS,
     CHINESE_STOP_PAIRS,
@@ -187,3 +188,30 @@ def test_top_terms_of_repeated_answers(size):
 @given(st.lists(st.lists(_PIECES, max_size=30).map("".join), min_size=1, max_size=12))
 def test_units_of_many_texts_equal_one_at_a_time(texts):
     assert units_each(texts).tolist() == [units(text) for text in texts]
+
+
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                "Fully support the licensing regime for OTC dealers",
+                "We support the licensing regime but the costs are high",
+                "支持場外交易商發牌制度",
+                "發牌制度的成本太高",
+                "The transition period is too short for small shops",
+                "too short a transition period; support the regime",
+                "",
+            ]
+        ),
+        max_size=30,
+    ),
+    st.data(),
+)
+def test_counting_within_a_subset_equals_counting_the_subset_alone(texts, data):
+    mask = np.array(data.draw(st.lists(st.booleans(), min_size=len(texts), max_size=len(texts))))
+    everything = np.ones(len(texts), dtype=bool)
+    found = most_used_within(texts, [everything, mask], terms=5, phrases=4)
+    assert found[0] == most_used(texts, terms=5, phrases=4)
+    assert found[1] == most_used(
+        [t for t, keep in zip(texts, mask, strict=True) if keep], terms=5, phrases=4
+    )
