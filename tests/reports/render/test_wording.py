@@ -285,3 +285,12 @@ def test_pdf_shows_the_split_figures(tmp_path):
         assert label in text
     assert "Late responses only" in text
     assert "Percentages are of those in each row who answered." in text
+
+
+def test_method_note_describes_the_fingerprint_as_it_is_computed(tmp_path):
+    # The fingerprint is computed from the record itself (reports.summary.fingerprint), no longer
+    # from each submission's time of last change: the note must not say otherwise.
+    text = " ".join(_pdf_text(_summary(), tmp_path).split())
+    assert "time of last change" not in text
+    assert "every submission counted or left out" in text
+    assert "the reviewers' decisions on it" in text
