@@ -48,11 +48,6 @@ def _language_key() -> str:
     return "zh-hant" if labels.is_chinese(translation.get_language() or "en") else "en"
 
 
-def _percent(share: float | None) -> str:
-    """A share as the report prints it: one decimal place."""
-    return "" if share is None else f"{share * 100:.1f}%"
-
-
 def _option_label(choices: Any, value: str) -> str:
     if value == NOT_STATED:
         return gettext("Not stated")
@@ -120,7 +115,7 @@ def report_figures(request: HttpRequest, pk: int) -> HttpResponse:
                 {
                     "label": choice["label"].get(language) or value,
                     "count": question["counts"].get(value, 0),
-                    "share": _percent(question["shares"].get(value)),
+                    "share": labels.percent_text(question["shares"].get(value)),
                     "url": link(trace.Figure(kind="choice", value=value, question=code)),
                     "cells": [
                         {

@@ -14,11 +14,9 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
-from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import Permission
-from django.db import connection
 from django.urls import reverse
 
 from consultation.celery import app
@@ -27,7 +25,7 @@ from reports.models import Report, ReportFile, ReportStatus
 from tests.reliability.servers import redis_server
 from tests.reliability.workers import wait_for, workers
 from tests.reports.celery_support import broker_url
-from tests.reports.report_data import consultation_with_responses, report_storage
+from tests.reports.report_data import consultation_with_responses
 
 pytestmark = pytest.mark.integration
 
@@ -38,21 +36,6 @@ VISIBILITY_SECONDS = 8
 # a build still runs): stale here well before the visibility timeout.
 QUICK_HEARTBEAT = {"REPORT_HEARTBEAT_SECONDS": "1", "REPORT_HEARTBEAT_STALE_SECONDS": "4"}
 FINISHED = {ReportStatus.SUCCEEDED, ReportStatus.FAILED}
-
-
-@pytest.fixture
-def postgres(transactional_db):
-    if connection.vendor != "postgresql":
-        pytest.skip("the worker fault tests need PostgreSQL (set DATABASE_URL)")
-
-
-@pytest.fixture
-def report_root(tmp_path) -> Iterator[Path]:
-    """The private storage shared by this process (downloads) and its workers (builds)."""
-    root = tmp_path / "private"
-    root.mkdir()
-    with report_storage(root):
-        yield root
 
 
 @pytest.fixture

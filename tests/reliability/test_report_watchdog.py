@@ -31,7 +31,6 @@ from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import Permission
-from django.db import connection
 from django.urls import reverse
 
 from consultation.celery import app
@@ -40,7 +39,7 @@ from reports.models import Report, ReportFile, ReportStatus
 from tests.processes import ROOT, running_database_url
 from tests.reliability.workers import Worker, wait_for, workers
 from tests.reports.celery_support import broker_url
-from tests.reports.report_data import consultation_with_responses, report_storage
+from tests.reports.report_data import consultation_with_responses
 
 pytestmark = pytest.mark.integration
 
@@ -50,20 +49,6 @@ STALE_SECONDS = 4.0
 # How often this test runs the watchdog (beat: REPORT_WATCHDOG_SECONDS).
 WATCH_EVERY = 0.5
 FINISHED = {ReportStatus.SUCCEEDED, ReportStatus.FAILED}
-
-
-@pytest.fixture
-def postgres(transactional_db):
-    if connection.vendor != "postgresql":
-        pytest.skip("the worker fault tests need PostgreSQL (set DATABASE_URL)")
-
-
-@pytest.fixture
-def report_root(tmp_path) -> Iterator[Path]:
-    root = tmp_path / "private"
-    root.mkdir()
-    with report_storage(root):
-        yield root
 
 
 @pytest.fixture

@@ -24,7 +24,6 @@ from reports.jobs.errors import TRANSIENT_ERRORS
 from reports.models import Report, ReportFile, ReportStatus
 from surveys.models import Submission
 from tests.factories import ConsultationFactory
-from tests.reports.celery_support import memory_broker
 from tests.reports.report_data import (
     consultation_with_responses,
     counted_submissions,
@@ -32,19 +31,6 @@ from tests.reports.report_data import (
 )
 
 FORMATS = {"json", "csv", "xlsx", "pdf"}
-
-
-@pytest.fixture
-def broker():
-    with memory_broker() as inbox:
-        yield inbox
-
-
-@pytest.fixture
-def private_root(tmp_path):
-    root = tmp_path / "private"
-    with report_storage(root):
-        yield root
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@ schedule. The tasks are called as functions here; tests/integration runs them on
 
 from __future__ import annotations
 
-import pytest
 from celery.schedules import crontab
 from django.conf import settings
 from django.db import OperationalError
@@ -13,13 +12,7 @@ from reports.jobs import tasks
 from reports.models import Report, ReportFile, ReportStatus
 from tests.factories import ConsultationFactory
 from tests.reports.celery_support import memory_broker
-from tests.reports.report_data import consultation_with_responses, report_storage
-
-
-@pytest.fixture
-def private_root(tmp_path):
-    with report_storage(tmp_path / "private"):
-        yield tmp_path / "private"
+from tests.reports.report_data import consultation_with_responses
 
 
 def test_tasks_are_found_by_the_worker():

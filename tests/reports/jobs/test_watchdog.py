@@ -15,21 +15,7 @@ from reports.jobs import scratch, services, watchdog
 from reports.jobs.heartbeat import Heartbeat, ReportSuperseded, report_heartbeat
 from reports.models import Report, ReportFile, ReportStatus
 from tests.factories import ConsultationFactory
-from tests.reports.celery_support import memory_broker
-from tests.reports.report_data import consultation_with_responses, report_storage
-
-
-@pytest.fixture
-def broker():
-    with memory_broker() as inbox:
-        yield inbox
-
-
-@pytest.fixture
-def private_root(tmp_path):
-    root = tmp_path / "private"
-    with report_storage(root):
-        yield root
+from tests.reports.report_data import consultation_with_responses
 
 
 @pytest.fixture
