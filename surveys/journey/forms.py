@@ -271,9 +271,14 @@ class SectionForm(forms.Form):
         if question.is_closed:
             choices = [(c.value, c.localized("label", language)) for c in question.choices.all()]
             if kind == QuestionKind.MULTIPLE:
+                # The choices ticked alone ("None of these"): the page's script unticks the
+                # others as one is ticked; ``clean`` refuses the mix without the script.
+                alone = " ".join(c.value for c in question.choices.all() if c.exclusive)
                 field: forms.Field = forms.MultipleChoiceField(
                     choices=choices,
-                    widget=forms.CheckboxSelectMultiple,
+                    widget=forms.CheckboxSelectMultiple(
+                        attrs={"data-exclusive": alone} if alone else None
+                    ),
                     error_messages={
                         "required": _("Select at least one option."),
                         "invalid_choice": _("Select only options from the list."),

@@ -125,6 +125,8 @@ def _options_html(field: forms.BoundField, *, multiple: bool) -> SafeString:
         {
             "required": field.field.required and not multiple,
             "aria-invalid": "true" if invalid else None,
+            # The options ticked alone, for the page's script (``SectionForm``).
+            "data-exclusive": field.field.widget.attrs.get("data-exclusive"),
         }
     )
     # A choice field: Django reads its choices back as (value, label) pairs (the stubs give the

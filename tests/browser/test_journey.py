@@ -233,6 +233,27 @@ def test_conditional_question_appears_and_disappears_without_reload(page, live_s
     axe.assert_clean(at_least=1)
 
 
+def test_none_of_these_unticks_the_other_options_and_they_untick_it(page, live_server, demo):
+    start_otc(page, live_server)
+    q2 = page.get_by_role("group", name=re.compile("^Q2\\."))
+    shops = q2.get_by_label("Physical shops")
+    none = q2.get_by_label("None of these")
+    shops.check()
+    q2.get_by_label("Mobile apps and websites").check()
+    none.check()
+    expect(none).to_be_checked()
+    expect(shops).not_to_be_checked()
+    expect(q2.get_by_label("Mobile apps and websites")).not_to_be_checked()
+    shops.check()
+    expect(none).not_to_be_checked()
+    expect(shops).to_be_checked()
+    page.get_by_role("group", name=re.compile("^Q1\\.")).get_by_label("Agree", exact=True).check()
+    page.get_by_role("group", name=re.compile("^Q7\\.")).get_by_label("No preference").check()
+    save_and_continue(page)
+    answers = journey_selectors.submission_answers(submission=Submission.objects.get())
+    assert answers["Q2"] == ["shop"]
+
+
 def test_switching_language_keeps_what_was_typed_but_not_saved(page, live_server, demo):
     start_otc(page, live_server)
     page.get_by_role("group", name=re.compile("^Q4\\.")).get_by_label("Yes", exact=True).check()

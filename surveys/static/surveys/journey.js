@@ -2,6 +2,8 @@
  * Consult HK respondent form: small progressive enhancements. The form works without this file;
  * the server decides which questions apply and discards answers to the others.
  *  - shows and hides conditional questions as the answers they depend on change;
+ *  - unticks the other options when "None of these" (an option ticked alone) is ticked, and
+ *    unticks it when another option is ticked;
  *  - counts characters left in free-text answers;
  *  - moves focus to the error summary after a failed submit, and from its links to the field;
  *  - ignores a second click on a submit button while the first submit is on its way;
@@ -49,6 +51,24 @@
     if (!form.querySelector(".chk-conditional")) { return; }
     form.addEventListener("change", function () { updateConditionals(form); });
     updateConditionals(form);
+  }
+
+  function setUpExclusive(form) {
+    // Registered before the conditionals' listener, so they see the boxes as they end up.
+    form.addEventListener("change", function (event) {
+      var box = event.target;
+      if (box.type !== "checkbox" || !box.checked || !box.hasAttribute("data-exclusive")) {
+        return;
+      }
+      var alone = box.getAttribute("data-exclusive").split(" ");
+      var ticked = alone.indexOf(box.value) !== -1;
+      var group = form.querySelectorAll('input[type="checkbox"][name="' + box.name + '"]');
+      Array.prototype.forEach.call(group, function (other) {
+        if (other !== box && other.checked && (ticked || alone.indexOf(other.value) !== -1)) {
+          other.checked = false;
+        }
+      });
+    });
   }
 
   function setUpCounter(counter) {
@@ -159,6 +179,7 @@
       restoreUnsaved(answers);
       setUpLanguageSwitch(answers);
     }
+    Array.prototype.forEach.call(document.querySelectorAll("form.chk-form"), setUpExclusive);
     Array.prototype.forEach.call(document.querySelectorAll("form.chk-form"), setUpConditionals);
     Array.prototype.forEach.call(document.querySelectorAll(".chk-count[data-count-for]"), setUpCounter);
     Array.prototype.forEach.call(document.querySelectorAll("form.chk-submit"), setUpSingleSubmit);
