@@ -7,6 +7,7 @@ out, and which answers the terms of each edition were counted in.
 """
 
 import datetime as dt
+import re
 import shutil
 import subprocess
 from dataclasses import replace
@@ -294,3 +295,32 @@ def test_method_note_describes_the_fingerprint_as_it_is_computed(tmp_path):
     assert "time of last change" not in text
     assert "every submission counted or left out" in text
     assert "the reviewers' decisions on it" in text
+
+
+@pytest.mark.parametrize(("language", "gap"), [("zh-hant", False), ("en", True)])
+def test_method_note_joins_its_sentences_as_the_language_writes_them(language, gap):
+    # The template joins sentences with a space: English wants it, Chinese does not ("。 已接納"
+    # reads as a gap). Only the report's own wording is joined; the sentences are all there.
+    from django.template.loader import render_to_string
+
+    from reports.render import pdf
+
+    summary = _summary(required=("Q1",))
+    with translation.override(language):
+        html = render_to_string(pdf.TEMPLATE, pdf._context(summary, language, public=False))
+    note = html[html.index('id="method"') : html.index('id="respondents"')]
+    paragraphs = re.findall(r"<(?:p|dd)>(.*?)</(?:p|dd)>", note, flags=re.S)
+    assert len(paragraphs) >= 7
+    if gap:
+        assert any(re.search(r"\. \S", paragraph) for paragraph in paragraphs)
+    else:
+        assert all(not re.search(r"[。）」]\s+\S", paragraph) for paragraph in paragraphs), note
+        assert any(re.search(r"。\S", paragraph) for paragraph in paragraphs)
+
+
+def test_sentences_are_joined_only_in_chinese():
+    from reports.templatetags.report_text import sentences_joined
+
+    assert sentences_joined("一。 二（三） 四", "zh-hant") == "一。二（三）四"
+    assert sentences_joined("One. Two (three) four", "en") == "One. Two (three) four"
+    assert sentences_joined("Q1 為必答。 0 份", "zh-hant") == "Q1 為必答。0 份"
