@@ -23,6 +23,7 @@ from django.db import connections, models, router, transaction
 from django.db.models import Case, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.utils import timezone, translation
 
+from reports.summary.chunks import ChunkPlanner, ChunkSpec
 from reports.summary.fingerprint import (
     FingerprintParts,
     counted_lines,
@@ -47,7 +48,6 @@ from reports.summary.inputs import (
     themes_frame,
 )
 from reports.summary.inputs import Text as ReportText
-from reports.summary.partials import ChunkPlanner, ChunkSpec
 from reports.summary.register import RegisterRow
 from surveys.models import (
     Answer,

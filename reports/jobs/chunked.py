@@ -33,9 +33,9 @@ from reports import loading
 from reports.jobs import dispatch, scratch
 from reports.jobs.compute import AGGREGATE_DONE
 from reports.models import Report, ReportFile, ReportStatus
+from reports.summary.chunks import ChunkSpec
 from reports.summary.inputs import Snapshot
 from reports.summary.partials import (
-    ChunkSpec,
     PartialMerge,
     partial_compute,
     partial_dumps,

@@ -44,8 +44,8 @@ from reports.jobs.progress import ProgressWriter, ReportDeadlinePassed
 from reports.loading import report_counted_count, report_register
 from reports.models import Report, ReportFile, ReportFormat, ReportLanguage, ReportStatus
 from reports.render import FORMATS, render
+from reports.summary.chunks import ChunkSpec, PartialMismatch
 from reports.summary.inputs import Snapshot
-from reports.summary.partials import ChunkSpec, PartialMismatch
 from reports.summary.register import RegisterRow, register_mismatch
 from reports.summary.types import Summary
 from surveys.models import Consultation

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from reports.summary.inputs import Text
-from reports.summary.types import QuestionSummary, SubsetFigures, Summary
+from reports.summary.types import NumberFigures, QuestionSummary, SubsetFigures, Summary
 
 
 def write_json(*, summary: Summary, path: Path) -> None:
@@ -62,14 +62,35 @@ def summary_to_dict(summary: Summary) -> dict[str, Any]:
     }
 
 
-def _subset_dict(figures: SubsetFigures | None) -> dict[str, Any] | None:
+def _subset_dict(question: QuestionSummary, figures: SubsetFigures | None) -> dict[str, Any] | None:
+    """One subset's figures, with the keys of the question's kind."""
     if figures is None:
         return None
+    data: dict[str, Any] = {"total": figures.total, "answered": figures.answered}
+    if question.meta.is_closed:
+        data["counts"] = dict(figures.counts)
+        data["shares"] = dict(figures.shares)
+    if figures.numbers is not None:
+        data["numbers"] = _numbers_dict(figures.numbers)
+    if question.text is not None:
+        data["coded"] = figures.coded
+        # The question's themes (free_text.themes), in that order, zeros kept.
+        data["themes"] = [{"id": theme_id, "count": n} for theme_id, n in figures.themes.items()]
+    return data
+
+
+def _numbers_dict(numbers: NumberFigures) -> dict[str, Any]:
     return {
-        "total": figures.total,
-        "answered": figures.answered,
-        "counts": dict(figures.counts),
-        "shares": dict(figures.shares),
+        "count": numbers.count,
+        "mean": numbers.mean,
+        "median": numbers.median,
+        "q1": numbers.q1,
+        "q3": numbers.q3,
+        "min": numbers.minimum,
+        "max": numbers.maximum,
+        "bands": [
+            {"from": band.lower, "to": band.upper, "count": band.count} for band in numbers.bands
+        ],
     }
 
 
@@ -98,10 +119,10 @@ def _question_dict(question: QuestionSummary) -> dict[str, Any]:
         "by_category_shares": {k: dict(v) for k, v in question.by_category_shares.items()},
         "answered_by_category": dict(question.answered_by_category),
     }
-    if meta.is_closed:
-        data["by_type"] = {kind: _subset_dict(f) for kind, f in question.by_type.items()}
-        data["outside_campaigns"] = _subset_dict(question.outside_campaigns)
-        data["late_only"] = _subset_dict(question.late_only)
+    # Every kind: the same figures by respondent type, without campaigns and of late ones alone.
+    data["by_type"] = {kind: _subset_dict(question, f) for kind, f in question.by_type.items()}
+    data["outside_campaigns"] = _subset_dict(question, question.outside_campaigns)
+    data["late_only"] = _subset_dict(question, question.late_only)
     if question.agree is not None:
         agree = question.agree
         data["agree"] = {
@@ -113,20 +134,7 @@ def _question_dict(question: QuestionSummary) -> dict[str, Any]:
             "net_score": agree.net_score,
         }
     if question.numbers is not None:
-        numbers = question.numbers
-        data["numbers"] = {
-            "count": numbers.count,
-            "mean": numbers.mean,
-            "median": numbers.median,
-            "q1": numbers.q1,
-            "q3": numbers.q3,
-            "min": numbers.minimum,
-            "max": numbers.maximum,
-            "bands": [
-                {"from": band.lower, "to": band.upper, "count": band.count}
-                for band in numbers.bands
-            ],
-        }
+        data["numbers"] = _numbers_dict(question.numbers)
     if question.text is not None:
         text = question.text
         data["free_text"] = {

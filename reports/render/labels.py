@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 from django.utils.translation import gettext, pgettext
 
 from reports.summary.inputs import NOT_STATED, Option
-from reports.summary.types import QuestionSummary, Summary
+from reports.summary.types import QuestionSummary, SubsetFigures, Summary, ThemeCount
 
 HKT = ZoneInfo("Asia/Hong_Kong")
 ENGLISH_MONTHS = (
@@ -90,6 +90,12 @@ def type_label(value: str) -> str:
         "organisation": pgettext("respondent type", "Organisations"),
     }
     return labels.get(value) or (gettext("Not stated") if value == NOT_STATED else value)
+
+
+def theme_label(theme: ThemeCount, language: str) -> str:
+    """A theme's name, after its parent's: "Costs › Compliance cost"."""
+    name = theme.name.get(language)
+    return name if theme.parent is None else f"{theme.parent.get(language)} › {name}"
 
 
 def language_label(value: str) -> str:
@@ -184,15 +190,21 @@ def cross_tab(summary: Summary, question: QuestionSummary, language: str) -> lis
     return rows
 
 
+def subsets(question: QuestionSummary) -> list[tuple[str, SubsetFigures]]:
+    """A question's subsets of respondents, labelled: each respondent type with respondents,
+    those outside confirmed campaigns and the late responses alone (where they apply)."""
+    found = [(type_label(kind), figures) for kind, figures in question.by_type.items()]
+    if question.outside_campaigns is not None:
+        found.append((gettext("Without campaign responses"), question.outside_campaigns))
+    if question.late_only is not None:
+        found.append((gettext("Late responses only"), question.late_only))
+    return found
+
+
 def split_rows(summary: Summary, question: QuestionSummary) -> list[CategoryRow]:
     """A closed question's figures by respondent type, without the responses in confirmed
     campaigns, and of the late responses alone (rows only where they apply)."""
     choices = question.meta.choices
-    subsets = [(type_label(kind), figures) for kind, figures in question.by_type.items()]
-    if question.outside_campaigns is not None:
-        subsets.append((gettext("Without campaign responses"), question.outside_campaigns))
-    if question.late_only is not None:
-        subsets.append((gettext("Late responses only"), question.late_only))
     return [
         CategoryRow(
             label=label,
@@ -201,5 +213,5 @@ def split_rows(summary: Summary, question: QuestionSummary) -> list[CategoryRow]
             answered=figures.answered,
             total=figures.total,
         )
-        for label, figures in subsets
+        for label, figures in subsets(question)
     ]

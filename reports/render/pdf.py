@@ -22,6 +22,7 @@ from django.utils.translation import gettext, gettext_noop
 from reports.render import charts, labels, method
 from reports.render.charts import Bar
 from reports.render.method import Row
+from reports.render.pdf_split import SplitTables, closed_split, cross_row, number_split, text_split
 from reports.summary.inputs import QuestionMeta
 from reports.summary.types import QuestionSummary, Summary
 from textkit.tokenise import HAN_RUN
@@ -57,8 +58,8 @@ class QuestionView:
     cross_header: list[str] = field(default_factory=list)
     cross: list[Row] = field(default_factory=list)
     cross_narrow: bool = False
-    # Closed questions: by respondent type, without campaign responses, late responses alone.
-    split: list[Row] = field(default_factory=list)
+    # By respondent type, without campaign responses, late responses alone.
+    split: SplitTables | None = None
     themes: list[Row] = field(default_factory=list)
     coded_note: str = ""
     terms: list[str] = field(default_factory=list)
@@ -370,19 +371,8 @@ def _closed(view: QuestionView, summary: Summary, question: QuestionSummary, lan
         gettext("Not answered"),
         gettext("Total"),
     ]
-    for row in labels.cross_tab(summary, question, language):
-        view.cross.append(_cross_row(row))
-    view.split = [_cross_row(row) for row in labels.split_rows(summary, question)]
-
-
-def _cross_row(row: labels.CategoryRow) -> Row:
-    cells = [
-        {"count": labels.count_text(count), "share": labels.percent_text(share)}
-        for count, share in zip(row.counts, row.shares, strict=True)
-    ]
-    cells.append({"count": labels.count_text(row.not_answered), "share": ""})
-    cells.append({"count": labels.count_text(row.total), "share": ""})
-    return Row(row.label, cells)
+    view.cross = [cross_row(row) for row in labels.cross_tab(summary, question, language)]
+    view.split = closed_split(summary, question, view.cross_header[1:])
 
 
 def _band_label(lower: int | None, upper: int | None) -> str:
@@ -424,6 +414,7 @@ def _numbers(
             percent_axis=False,
         )
     _answered_by_category(view, summary, question, language)
+    view.split = number_split(question)
 
 
 def _answered_by_category(
@@ -463,9 +454,7 @@ def _free_text(
     view.counts = _answered_rows(question, 1)
     view.themes = [
         Row(
-            theme.name.get(language)
-            if theme.parent is None
-            else f"{theme.parent.get(language)} › {theme.name.get(language)}",
+            labels.theme_label(theme, language),
             [
                 labels.count_text(theme.count),
                 labels.percent_text(theme.count / text.answered if text.answered else None),
@@ -517,3 +506,4 @@ def _free_text(
         "agreed to that too."
     )
     _answered_by_category(view, summary, question, language)
+    view.split = text_split(question, language)

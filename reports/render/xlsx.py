@@ -278,7 +278,7 @@ def _question_sheet(
         out.gap()
         _cross_tab(out, summary, question, language)
     else:
-        out.widths(40, 16, 16, 16, 16)
+        out.widths(40, 16, 16, 16, 16, 16, 16, 16, 16, 16)
         out.line(gettext("Answered"), question.answered, font=BOLD)
         out.line(gettext("Not answered"), question.not_answered)
         out.line(gettext("All respondents"), question.total, font=BOLD)
@@ -300,6 +300,10 @@ def _question_sheet(
                 total - answered,
                 total,
             )
+        if question.numbers is not None:
+            _number_split(out, question)
+        if question.text is not None:
+            _text_split(out, question, language)
     sheet.freeze_panes(1, 0)
 
 
@@ -354,6 +358,96 @@ def _cross_tab(out: _Writer, summary: Summary, question: QuestionSummary, langua
         out.line(row.label, *row.shares, row.answered, formats=formats)
 
 
+def _split_heading(out: _Writer) -> None:
+    out.gap()
+    out.line(
+        gettext("By type of respondent, without campaign responses and late responses"),
+        font=HEADING_FONT,
+    )
+
+
+def _number_split(out: _Writer, question: QuestionSummary) -> None:
+    """The statistics of each subset's answers (``labels.subsets``)."""
+    subsets = [(label, f, f.numbers) for label, f in labels.subsets(question) if f.numbers]
+    if not subsets:
+        return
+    _split_heading(out)
+    out.header(
+        gettext("Respondents"),
+        gettext("Answers"),
+        gettext("Mean"),
+        gettext("Lower quartile"),
+        gettext("Median"),
+        gettext("Upper quartile"),
+        gettext("Lowest"),
+        gettext("Highest"),
+        gettext("Not answered"),
+        gettext("Total"),
+    )
+    formats = {column: "#,##0.##" for column in range(3, 9)}
+    for label, figures, numbers in subsets:
+        out.line(
+            label,
+            figures.answered,
+            numbers.mean,
+            numbers.q1,
+            numbers.median,
+            numbers.q3,
+            numbers.minimum,
+            numbers.maximum,
+            figures.total - figures.answered,
+            figures.total,
+            formats=formats,
+        )
+
+
+def _text_split(out: _Writer, question: QuestionSummary, language: str) -> None:
+    """How many in each subset answered and were coded with a theme, and with each theme."""
+    text = question.text
+    subsets = labels.subsets(question)
+    if text is None or not subsets:
+        return
+    _split_heading(out)
+    out.header(
+        gettext("Respondents"),
+        gettext("Answered"),
+        gettext("Coded with a theme"),
+        gettext("Not answered"),
+        gettext("Total"),
+    )
+    for label, figures in subsets:
+        out.line(
+            label, figures.answered, figures.coded, figures.total - figures.answered, figures.total
+        )
+    if not text.themes:
+        return
+    out.gap()
+    out.line(
+        gettext("Themes by type of respondent, without campaign responses and late responses"),
+        font=HEADING_FONT,
+    )
+    out.header(gettext("Theme"), *(label for label, _ in subsets))
+    for theme in text.themes:
+        out.line(
+            labels.theme_label(theme, language),
+            *(figures.themes.get(theme.id, 0) for _, figures in subsets),
+        )
+    out.gap()
+    # xgettext:no-python-format
+    out.line(gettext("Themes: % of those answering in each column"), font=HEADING_FONT)
+    out.header(gettext("Theme"), *(label for label, _ in subsets))
+    formats = {column: PERCENT for column in range(2, len(subsets) + 2)}
+    for theme in text.themes:
+        out.line(
+            labels.theme_label(theme, language),
+            *(
+                figures.themes.get(theme.id, 0) / figures.answered if figures.answered else None
+                for _, figures in subsets
+            ),
+            formats=formats,
+        )
+
+
 def _numbers(out: _Writer, question: QuestionSummary) -> None:
     numbers = question.numbers
     if numbers is None:
@@ -383,11 +477,8 @@ def _free_text(out: _Writer, question: QuestionSummary, language: str) -> None:
         gettext("% of answers"),
     )
     for theme in text.themes:
-        name = theme.name.get(language)
-        if theme.parent is not None:
-            name = f"{theme.parent.get(language)} › {name}"
         out.line(
-            name,
+            labels.theme_label(theme, language),
             theme.count,
             theme.count / text.answered if text.answered else None,
             formats={3: PERCENT},

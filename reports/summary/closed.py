@@ -25,10 +25,9 @@ from reports.summary.context import (
     AnswerArrays,
     Context,
     group_count,
-    group_parts,
-    group_types,
     present_categories,
     share,
+    split,
 )
 from reports.summary.inputs import QuestionMeta
 from reports.summary.types import AgreeFigures, QuestionSummary, SubsetFigures
@@ -156,9 +155,6 @@ def split_figures(context: Context, question: QuestionMeta, tables: ClosedTables
     rows = [tables.row_of_choice[choice.id] for choice in question.choices]
     counts = tables.group_counts[rows]
     answered = tables.group_answered[tables.row_of_question[question.id]]
-    totals = context.group_totals
-    codes = np.arange(len(totals))
-    parts = [group_parts(int(code)) for code in codes]
 
     def subset(mask: np.ndarray) -> SubsetFigures:
         n_answered = int(answered[mask].sum())
@@ -166,25 +162,13 @@ def split_figures(context: Context, question: QuestionMeta, tables: ClosedTables
             choice.value: int(counts[j][mask].sum()) for j, choice in enumerate(question.choices)
         }
         return SubsetFigures(
-            total=int(totals[mask].sum()),
+            total=int(context.group_totals[mask].sum()),
             answered=n_answered,
             counts=subset_counts,
             shares={value: share(n, n_answered) for value, n in subset_counts.items()},
         )
 
-    type_index = np.array([part[0] for part in parts], dtype=np.int64)
-    late = np.array([part[1] for part in parts], dtype=bool)
-    in_campaign = np.array([part[2] for part in parts], dtype=bool)
-    by_type = {}
-    for index, value in enumerate(group_types(context.meta)):
-        figures = subset(type_index == index)
-        if figures.total:
-            by_type[value] = figures
-    return {
-        "by_type": by_type,
-        "outside_campaigns": subset(~in_campaign) if totals[in_campaign].sum() else None,
-        "late_only": subset(late) if totals[late].sum() else None,
-    }
+    return split(context, subset)
 
 
 def eligible(context: Context, question: QuestionMeta, tables: ClosedTables) -> int | None:

@@ -8,7 +8,9 @@ with numpy over whole columns.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -68,6 +70,31 @@ def group_codes(meta: ConsultationMeta, respondents: pd.DataFrame) -> np.ndarray
     in_campaign = respondents["campaign_group"].isin(confirmed).to_numpy(dtype=bool)
     late = respondents["is_late"].astype(bool).to_numpy()
     return type_index * 4 + late.astype(np.int64) * 2 + in_campaign.astype(np.int64)
+
+
+Figures = TypeVar("Figures")
+
+
+def split(context: Context, figures: Callable[[np.ndarray], Figures]) -> dict[str, Any]:
+    """A question's ``by_type``, ``outside_campaigns`` and ``late_only`` figures:
+    ``figures(mask)`` of the respondent groups (``group_code``) each subset takes in, for the
+    types with respondents, outside confirmed campaigns when there is one, and of the late
+    responses when there are any (None otherwise)."""
+    totals = context.group_totals
+    parts = [group_parts(code) for code in range(len(totals))]
+    type_index = np.array([part[0] for part in parts], dtype=np.int64)
+    late = np.array([part[1] for part in parts], dtype=bool)
+    in_campaign = np.array([part[2] for part in parts], dtype=bool)
+    by_type = {}
+    for index, value in enumerate(group_types(context.meta)):
+        mask = type_index == index
+        if totals[mask].sum():
+            by_type[value] = figures(mask)
+    return {
+        "by_type": by_type,
+        "outside_campaigns": figures(~in_campaign) if totals[in_campaign].sum() else None,
+        "late_only": figures(late) if totals[late].sum() else None,
+    }
 
 
 @dataclass(frozen=True)

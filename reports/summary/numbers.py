@@ -1,21 +1,28 @@
 """Number questions: exact count, mean, median, quartiles and bands by order of magnitude, from
-a histogram of the answers (which adds up over chunks, so merged figures are exact too)."""
+a histogram of the answers (which adds up over chunks, so merged figures are exact too).
+
+The histogram is kept by respondent group (``context.group_code``): the figures of each subset
+(by respondent type, outside confirmed campaigns, late responses alone) are read off the sum of
+its groups' rows, as exactly as the question's own.
+"""
 
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from reports.summary.closed import ClosedTables, answered_only
-from reports.summary.context import AnswerArrays, Context
+from reports.summary.context import AnswerArrays, Context, group_count, split
 from reports.summary.inputs import QuestionMeta
-from reports.summary.types import NumberBand, NumberFigures, QuestionSummary
+from reports.summary.types import NumberBand, NumberFigures, QuestionSummary, SubsetFigures
 
 
 def number_tables(context: Context, answers: AnswerArrays) -> pd.DataFrame:
-    """Number answers of counted submissions: question id, category code, number."""
+    """Number answers of counted submissions: question id, category code, respondent group
+    (``context.group_code``), number."""
     number_questions = [q.id for q in context.meta.questions if q.kind == "number"]
     keep = (
         answers.has_number & np.isin(answers.question, number_questions) & (answers.position >= 0)
@@ -24,6 +31,7 @@ def number_tables(context: Context, answers: AnswerArrays) -> pd.DataFrame:
         {
             "question_id": answers.question[keep],
             "category": context.category_codes[answers.position[keep]],
+            "group": context.group_codes[answers.position[keep]],
             "number": answers.number[keep],
         }
     )
@@ -37,8 +45,44 @@ def number_question(
         rows["category"].to_numpy(dtype=np.int64), minlength=len(context.categories)
     )
     base = answered_only(context, question, answered_by, closed)
-    values, counts = np.unique(rows["number"].to_numpy(dtype=np.int64), return_counts=True)
-    return replace(base, numbers=number_figures(values, counts))
+    values, by_group = group_histogram(
+        rows["number"].to_numpy(dtype=np.int64),
+        rows["group"].to_numpy(dtype=np.int64),
+        group_count(context.meta),
+    )
+    return replace(
+        base,
+        numbers=number_figures(values, by_group.sum(axis=0)),
+        **number_split(context, values, by_group),
+    )
+
+
+def group_histogram(
+    values: np.ndarray, groups: np.ndarray, n_groups: int, counts: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct ``values`` ascending, and ``by_group[group, i]``: how many answers of each
+    respondent group gave ``distinct[i]`` (``counts[j]`` answers gave ``values[j]`` in
+    ``groups[j]``; one each without ``counts``)."""
+    distinct, inverse = np.unique(values, return_inverse=True)
+    cells = groups * len(distinct) + inverse.reshape(-1)
+    # float weights are exact for counts below 2**53.
+    by_group = np.bincount(cells, weights=counts, minlength=n_groups * len(distinct))
+    return distinct, by_group.astype(np.int64).reshape(n_groups, len(distinct))
+
+
+def number_split(context: Context, values: np.ndarray, by_group: np.ndarray) -> dict[str, Any]:
+    """The question's figures by respondent type, outside confirmed campaigns and of the late
+    responses alone, from its histogram by group (``group_histogram``)."""
+
+    def subset(mask: np.ndarray) -> SubsetFigures:
+        counts = by_group[mask].sum(axis=0)
+        present = counts > 0
+        figures = number_figures(values[present], counts[present])
+        return SubsetFigures(
+            total=int(context.group_totals[mask].sum()), answered=figures.count, numbers=figures
+        )
+
+    return split(context, subset)
 
 
 def number_figures(values: np.ndarray, counts: np.ndarray) -> NumberFigures:
@@ -64,7 +108,12 @@ def number_figures(values: np.ndarray, counts: np.ndarray) -> NumberFigures:
             return high - (high - low) * (1 - fraction)
         return low + (high - low) * fraction
 
-    exact_sum = sum(int(value) * int(n) for value, n in zip(values, counts, strict=True))
+    largest = max(abs(int(values[0])), abs(int(values[-1])))
+    if largest * total < 2**63:
+        # No product nor partial sum can overflow int64: numpy's sum is the exact one.
+        exact_sum = int(np.dot(values.astype(np.int64), counts.astype(np.int64)))
+    else:
+        exact_sum = sum(int(value) * int(n) for value, n in zip(values, counts, strict=True))
     return NumberFigures(
         count=total,
         mean=exact_sum / total,

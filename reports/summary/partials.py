@@ -10,8 +10,9 @@ What a partial holds, and why each part merges exactly:
 
 * counts (respondents per category, choices per category, respondents answering per question and
   category, respondent groups, themes, coded and quotable answers) add up;
-* number answers as a histogram of their integer values: counts add up, and the median and
-  quartiles are then read off the merged histogram exactly (``number_figures``);
+* number answers as a histogram of their integer values, also by respondent group: counts add
+  up, and the median and quartiles (of all answers and of each subset of respondents) are then
+  read off the merged histogram exactly (``number_figures``);
 * free text: the summary counts terms over a deterministic sample (the ``TERMS_POOL`` answers with
   the smallest hashed submission id) and picks quotes among the ``QUOTE_POOL`` smallest of a pool.
   A chunk keeps its own smallest candidates, a superset's worth: the global smallest are among the
@@ -32,13 +33,14 @@ import hashlib
 import json
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from reports.summary import quotes, text
+from reports.summary.chunks import ChunkSpec, PartialMismatch
 from reports.summary.closed import ClosedTables, answered_only, closed_question, closed_tables
 from reports.summary.context import (
     Context,
@@ -49,15 +51,22 @@ from reports.summary.context import (
     sample,
 )
 from reports.summary.fingerprint import fingerprint_sha256, header_digest
-from reports.summary.inputs import ConsultationMeta, ReportInputs, Snapshot, check_line
-from reports.summary.numbers import number_figures
+from reports.summary.inputs import ConsultationMeta, ReportInputs, Snapshot
+from reports.summary.numbers import group_histogram, number_figures, number_split
 from reports.summary.quotes import MAX_QUOTES, quote_pool
 from reports.summary.respondents import (
     RESPONDENT_GROUP_COLUMNS,
     respondent_groups,
     respondent_summary,
 )
-from reports.summary.text import text_figures, texts_prepared, themes_by_id
+from reports.summary.text import (
+    TextGroups,
+    text_figures,
+    text_groups,
+    text_split,
+    texts_prepared,
+    themes_by_id,
+)
 from reports.summary.types import QuestionSummary, Summary
 
 QUOTE_COLUMNS = (
@@ -69,72 +78,6 @@ QUOTE_COLUMNS = (
     "display_name",
     "theme_ids",
 )
-
-
-class PartialMismatch(Exception):
-    """A chunk counted other submissions than the plan said: the responses changed meanwhile."""
-
-
-@dataclass(frozen=True)
-class ChunkSpec:
-    """One chunk of a plan: counted submissions with ids from ``first_id`` to ``last_id``."""
-
-    index: int
-    first_id: int
-    last_id: int
-    count: int
-    sha256: str  # of the chunk's ``inputs.check_line`` lines (not the report's fingerprint)
-
-
-@dataclass
-class ChunkPlanner:
-    """Cuts a stream of counted (id, updated_at) rows, in ascending id order, into chunks of
-    ``size`` submissions, hashing each chunk's ``check_line`` lines as it goes (memory stays
-    flat), so that the merge can see whether a chunk read what the plan listed."""
-
-    size: int
-    chunks: list[ChunkSpec] = field(default_factory=list)
-    count: int = 0
-    _digest: Any = field(default_factory=hashlib.sha256)
-    _chunk_digest: Any = None
-    _chunk_first: int | None = None
-    _chunk_last: int = 0
-    _chunk_count: int = 0
-
-    def add(self, submission_id: int, updated_at: dt.datetime) -> None:
-        line = check_line(submission_id, updated_at)
-        self._digest.update(line)
-        if self._chunk_first is None:
-            self._chunk_first, self._chunk_digest, self._chunk_count = (
-                submission_id,
-                hashlib.sha256(),
-                0,
-            )
-        self._chunk_digest.update(line)
-        self._chunk_last = submission_id
-        self._chunk_count += 1
-        self.count += 1
-        if self._chunk_count >= self.size:
-            self._close()
-
-    def _close(self) -> None:
-        if self._chunk_first is None:
-            return
-        self.chunks.append(
-            ChunkSpec(
-                index=len(self.chunks),
-                first_id=self._chunk_first,
-                last_id=self._chunk_last,
-                count=self._chunk_count,
-                sha256=self._chunk_digest.hexdigest(),
-            )
-        )
-        self._chunk_first = None
-
-    def finish(self) -> tuple[list[ChunkSpec], str]:
-        """The chunks, and the ``check_sha256`` of the whole plan."""
-        self._close()
-        return self.chunks, self._digest.hexdigest()
 
 
 def _pairs(counter: Mapping[Any, int]) -> list[list[Any]]:
@@ -178,14 +121,24 @@ def partial_compute(inputs: ReportInputs) -> dict[str, Any]:
             "category": np.asarray(categories, dtype=object)[
                 category_codes[answers.position[keep]]
             ],
+            "group": context.group_codes[answers.position[keep]],
             "number": answers.number[keep],
         }
     )
+    n_groups = group_count(meta)
     for question_id, rows in frame.groupby("question_id", sort=True):
-        values, counts = np.unique(rows["number"].to_numpy(dtype=np.int64), return_counts=True)
+        values, by_group = group_histogram(
+            rows["number"].to_numpy(dtype=np.int64),
+            rows["group"].to_numpy(dtype=np.int64),
+            n_groups,
+        )
+        counts = by_group.sum(axis=0)
+        group, column = np.nonzero(by_group)
         numbers[str(question_id)] = {
             "answered": _pairs(Counter(rows["category"].tolist())),
-            "values": [[int(v), int(n)] for v, n in zip(values, counts, strict=True)],
+            "values": np.column_stack([values, counts]).tolist(),
+            # [group, value, n]: the histogram by respondent group (context.group_code).
+            "groups": np.column_stack([group, values[column], by_group[group, column]]).tolist(),
         }
 
     texts = texts_prepared(context, inputs.texts, respondents)
@@ -197,6 +150,7 @@ def partial_compute(inputs: ReportInputs) -> dict[str, Any]:
         outside = rows[rows["campaign_group"].isna()]
         quotable = rows[text.publishable(rows)]
         public_outside = outside[text.publishable(outside)]
+        counted = text_groups(rows, n_groups)
         free_text[str(question.id)] = {
             "answered": _pairs(Counter(rows["category"].tolist())),
             "themes": _pairs(Counter(int(i) for ids in rows["theme_ids"] for i in ids)),
@@ -207,6 +161,10 @@ def partial_compute(inputs: ReportInputs) -> dict[str, Any]:
             "term_rows": _term_records(outside),
             "public_term_rows": _term_records(public_outside),
             "quote_rows": _quote_records(_quote_candidates(quote_pool(quotable))),
+            # One count per respondent group (context.group_code).
+            "group_answered": counted.answered.tolist(),
+            "group_coded": counted.coded.tolist(),
+            "group_themes": [[t, *n.tolist()] for t, n in counted.themes.items()],
         }
 
     groups = respondent_groups(respondents)
@@ -326,6 +284,12 @@ class PartialMerge:
         self.group_answered: Counter[tuple[int, int]] = Counter()
         self.number_answered: dict[int, Counter[str]] = {}
         self.number_values: dict[int, Counter[int]] = {}
+        # By respondent group, like the closed questions' (and left out the same way when a
+        # partial from before them is added).
+        self.number_groups: dict[int, Counter[tuple[int, int]]] = {}
+        self.has_number_groups = True
+        self.text_groups: dict[int, TextGroups] = {}
+        self.has_text_groups = True
         self.text_answered: dict[int, Counter[str]] = {}
         self.text_themes: dict[int, Counter[int]] = {}
         self.text_totals: dict[int, Counter[str]] = {}
@@ -387,6 +351,10 @@ class PartialMerge:
             self.number_values.setdefault(question_id, Counter()).update(
                 {int(v): int(n) for v, n in data["values"]}
             )
+            self.has_number_groups = self.has_number_groups and "groups" in data
+            self.number_groups.setdefault(question_id, Counter()).update(
+                {(int(g), int(v)): int(n) for g, v, n in data.get("groups", [])}
+            )
         for key, data in partial["texts"].items():
             question_id = int(key)
             self.text_answered.setdefault(question_id, Counter()).update(
@@ -406,6 +374,11 @@ class PartialMerge:
                     )
                 }
             )
+            self.has_text_groups = self.has_text_groups and "group_answered" in data
+            if "group_answered" in data:
+                self.text_groups[question_id] = _text_groups_add(
+                    self.text_groups.get(question_id), data
+                )
             _terms_merge(self.term_rows, question_id, data["term_rows"])
             _terms_merge(self.public_term_rows, question_id, data["public_term_rows"])
             quotes = _quote_frame(data["quote_rows"])
@@ -448,15 +421,7 @@ class PartialMerge:
             if question.is_closed:
                 questions.append(closed_question(context, question, closed))
             elif question.kind == "number":
-                answered_by = _by_category(self.number_answered.get(question.id), index)
-                values = self.number_values.get(question.id, Counter())
-                ordered = sorted(values)
-                figures = number_figures(
-                    np.array(ordered, dtype=np.int64),
-                    np.array([values[v] for v in ordered], dtype=np.int64),
-                )
-                base = answered_only(context, question, answered_by, closed)
-                questions.append(replace(base, numbers=figures))
+                questions.append(self._number_question(context, question, closed, index))
             else:
                 questions.append(self._text_question(context, question, closed, index))
         groups = (
@@ -501,6 +466,33 @@ class PartialMerge:
             row_of_choice, counts, row_of_question, answered, group_counts, group_answered
         )
 
+    def _number_question(
+        self,
+        context: Context,
+        question: Any,
+        closed: ClosedTables,
+        index: Mapping[str, int],
+    ) -> QuestionSummary:
+        answered_by = _by_category(self.number_answered.get(question.id), index)
+        values = self.number_values.get(question.id, Counter())
+        ordered = sorted(values)
+        figures = number_figures(
+            np.array(ordered, dtype=np.int64),
+            np.array([values[v] for v in ordered], dtype=np.int64),
+        )
+        base = replace(answered_only(context, question, answered_by, closed), numbers=figures)
+        if not (self.has_groups and self.has_number_groups):
+            return base
+        cells = self.number_groups.get(question.id, Counter())
+        keys = np.array(list(cells), dtype=np.int64).reshape(-1, 2)
+        distinct, by_group = group_histogram(
+            keys[:, 1],
+            keys[:, 0],
+            group_count(self.meta),
+            np.array(list(cells.values()), dtype=np.int64),
+        )
+        return replace(base, **number_split(context, distinct, by_group))
+
     def _text_question(
         self,
         context: Context,
@@ -525,7 +517,14 @@ class PartialMerge:
             public_outside_campaigns=totals["public_outside_campaigns"],
             public_term_rows=self.public_term_rows.get(question.id, no_terms),
         )
-        return replace(base, text=figures)
+        base = replace(base, text=figures)
+        if not (self.has_groups and self.has_text_groups):
+            return base
+        groups = self.text_groups.get(question.id)
+        if groups is None:  # no partial had this question's counts (none were added)
+            nobody = np.zeros(group_count(self.meta), dtype=np.int64)
+            groups = TextGroups(answered=nobody, coded=nobody, themes={})
+        return replace(base, **text_split(context, figures, groups))
 
 
 def _terms_merge(kept: dict[int, pd.DataFrame], question_id: int, records: list[Any]) -> None:
@@ -536,6 +535,23 @@ def _terms_merge(kept: dict[int, pd.DataFrame], question_id: int, records: list[
     if question_id in kept:
         terms = pd.concat([kept[question_id], terms], ignore_index=True)
     kept[question_id] = _term_candidates(terms).reset_index(drop=True)
+
+
+def _text_groups_add(kept: TextGroups | None, data: Mapping[str, Any]) -> TextGroups:
+    """``kept`` plus one partial's counts by group of a free-text question."""
+    added = TextGroups(
+        answered=np.array(data["group_answered"], dtype=np.int64),
+        coded=np.array(data["group_coded"], dtype=np.int64),
+        themes={int(t): np.array(n, dtype=np.int64) for t, *n in data["group_themes"]},
+    )
+    if kept is None:
+        return added
+    themes = dict(kept.themes)
+    for theme_id, counts in added.themes.items():
+        themes[theme_id] = themes[theme_id] + counts if theme_id in themes else counts
+    return TextGroups(
+        answered=kept.answered + added.answered, coded=kept.coded + added.coded, themes=themes
+    )
 
 
 def _groups_sum(frames: Sequence[pd.DataFrame]) -> pd.DataFrame:

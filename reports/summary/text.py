@@ -7,22 +7,32 @@ reported as a campaign), a deterministic sample of at most ``TERMS_POOL`` of the
 that a report's time grows with the number of questions, not of responses. They are counted twice:
 over all those answers (staff editions) and over those whose respondents allow publication
 (``publishable``; public editions), since a term is itself a piece of an answer.
+
+How many answered and were coded with each theme is also counted by respondent group
+(``context.group_code``), for the figures by respondent type, outside confirmed campaigns and of
+the late responses alone: counts, so every edition shows them; terms and quotes are not split.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from reports.summary.closed import ClosedTables, answered_only
-from reports.summary.context import Context, sample
+from reports.summary.context import Context, group_count, sample, split
 from reports.summary.inputs import QuestionMeta, Text
 from reports.summary.quotes import QUOTABLE_CONSENTS, quote_pool, quotes_from_pool
-from reports.summary.types import QuestionSummary, TermCount, TextFigures, ThemeCount
+from reports.summary.types import (
+    QuestionSummary,
+    SubsetFigures,
+    TermCount,
+    TextFigures,
+    ThemeCount,
+)
 from textkit.ngrams import most_used, most_used_within
 
 TOP_TERMS = 12
@@ -66,7 +76,8 @@ def _all_and_public_terms(
 def texts_prepared(
     context: Context, texts: pd.DataFrame, respondents: pd.DataFrame
 ) -> pd.DataFrame:
-    """Non-blank answers of counted submissions with each respondent's consent, name, group."""
+    """Non-blank answers of counted submissions with each respondent's consent, name, campaign
+    group and respondent group (``context.group_code``)."""
     text_questions = [q.id for q in context.meta.questions if q.kind == "text"]
     rows = texts[texts["question_id"].isin(text_questions)]
     rows = rows[rows["text"].astype(str).str.strip() != ""]
@@ -84,6 +95,7 @@ def texts_prepared(
         consent=details["consent"].to_numpy(),
         display_name=details["display_name"].to_numpy(),
         campaign_group=details["campaign_group"].to_numpy(),
+        group=context.group_codes[position],
     ).reset_index(drop=True)
 
 
@@ -139,7 +151,58 @@ def text_question(
             else None
         ),
     )
-    return replace(base, text=figures)
+    groups = text_groups(rows, group_count(context.meta))
+    return replace(base, text=figures, **text_split(context, figures, groups))
+
+
+@dataclass(frozen=True)
+class TextGroups:
+    """A free-text question's answers by respondent group (``context.group_code``): how many
+    answered, how many were coded with a theme, and theme id -> how many were coded with it.
+    Each array has one count per group, so they add up over chunks."""
+
+    answered: np.ndarray
+    coded: np.ndarray
+    themes: Mapping[int, np.ndarray]
+
+
+def text_groups(rows: pd.DataFrame, n_groups: int) -> TextGroups:
+    """The counts by group of one question's answers (``texts_prepared`` rows, index 0..n-1)."""
+    groups = rows["group"].to_numpy(dtype=np.int64)
+    coded = np.zeros(len(rows), dtype=bool)
+    if len(rows):
+        coded = rows["theme_ids"].map(len).gt(0).to_numpy(dtype=bool)
+    exploded = rows["theme_ids"].explode().dropna()
+    theme = exploded.to_numpy(dtype=np.int64)
+    ids, column = np.unique(theme, return_inverse=True)
+    by_theme = np.bincount(
+        column.reshape(-1) * n_groups + groups[exploded.index.to_numpy(dtype=np.int64)],
+        minlength=len(ids) * n_groups,
+    ).reshape(len(ids), n_groups)
+    return TextGroups(
+        answered=np.bincount(groups, minlength=n_groups),
+        coded=np.bincount(groups[coded], minlength=n_groups),
+        themes={int(theme_id): by_theme[i] for i, theme_id in enumerate(ids)},
+    )
+
+
+def text_split(context: Context, figures: TextFigures, groups: TextGroups) -> dict[str, Any]:
+    """The question's answered, coded and theme counts by respondent type, outside confirmed
+    campaigns and of the late responses alone, for the themes its figures show."""
+    empty = np.zeros(len(groups.answered), dtype=np.int64)
+
+    def subset(mask: np.ndarray) -> SubsetFigures:
+        return SubsetFigures(
+            total=int(context.group_totals[mask].sum()),
+            answered=int(groups.answered[mask].sum()),
+            coded=int(groups.coded[mask].sum()),
+            themes={
+                theme.id: int(groups.themes.get(theme.id, empty)[mask].sum())
+                for theme in figures.themes
+            },
+        )
+
+    return split(context, subset)
 
 
 def publishable(rows: pd.DataFrame) -> pd.Series:

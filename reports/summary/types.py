@@ -139,13 +139,21 @@ class TextFigures:
 
 @dataclass(frozen=True)
 class SubsetFigures:
-    """A closed question's figures among some of the respondents (individuals, organisations,
-    those outside campaigns, late ones): shares are of those in the subset who answered."""
+    """A question's figures among some of the respondents (individuals, organisations, those
+    outside campaigns, late ones): shares are of those in the subset who answered.
+
+    Closed questions fill ``counts`` and ``shares`` (by choice value); number questions
+    ``numbers`` (the subset's answers' statistics); free-text questions ``coded`` and ``themes``
+    (theme id -> answers coded with it, for each theme of the question's ``text.themes``, in
+    that order, zeros kept)."""
 
     total: int
     answered: int
-    counts: Mapping[str, int]
-    shares: Mapping[str, float | None]
+    counts: Mapping[str, int] = field(default_factory=dict)
+    shares: Mapping[str, float | None] = field(default_factory=dict)
+    numbers: NumberFigures | None = None
+    coded: int | None = None
+    themes: Mapping[int, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -168,9 +176,9 @@ class QuestionSummary:
     agree: AgreeFigures | None = None
     numbers: NumberFigures | None = None
     text: TextFigures | None = None
-    # Closed questions: the figures by respondent type (types with respondents, in the form's
-    # order), outside the campaigns a reviewer confirmed (None when there are none), and of the
-    # late responses alone (None when there are none).
+    # The figures by respondent type (types with respondents, in the form's order), outside the
+    # campaigns a reviewer confirmed (None when there are none), and of the late responses alone
+    # (None when there are none).
     by_type: Mapping[str, SubsetFigures] = field(default_factory=dict)
     outside_campaigns: SubsetFigures | None = None
     late_only: SubsetFigures | None = None

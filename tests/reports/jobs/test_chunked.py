@@ -8,8 +8,9 @@ from dataclasses import replace
 import pytest
 
 from reports.jobs.chunked import ChunkPlan
+from reports.summary.chunks import ChunkSpec, PartialMismatch
 from reports.summary.inputs import Snapshot
-from reports.summary.partials import ChunkSpec, PartialMerge, PartialMismatch
+from reports.summary.partials import PartialMerge
 from tests.reports.summary.datasets import handmade_inputs
 
 PLAN = ChunkPlan(

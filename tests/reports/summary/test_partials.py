@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 from reports.render.json import summary_to_dict
 from reports.summary import quotes as summary_quotes
 from reports.summary import text as summary_text
+from reports.summary.chunks import ChunkPlanner, PartialMismatch
 from reports.summary.compute import summarise
 from reports.summary.inputs import (
     ChoiceMeta,
@@ -38,9 +39,7 @@ from reports.summary.inputs import (
     themes_frame,
 )
 from reports.summary.partials import (
-    ChunkPlanner,
     PartialMerge,
-    PartialMismatch,
     partial_compute,
     partial_dumps,
     partial_loads,
