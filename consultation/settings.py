@@ -253,7 +253,7 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "unacked_restore_interval": 30,
 }
 if CELERY_BROKER_URL.startswith("filesystem://"):
-    for sub in ("in", "processed"):
+    for sub in ("in", "processed", "control"):
         (BROKER_DIR / sub).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS.update(
         {
@@ -261,6 +261,9 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
             "data_folder_out": str(BROKER_DIR / "in"),
             "processed_folder": str(BROKER_DIR / "processed"),
             "store_processed": False,
+            # The exchanges' bindings (the workers' remote-control queues among them): in var/,
+            # not in a "control" folder of whichever directory a process started in.
+            "control_folder": str(BROKER_DIR / "control"),
         }
     )
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
