@@ -253,7 +253,7 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "unacked_restore_interval": 30,
 }
 if CELERY_BROKER_URL.startswith("filesystem://"):
-    for sub in ("in", "processed"):
+    for sub in ("in", "processed", "control"):
         (BROKER_DIR / sub).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS.update(
         {
@@ -261,6 +261,9 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
             "data_folder_out": str(BROKER_DIR / "in"),
             "processed_folder": str(BROKER_DIR / "processed"),
             "store_processed": False,
+            # The exchanges' bindings (the workers' remote-control queues among them): in var/,
+            # not in a "control" folder of whichever directory a process started in.
+            "control_folder": str(BROKER_DIR / "control"),
         }
     )
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
@@ -296,6 +299,13 @@ REPORT_MAX_ATTEMPTS = env.int("REPORT_MAX_ATTEMPTS", default=3)
 # The chunks of a chunked report wait in the queue between the tasks that build them: the
 # heartbeat is moved this far ahead when the work is handed to the queue.
 REPORT_QUEUE_GRACE_SECONDS = env.float("REPORT_QUEUE_GRACE_SECONDS", default=600.0)
+# While a report waits in that grace, the watchdog pings the workers (Celery's remote control),
+# waiting at most REPORT_WORKER_PING_SECONDS for the first answer (0: never ping, the grace
+# holds). When none has answered for REPORT_NO_WORKER_SECONDS (two watchdog runs in a row), the
+# grace is void and the report is requeued or failed: within 30 + 30 + 2 x 3 s of losing every
+# worker, not 600 s. One ping unanswered (a slow broker, a busy machine) requeues nothing.
+REPORT_WORKER_PING_SECONDS = env.float("REPORT_WORKER_PING_SECONDS", default=3.0)
+REPORT_NO_WORKER_SECONDS = env.float("REPORT_NO_WORKER_SECONDS", default=20.0)
 # Builds write their files in report-<id>-attempt-<n> folders under this root before storing them;
 # the folders of a killed build are deleted by the next attempt and by the watchdog.
 REPORT_TEMP_ROOT = env.path("REPORT_TEMP_ROOT", default=VAR_DIR / "tmp" / "reports")

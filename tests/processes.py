@@ -30,12 +30,14 @@ def celery_worker_spawn(
     private_root: Path,
     extra_env: dict[str, str],
     new_session: bool = False,
+    queues: str | None = None,
 ) -> subprocess.Popen:
     """Start ``celery worker`` on the test's database and broker, its output going to ``log``.
 
     One prefork child and no gossip, mingle or heartbeat: the tests control exactly which worker
     takes which job. ``new_session`` puts it in its own process group, so a test can kill the
-    worker and its pool together.
+    worker and its pool together. ``queues`` (``-Q``): the queues it takes tasks from, instead of
+    the default one.
     """
     env = {
         **os.environ,
@@ -62,6 +64,8 @@ def celery_worker_spawn(
         "-n",
         name,
     ]
+    if queues:
+        command += ["-Q", queues]
     with log.open("wb") as handle:
         return subprocess.Popen(  # noqa: S603
             command,

@@ -77,6 +77,32 @@ def stale_before(now: dt.datetime) -> dt.datetime:
     return now - dt.timedelta(seconds=settings.REPORT_HEARTBEAT_STALE_SECONDS)
 
 
+def _grace_after(now: dt.datetime) -> dt.datetime:
+    # A beat writes the present; a heartbeat further ahead than one beat interval (a margin for
+    # the clocks of other machines) can only be a hand-off's grace.
+    return now + dt.timedelta(seconds=settings.REPORT_HEARTBEAT_SECONDS)
+
+
+def in_queue_grace(now: dt.datetime) -> Q:
+    """Running reports whose work waits in the queue under a hand-off's grace: no process beats
+    for them, and their heartbeat is not stale only because the grace moved it ahead."""
+    return Q(status=ReportStatus.RUNNING, heartbeat_at__gt=_grace_after(now))
+
+
+def heartbeat_in_grace(report: Report, *, now: dt.datetime) -> bool:
+    """The same rule as ``in_queue_grace``, for a row already read."""
+    return report.heartbeat_at is not None and report.heartbeat_at > _grace_after(now)
+
+
+def handed_off_at(report: Report, *, now: dt.datetime) -> dt.datetime | None:
+    """When the work of a report in a grace was handed to the queue: the last time a process
+    was heard from for it (its heartbeat less the grace), never later than ``now``."""
+    if report.heartbeat_at is None:
+        return None
+    grace = dt.timedelta(seconds=settings.REPORT_QUEUE_GRACE_SECONDS)
+    return min(report.heartbeat_at - grace, now)
+
+
 class Heartbeat:
     """``with Heartbeat(report_id=..., attempt=...):`` beats every REPORT_HEARTBEAT_SECONDS.
 

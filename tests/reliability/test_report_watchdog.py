@@ -13,6 +13,10 @@ seconds instead of 75 s, so the test takes seconds, not minutes).
   report is queued again with no worker alive, and built by the next worker to start.
 - A build killed at the hard time limit (Celery acknowledges its message, so nothing redelivers
   it): the watchdog fails it within the stale limit, as too long, instead of 95 minutes later.
+- Every worker killed while the chunks of a chunked report wait in the queue (no heartbeat, a
+  600 s grace): beat pings the workers, keeps the grace while one answers, and requeues the
+  report once none has answered for REPORT_NO_WORKER_SECONDS; the next worker skips the old
+  chunks (their attempt was replaced) and builds the report once.
 
 Broker: TEST_BROKER_URL (``make test``), else Redis database 8 on 127.0.0.1.
 """
@@ -32,6 +36,7 @@ from pathlib import Path
 import pytest
 from django.contrib.auth.models import Permission
 from django.urls import reverse
+from django.utils import timezone
 
 from consultation.celery import app
 from reports.jobs import dispatch, services, watchdog
@@ -39,7 +44,7 @@ from reports.models import Report, ReportFile, ReportStatus
 from tests.processes import ROOT, running_database_url
 from tests.reliability.workers import Worker, wait_for, workers
 from tests.reports.celery_support import broker_url
-from tests.reports.report_data import consultation_with_responses
+from tests.reports.report_data import consultation_with_responses, counted_submissions
 
 pytestmark = pytest.mark.integration
 
@@ -48,6 +53,11 @@ BEAT_SECONDS = 0.5
 STALE_SECONDS = 4.0
 # How often this test runs the watchdog (beat: REPORT_WATCHDOG_SECONDS).
 WATCH_EVERY = 0.5
+# Beat's watchdog in the chunked test: every second, pinging for at most a second, and a grace
+# void after 2 s without an answer (production: 30, 3 and 20 s).
+BEAT_WATCH_EVERY = 1.0
+PING_SECONDS = 1.0
+NO_WORKER_SECONDS = 2.0
 FINISHED = {ReportStatus.SUCCEEDED, ReportStatus.FAILED}
 
 
@@ -341,3 +351,122 @@ def test_a_build_killed_at_the_hard_time_limit_is_failed_within_the_limit_not_ho
     assert list(build_tmp.iterdir()) == []
     assert not ReportFile.objects.exists()
     assert dt.timedelta(0) < (failed["heartbeat_at"] - failed["started_at"])
+
+
+@pytest.fixture
+def chunk_fan_out(broker, settings) -> Iterator[dict[str, str]]:
+    """Chunked reports sent to the workers as a chord (its result backend: the test's Redis),
+    in this process and, through the returned environment, in the workers."""
+    settings.CELERY_RESULT_BACKEND = broker
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    settings.REPORT_CHUNKED_ABOVE = 20
+    settings.REPORT_CHUNK_SIZE = 12
+    saved = app.conf.result_backend
+    app.conf.result_backend = broker
+    vars(app._local).pop("backend", None)
+    try:
+        yield {
+            "CELERY_RESULT_BACKEND": broker,
+            "REPORT_CHUNKED_ABOVE": "20",
+            "REPORT_CHUNK_SIZE": "12",
+        }
+    finally:
+        app.conf.result_backend = saved
+        vars(app._local).pop("backend", None)
+
+
+def test_every_worker_lost_while_a_chunked_report_waits_in_the_queue_is_requeued_in_seconds(
+    postgres,
+    broker,
+    report_root,
+    build_tmp,
+    tmp_path,
+    settings,
+    chunk_fan_out,
+    client,
+    report_staff,
+):
+    settings.REPORT_HEARTBEAT_SECONDS = BEAT_SECONDS
+    consultation = consultation_with_responses(count=60)
+    beat_log = tmp_path / "beat.log"
+
+    def watchdog_runs() -> int:
+        return beat_log.read_text(errors="replace").count("running due task report-watchdog")
+
+    with (
+        workers(broker_url=broker, private_root=report_root, log_dir=tmp_path) as pool,
+        celery_beat(
+            broker=broker,
+            log=beat_log,
+            REPORT_WATCHDOG_SECONDS=str(BEAT_WATCH_EVERY),
+            REPORT_WORKER_PING_SECONDS=str(PING_SECONDS),
+            REPORT_NO_WORKER_SECONDS=str(NO_WORKER_SECONDS),
+            REPORT_HEARTBEAT_SECONDS=str(BEAT_SECONDS),
+            REPORT_HEARTBEAT_STALE_SECONDS=str(STALE_SECONDS),
+            REPORT_TEMP_ROOT=str(build_tmp),
+            PRIVATE_ROOT=str(report_root),
+        ) as beat,
+    ):
+        # Alive and busy elsewhere: it takes nothing from the reports' queue, however long the
+        # test looks (a worker busy with another build would take the chunks once it is done).
+        busy = pool.start(queues="elsewhere", **worker_env(build_tmp, **chunk_fan_out))
+        report = services.report_request(
+            consultation=consultation, language="en", requested_by=None, queue=False
+        )
+        # This process plays the worker that planned the chunks and handed them to the queue.
+        services.report_build(report_id=report.pk)
+        handed = row(report)
+        assert handed["status"] == ReportStatus.RUNNING
+        grace = dt.timedelta(seconds=settings.REPORT_QUEUE_GRACE_SECONDS)
+        assert handed["heartbeat_at"] > timezone.now() + grace - dt.timedelta(seconds=30)
+        chunks = -(-counted_submissions(consultation) // settings.REPORT_CHUNK_SIZE)
+
+        # While a worker answers, the grace holds, run after run (beat's start-up included).
+        wait_for(lambda: watchdog_runs() >= 1, "beat's first watchdog run", busy, 90)
+        seen = watchdog_runs()
+        wait_for(lambda: watchdog_runs() >= seen + 2 + NO_WORKER_SECONDS, "watchdog runs", busy, 60)
+        assert row(report) == handed
+        assert "No report worker answered" not in beat_log.read_text()
+
+        busy.kill()  # the main process and its pool, with SIGKILL: no worker is left
+        killed_at = time.monotonic()
+        while row(report)["status"] == ReportStatus.RUNNING:
+            assert beat.poll() is None, beat_log.read_text()
+            # Without the ping: the rest of the 600 s grace, then the stale limit.
+            assert time.monotonic() - killed_at < 60, beat_log.read_text()[-4000:]
+            time.sleep(0.2)
+        noticed_after = time.monotonic() - killed_at
+        # A run at most a period after the kill finds no answer, the runs after it keep asking
+        # until the silence lasts NO_WORKER_SECONDS; each silent ping waits its timeout.
+        bound = BEAT_WATCH_EVERY + NO_WORKER_SECONDS + BEAT_WATCH_EVERY + 3 * PING_SECONDS
+        assert noticed_after <= bound + 3, (noticed_after, beat_log.read_text()[-4000:])
+        requeued = row(report)
+        assert requeued["status"] == ReportStatus.QUEUED
+        assert requeued["error"] == watchdog.NO_WORKER_REQUEUED
+        assert requeued["attempts"] == 1
+        # The last time a worker was heard from for it: the hand-off, not the grace's end.
+        assert requeued["heartbeat_at"] == handed["heartbeat_at"] - grace
+        assert "No report worker has answered" in beat_log.read_text()
+
+        client.force_login(report_staff)
+        page = client.get(reverse("reports:consultation", args=[consultation.slug]))
+        html = page.content.decode()
+        assert "No worker answered while this report&#x27;s work waited in the queue" in html
+        assert "Last heartbeat from its worker:" in html
+
+        # A worker again: it takes the old chunks first (attempt 1: skipped, the merge does
+        # nothing), then the watchdog's message, and builds the report once, in chunks.
+        fresh = pool.start(**worker_env(build_tmp, **chunk_fan_out))
+        wait_for(lambda: row(report)["status"] in FINISHED, "the requeued report", fresh, 240)
+
+    report.refresh_from_db()
+    assert report.status == ReportStatus.SUCCEEDED, report.error
+    assert report.attempts == 2
+    assert report.error == ""
+    assert ReportFile.objects.filter(report=report).count() == 4
+    log = fresh.log_text()
+    assert log.count(f"Report {report.pk} attempt 1 is no longer running; chunk skipped") == chunks
+    assert f"Report {report.pk} attempt 1: nothing to merge" in log
+    assert log.count(f"Report {report.pk} succeeded") == 1
+    assert "build_report_chunk" in log
+    print(f"requeued {noticed_after:.1f} s after every worker was killed")

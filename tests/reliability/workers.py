@@ -59,7 +59,7 @@ class Workers:
     log_dir: Path
     started: list[Worker] = field(default_factory=list)
 
-    def start(self, **extra_env: str) -> Worker:
+    def start(self, *, queues: str | None = None, **extra_env: str) -> Worker:
         name = f"fault-{uuid.uuid4().hex[:8]}@localhost"
         log = self.log_dir / f"{name.split('@')[0]}.log"
         process = celery_worker_spawn(
@@ -69,6 +69,7 @@ class Workers:
             private_root=self.private_root,
             extra_env=extra_env,
             new_session=True,
+            queues=queues,
         )
         worker = Worker(process=process, log=log, name=name)
         self.started.append(worker)

@@ -10,6 +10,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import kombu.pools
+import kombu.transport
+from kombu.transport import memory, virtual
 
 from consultation.celery import app
 
@@ -57,6 +59,23 @@ def broker_url(url: str) -> Iterator[None]:
     finally:
         _reset_producer_pool()
         app.conf.broker_url = saved
+
+
+class NoBroadcastTransport(memory.Transport):
+    """kombu's in-memory transport declaring no fanout exchange, as Amazon SQS's: a broker over
+    which the workers cannot be asked anything (Celery's remote control needs a broadcast)."""
+
+    implements = virtual.Transport.implements  # direct and topic exchanges only
+
+
+@contextmanager
+def no_broadcast_broker() -> Iterator[None]:
+    kombu.transport.TRANSPORT_ALIASES["nobroadcast"] = f"{__name__}:NoBroadcastTransport"
+    try:
+        with broker_url("nobroadcast://"):
+            yield
+    finally:
+        del kombu.transport.TRANSPORT_ALIASES["nobroadcast"]
 
 
 @contextmanager

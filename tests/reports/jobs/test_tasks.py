@@ -3,6 +3,8 @@ schedule. The tasks are called as functions here; tests/integration runs them on
 
 from __future__ import annotations
 
+import math
+
 from celery.schedules import crontab
 from django.conf import settings
 from django.db import OperationalError
@@ -95,3 +97,18 @@ def test_beat_runs_the_watchdog_often_enough_to_catch_a_lost_build_within_two_mi
     # full watchdog period.
     assert settings.REPORT_HEARTBEAT_STALE_SECONDS + settings.REPORT_WATCHDOG_SECONDS < 120
     assert settings.REPORT_HEARTBEAT_STALE_SECONDS >= 4 * settings.REPORT_HEARTBEAT_SECONDS
+
+
+def test_every_worker_lost_while_a_report_waits_in_the_queue_is_noticed_within_two_minutes():
+    period = settings.REPORT_WATCHDOG_SECONDS
+    ping = settings.REPORT_WORKER_PING_SECONDS
+    # The worst case: the first silent ping one period after the loss, then the runs that keep
+    # asking until the silence lasts REPORT_NO_WORKER_SECONDS, each silent ping waiting its
+    # timeout; far sooner than the grace (600 s) would run out.
+    silent_runs = math.ceil(settings.REPORT_NO_WORKER_SECONDS / period)
+    worst = period + silent_runs * period + (silent_runs + 1) * ping
+    assert worst < 120
+    assert worst < settings.REPORT_QUEUE_GRACE_SECONDS
+    # One unanswered ping never voids a grace: a second one, a run later, must agree.
+    assert settings.REPORT_NO_WORKER_SECONDS > 0
+    assert ping > 0

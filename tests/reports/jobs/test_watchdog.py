@@ -11,7 +11,7 @@ import time
 import pytest
 from django.utils import timezone
 
-from reports.jobs import scratch, services, watchdog
+from reports.jobs import liveness, scratch, services, watchdog
 from reports.jobs.heartbeat import Heartbeat, ReportSuperseded, report_heartbeat
 from reports.models import Report, ReportFile, ReportStatus
 from tests.factories import ConsultationFactory
@@ -39,7 +39,7 @@ def _running(*, heartbeat_age: float | None, attempts: int = 1, started_age: flo
 
 def _watch(callbacks) -> watchdog.WatchResult:
     with callbacks(execute=True):
-        return watchdog.reports_watch()
+        return watchdog.reports_watch(silence=liveness.WorkerSilence())
 
 
 # The watchdog
@@ -240,6 +240,7 @@ def test_work_handed_to_the_queue_gets_its_grace_and_a_running_chunk_judges_it_a
 ):
     from reports.jobs.heartbeat import report_hand_off
 
+    settings.REPORT_WORKER_PING_SECONDS = 0.2  # asked once, over the in-memory broker: silence
     report = _running(heartbeat_age=settings.REPORT_HEARTBEAT_STALE_SECONDS + 5)
     report_hand_off(report_id=report.pk, attempt=1)
     handed = Report.objects.get(pk=report.pk).heartbeat_at
