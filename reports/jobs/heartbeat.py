@@ -146,19 +146,10 @@ class Heartbeat:
 
     def _run(self) -> None:
         try:
-            while not self._stop.wait(self.interval):
-                try:
-                    alive = report_heartbeat(report_id=self.report_id, attempt=self.attempt)
-                except TRANSIENT_ERRORS:
-                    logger.warning("Report %s: a heartbeat failed", self.report_id, exc_info=True)
-                    connection.close()
-                    continue
-                except Exception:
-                    # Whatever it is, the thread must not die while the build lives: a build
-                    # that stops beating is requeued by the watchdog (and then fenced off).
-                    logger.exception("Report %s: a heartbeat failed", self.report_id)
-                    continue
-                if not alive:
+            # The first beat at once: a chunk started under a hand-off's grace is judged by its
+            # own beats from its first second, so a worker killed early in it is noticed in time.
+            while not self._stop.is_set():
+                if not self._beat():
                     logger.warning(
                         "Report %s attempt %s was replaced or stopped; this build stops",
                         self.report_id,
@@ -166,5 +157,19 @@ class Heartbeat:
                     )
                     self.superseded = True
                     return
+                self._stop.wait(self.interval)
         finally:
             connection.close()
+
+    def _beat(self) -> bool:
+        """One beat; False only when the attempt no longer owns its report."""
+        try:
+            return report_heartbeat(report_id=self.report_id, attempt=self.attempt)
+        except TRANSIENT_ERRORS:
+            logger.warning("Report %s: a heartbeat failed", self.report_id, exc_info=True)
+            connection.close()
+        except Exception:
+            # Whatever it is, the thread must not die while the build lives: a build that stops
+            # beating is requeued by the watchdog (and then fenced off).
+            logger.exception("Report %s: a heartbeat failed", self.report_id)
+        return True

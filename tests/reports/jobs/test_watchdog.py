@@ -303,3 +303,26 @@ def test_the_heartbeat_thread_notices_that_its_attempt_was_replaced(transactiona
         assert heartbeat.superseded
         with pytest.raises(ReportSuperseded):
             heartbeat.check()
+
+
+def test_a_chunk_beats_at_once_so_a_worker_lost_early_in_it_is_not_covered_by_the_grace(
+    transactional_db, settings
+):
+    # The chunk before it handed off: the heartbeat stands REPORT_QUEUE_GRACE_SECONDS ahead.
+    from reports.jobs.heartbeat import heartbeat_in_grace, report_hand_off
+
+    report = _running(heartbeat_age=1, attempts=1)
+    report_hand_off(report_id=report.pk, attempt=1)
+    report.refresh_from_db()
+    assert heartbeat_in_grace(report, now=timezone.now())
+    # A new chunk starts: its first beat comes at once, not after a beat interval, and from then
+    # on the report is judged by its beats (stale 75 s after its worker dies).
+    with Heartbeat(report_id=report.pk, attempt=1, interval=3600):
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline:
+            report.refresh_from_db()
+            if not heartbeat_in_grace(report, now=timezone.now()):
+                break
+            time.sleep(0.05)
+    assert not heartbeat_in_grace(report, now=timezone.now())
+    assert abs((timezone.now() - report.heartbeat_at).total_seconds()) < 5
