@@ -8,12 +8,14 @@ interpreter, Django and the libraries the step loads: the baseline step shows ho
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import json
 import os
 import pickle
 import resource
 import sys
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -165,6 +167,41 @@ STEPS: dict[str, Callable[[str, Path], dict]] = {
 }
 
 
+class _TreeMemory:
+    """Samples this process's and its children's total PSS (``/proc``, Linux) every 0.1 s."""
+
+    def __init__(self) -> None:
+        self.peak_kib = 0
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        if Path("/proc/self/smaps_rollup").exists():
+            self._thread.start()
+
+    def stop(self) -> None:
+        self._done.set()
+        if self._thread.is_alive():
+            self._thread.join()
+
+    def _run(self) -> None:
+        me = os.getpid()
+        while not self._done.wait(0.1):
+            pids = [me]
+            for task in Path(f"/proc/{me}/task").iterdir():
+                with contextlib.suppress(OSError):
+                    pids += [int(p) for p in (task / "children").read_text().split()]
+            self.peak_kib = max(self.peak_kib, sum(_pss_kib(pid) for pid in pids))
+
+
+def _pss_kib(pid: int) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss:"):
+                return int(line.split()[1])
+    except OSError:
+        pass  # ended meanwhile
+    return 0
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("step", choices=sorted(STEPS))
@@ -172,14 +209,19 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--work", required=True, type=Path)
     args = parser.parse_args(argv)
     _setup()
+    sampler = _TreeMemory()
     started = time.perf_counter()
     extra = STEPS[args.step](args.slug, args.work)
     wall = time.perf_counter() - started
     peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    sampler.stop()
     record = {
         "step": args.step,
         "wall": round(wall, 3),
         "rss_mib": round(peak_kib / 1024, 1),
+        # With the children it forks (the job's PDF typesetting): the largest total of their
+        # proportional set sizes (pages shared since the fork counted once), sampled.
+        **({"tree_pss_mib": round(sampler.peak_kib / 1024, 1)} if sampler.peak_kib else {}),
         "at": dt.datetime.now(tz=dt.UTC).isoformat(),
         **extra,
     }

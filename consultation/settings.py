@@ -283,6 +283,9 @@ CELERY_RESULT_EXPIRES = 24 * 3600
 # (reports.jobs.chunked): memory per process follows the chunk size, not the consultation's size.
 REPORT_CHUNKED_ABOVE: int = env.int("REPORT_CHUNKED_ABOVE", default=150_000)
 REPORT_CHUNK_SIZE = env.int("REPORT_CHUNK_SIZE", default=100_000)
+# A report's PDF is typeset by a forked child while its build writes the other formats (a second
+# core shortens a build by the other formats' time); off, the build typesets it itself.
+REPORT_PDF_ASIDE = env.bool("REPORT_PDF_ASIDE", default=True)
 CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=3000)
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=3600)
 CELERY_TIMEZONE = TIME_ZONE

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any, cast
 
 from celery.exceptions import SoftTimeLimitExceeded
+from django.conf import settings
 from django.contrib.auth.models import AnonymousUser, User
 from django.core.files import File
 from django.db import connection, transaction
@@ -31,6 +32,7 @@ from django.utils.translation import gettext, gettext_noop
 from kombu.exceptions import OperationalError as KombuOperationalError
 
 from reports.jobs import chunked, dispatch, scratch
+from reports.jobs.aside import PdfAside, pdf_aside
 from reports.jobs.compute import summary_compute
 from reports.jobs.errors import TRANSIENT_ERRORS
 from reports.jobs.heartbeat import (
@@ -420,12 +422,22 @@ def _claim(report_id: int) -> Report | None:
 
 def _render_and_finish(report: Report, summary: Summary, progress: ProgressWriter) -> None:
     snapshot = summary.snapshot
-    register = report_register(consultation=report.consultation, as_of=snapshot.as_of)
-    if (mismatch := register_mismatch(register, snapshot)) is not None:
-        # Read after the summary: a review decision or a withdrawal came in between.
-        raise PartialMismatch(mismatch)
     with scratch.build_folder(report_id=report.pk, attempt=report.attempts) as directory:
-        paths = _render_all(summary, report.language, directory, progress, register)
+        # The PDF, most of the rendering, is typeset by a child meanwhile (``aside``).
+        aside = (
+            pdf_aside(summary=summary, language=report.language, directory=directory)
+            if settings.REPORT_PDF_ASIDE
+            else None
+        )
+        try:
+            register = report_register(consultation=report.consultation, as_of=snapshot.as_of)
+            if (mismatch := register_mismatch(register, snapshot)) is not None:
+                # Read after the summary: a review decision or a withdrawal came in between.
+                raise PartialMismatch(mismatch)
+            paths = _render_all(summary, report.language, directory, progress, register, aside)
+        finally:
+            if aside is not None:
+                aside.stop()
         progress(STORE_PERCENT, STEP_STORING, force=True)
         _finish(report, snapshot, paths)
 
@@ -436,6 +448,7 @@ def _render_all(
     directory: Path,
     progress: ProgressWriter,
     register: Sequence[RegisterRow],
+    aside: PdfAside | None = None,
 ) -> dict[str, Path]:
     paths = {}
     span = STORE_PERCENT - RENDER_START_PERCENT
@@ -450,14 +463,23 @@ def _render_all(
             # The PDF's own steps move the bar across its share of the rendering span.
             progress(start + int(width * fraction), step)
 
-        paths[fmt] = render(
-            summary=summary,
-            language=language,
-            fmt=fmt,
-            directory=directory,
-            on_progress=within,
-            register=register,
-        )
+        if fmt == "pdf" and aside is not None:
+            step = STEP_RENDERING[fmt]
+
+            def checkpoint(percent: int = start, step: str = step) -> None:
+                # While the child typesets: the deadline and the attempt, as between steps.
+                progress(percent, step)
+
+            paths[fmt] = aside.wait(on_progress=within, checkpoint=checkpoint)
+        else:
+            paths[fmt] = render(
+                summary=summary,
+                language=language,
+                fmt=fmt,
+                directory=directory,
+                on_progress=within,
+                register=register,
+            )
         done += RENDER_WEIGHTS.get(fmt, 1)
     return paths
 
