@@ -215,3 +215,28 @@ def split_rows(summary: Summary, question: QuestionSummary) -> list[CategoryRow]
         )
         for label, figures in subsets(question)
     ]
+
+
+def split_heading(question: QuestionSummary, *, themes: bool = False) -> str:
+    """The heading of a question's split table, naming only the rows it has: rows without
+    campaign responses only where a reviewer confirmed a campaign, late ones only where some
+    response came late."""
+    campaigns = question.outside_campaigns is not None
+    late = question.late_only is not None
+    if themes:
+        if campaigns and late:
+            return gettext(
+                "Themes by type of respondent, without campaign responses and late responses"
+            )
+        if campaigns:
+            return gettext("Themes by type of respondent and without campaign responses")
+        if late:
+            return gettext("Themes by type of respondent and of late responses")
+        return gettext("Themes by type of respondent")
+    if campaigns and late:
+        return gettext("By type of respondent, without campaign responses and late responses")
+    if campaigns:
+        return gettext("By type of respondent and without campaign responses")
+    if late:
+        return gettext("By type of respondent and of late responses")
+    return gettext("By type of respondent")

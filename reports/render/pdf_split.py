@@ -21,9 +21,11 @@ class SplitTables:
     header: list[str]
     rows: list[Row]
     note: str
+    heading: str = ""
     narrow: bool = False
     themes_header: list[str] = field(default_factory=list)
     themes: list[Row] = field(default_factory=list)
+    themes_heading: str = ""
 
 
 def cross_row(row: labels.CategoryRow) -> Row:
@@ -51,6 +53,7 @@ def _share_of(part: int, whole: int) -> dict[str, str]:
 
 def closed_split(summary: Summary, question: QuestionSummary, header: list[str]) -> SplitTables:
     return SplitTables(
+        heading=labels.split_heading(question),
         header=header,
         rows=[cross_row(row) for row in labels.split_rows(summary, question)],
         note=gettext(
@@ -82,6 +85,7 @@ def number_split(question: QuestionSummary) -> SplitTables:
         ]
         rows.append(Row(label, cells))
     return SplitTables(
+        heading=labels.split_heading(question),
         header=[
             gettext("Answers"),
             gettext("Mean"),
@@ -116,6 +120,8 @@ def text_split(question: QuestionSummary, language: str) -> SplitTables:
         ]
         rows.append(Row(label, cells))
     tables = SplitTables(
+        heading=labels.split_heading(question),
+        themes_heading=labels.split_heading(question, themes=True),
         header=[
             gettext("Answered"),
             gettext("Coded with a theme"),

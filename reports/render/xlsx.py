@@ -335,10 +335,7 @@ def _cross_tab(out: _Writer, summary: Summary, question: QuestionSummary, langua
     if not split:
         return
     out.gap()
-    out.line(
-        gettext("By type of respondent, without campaign responses and late responses"),
-        font=HEADING_FONT,
-    )
+    out.line(labels.split_heading(question), font=HEADING_FONT)
     out.header(
         gettext("Respondents"),
         *(choice.label.get(language) for choice in choices),
@@ -358,12 +355,9 @@ def _cross_tab(out: _Writer, summary: Summary, question: QuestionSummary, langua
         out.line(row.label, *row.shares, row.answered, formats=formats)
 
 
-def _split_heading(out: _Writer) -> None:
+def _split_heading(out: _Writer, question: QuestionSummary) -> None:
     out.gap()
-    out.line(
-        gettext("By type of respondent, without campaign responses and late responses"),
-        font=HEADING_FONT,
-    )
+    out.line(labels.split_heading(question), font=HEADING_FONT)
 
 
 def _number_split(out: _Writer, question: QuestionSummary) -> None:
@@ -371,7 +365,7 @@ def _number_split(out: _Writer, question: QuestionSummary) -> None:
     subsets = [(label, f, f.numbers) for label, f in labels.subsets(question) if f.numbers]
     if not subsets:
         return
-    _split_heading(out)
+    _split_heading(out, question)
     out.header(
         gettext("Respondents"),
         gettext("Answers"),
@@ -407,7 +401,7 @@ def _text_split(out: _Writer, question: QuestionSummary, language: str) -> None:
     subsets = labels.subsets(question)
     if text is None or not subsets:
         return
-    _split_heading(out)
+    _split_heading(out, question)
     out.header(
         gettext("Respondents"),
         gettext("Answered"),
@@ -422,10 +416,7 @@ def _text_split(out: _Writer, question: QuestionSummary, language: str) -> None:
     if not text.themes:
         return
     out.gap()
-    out.line(
-        gettext("Themes by type of respondent, without campaign responses and late responses"),
-        font=HEADING_FONT,
-    )
+    out.line(labels.split_heading(question, themes=True), font=HEADING_FONT)
     out.header(gettext("Theme"), *(label for label, _ in subsets))
     for theme in text.themes:
         out.line(

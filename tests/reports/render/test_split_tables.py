@@ -123,3 +123,49 @@ def test_chinese_pdf_gives_the_split_figures_in_chinese(tmp_path):
     assert "各主題按回應者類型劃分、不包括聯署行動的回應，以及逾期回應" in q7
     assert "成本 › 合規成本 0 4 4 1" in q7
     assert "機構 4 4 0 4" in q7
+
+
+# --- Headings ------------------------------------------------------------------------------------
+
+
+def test_a_split_tables_heading_names_only_the_rows_it_has():
+    # The data has late responses and a campaign; unconfirmed, the campaign gives no row.
+    from dataclasses import replace
+
+    from django.utils import translation
+
+    from reports.render.labels import split_heading
+
+    question = next(q for q in _summary().questions if q.meta.code == "Q7")
+    unconfirmed = next(q for q in _summary(confirmed=False).questions if q.meta.code == "Q7")
+    assert unconfirmed.outside_campaigns is None
+    assert question.outside_campaigns is not None and question.late_only is not None
+    on_time = replace(question, late_only=None)
+    neither = replace(unconfirmed, late_only=None)
+    with translation.override("en"):
+        assert split_heading(question) == (
+            "By type of respondent, without campaign responses and late responses"
+        )
+        assert split_heading(unconfirmed) == "By type of respondent and of late responses"
+        assert split_heading(on_time) == "By type of respondent and without campaign responses"
+        assert split_heading(neither) == "By type of respondent"
+        assert split_heading(neither, themes=True) == "Themes by type of respondent"
+    with translation.override("zh-hant"):
+        assert split_heading(neither) == "按回應者類型劃分"
+        assert split_heading(unconfirmed, themes=True) == "各主題按回應者類型劃分，以及逾期回應"
+
+
+@needs_poppler
+def test_pdf_without_a_confirmed_campaign_does_not_announce_rows_without_campaigns(tmp_path):
+    path = tmp_path / "unconfirmed.pdf"
+    write_pdf(summary=_summary(confirmed=False), language="en", path=path)
+    text = " ".join(
+        subprocess.run(  # noqa: S603 - fixed arguments, a file we wrote
+            ["pdftotext", str(path), "-"],  # noqa: S607
+            capture_output=True,
+            check=True,
+            text=True,
+        ).stdout.split()
+    )
+    assert "By type of respondent and of late responses" in text
+    assert "without campaign responses and late responses" not in text
