@@ -143,7 +143,7 @@ def report_retry(request: HttpRequest, pk: int) -> HttpResponse:
 @permission_required(VIEW_PERMISSION)
 def report_progress(request: HttpRequest, pk: int) -> JsonResponse:
     report = get_object_or_404(
-        Report.objects.only("pk", "status", "progress", "step", "error"), pk=pk
+        Report.objects.only("pk", "status", "progress", "step", "error", "heartbeat_at"), pk=pk
     )
     return JsonResponse(
         {
@@ -152,6 +152,8 @@ def report_progress(request: HttpRequest, pk: int) -> JsonResponse:
             "status_label": str(ReportStatus(report.status).label),
             "progress": report.progress,
             "step": gettext(report.step) if report.step else "",
+            # Why the watchdog queued it again, or why it waits to retry ("" when nothing).
+            "reason": job_reason(report),
             "finished": report.is_finished,
         }
     )

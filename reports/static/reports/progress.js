@@ -1,7 +1,8 @@
 /* Live progress of summary reports being built.
  *
  * Each [data-report-progress] block polls its JSON endpoint (data-url) about every 1.5 s, moves
- * its Bootstrap progress bar and step text, and reloads the page once the report has finished so
+ * its Bootstrap progress bar and step text, shows why the job was queued again (the watchdog's
+ * reason, when it gives one), and reloads the page once the report has finished so
  * that the downloads or the error appear. A static file, no inline script: the site's Content
  * Security Policy allows scripts from 'self' only.
  */
@@ -44,6 +45,11 @@
           show(block, data.progress);
           if (data.step && step.textContent !== data.step) {
             step.textContent = data.step;
+          }
+          var reason = card ? card.querySelector('[data-report-reason][role="status"]') : null;
+          if (reason && reason.textContent !== (data.reason || "")) {
+            reason.textContent = data.reason || "";
+            reason.hidden = !data.reason;
           }
           if (badge && data.status === "running" && badge.textContent !== data.status_label) {
             badge.textContent = data.status_label;

@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from reports.display import snapshot_line
+from reports.jobs.watchdog import WORKER_LOST_REQUEUED as REQUEUED_REASON
 from reports.models import Report, ReportFile, ReportStatus
 from tests.factories import ConsultationFactory
 from tests.reports.report_data import report_storage
@@ -219,9 +220,19 @@ def test_progress_json_reports_status_percent_and_translated_step(client, reader
         "status_label": "Running",
         "progress": 72,
         "step": "Writing the Excel workbook",
+        "reason": "",
         "finished": False,
     }
     assert "no-cache" in response["Cache-Control"]
+    # The watchdog queued it again: the page learns why without a reload.
+    Report.objects.filter(pk=report.pk).update(
+        status=ReportStatus.QUEUED,
+        error=REQUEUED_REASON,
+        heartbeat_at=dt.datetime(2026, 11, 24, 10, 0, tzinfo=dt.UTC),
+    )
+    reason = client.get(reverse("reports:progress", args=[report.pk])).json()["reason"]
+    assert reason.startswith(REQUEUED_REASON)
+    assert "Last heartbeat from its worker: 24 Nov 2026 18:00" in reason
     Report.objects.filter(pk=report.pk).update(status=ReportStatus.FAILED)
     assert client.get(reverse("reports:progress", args=[report.pk])).json()["finished"] is True
     assert client.get(reverse("reports:progress", args=[report.pk + 1])).status_code == 404
