@@ -288,6 +288,7 @@ def test_pdf_shows_the_split_figures(tmp_path):
     assert "Percentages are of those in each row who answered." in text
 
 
+@needs_poppler
 def test_method_note_describes_the_fingerprint_as_it_is_computed(tmp_path):
     # The fingerprint is computed from the record itself (reports.summary.fingerprint), no longer
     # from each submission's time of last change: the note must not say otherwise.
