@@ -240,3 +240,15 @@ def split_heading(question: QuestionSummary, *, themes: bool = False) -> str:
     if late:
         return gettext("By type of respondent and of late responses")
     return gettext("By type of respondent")
+
+
+def statistic_headings() -> list[str]:
+    """The headings of a number question's statistics, in the order every table gives them."""
+    return [
+        gettext("Mean"),
+        gettext("Lower quartile"),
+        gettext("Median"),
+        gettext("Upper quartile"),
+        gettext("Lowest"),
+        gettext("Highest"),
+    ]

@@ -86,16 +86,7 @@ def number_split(question: QuestionSummary) -> SplitTables:
         rows.append(Row(label, cells))
     return SplitTables(
         heading=labels.split_heading(question),
-        header=[
-            gettext("Answers"),
-            gettext("Mean"),
-            gettext("Lower quartile"),
-            gettext("Median"),
-            gettext("Upper quartile"),
-            gettext("Lowest"),
-            gettext("Highest"),
-            gettext("Total"),
-        ],
+        header=[gettext("Answers"), *labels.statistic_headings(), gettext("Total")],
         rows=rows,
         note=gettext(
             "Statistics are of the answers of those in each row; the percentage under “Answers” "

@@ -369,12 +369,7 @@ def _number_split(out: _Writer, question: QuestionSummary) -> None:
     out.header(
         gettext("Respondents"),
         gettext("Answers"),
-        gettext("Mean"),
-        gettext("Lower quartile"),
-        gettext("Median"),
-        gettext("Upper quartile"),
-        gettext("Lowest"),
-        gettext("Highest"),
+        *labels.statistic_headings(),
         gettext("Not answered"),
         gettext("Total"),
     )
