@@ -13,7 +13,13 @@ from zoneinfo import ZoneInfo
 from django.utils.translation import gettext, pgettext
 
 from reports.summary.inputs import NOT_STATED, Option
-from reports.summary.types import QuestionSummary, SubsetFigures, Summary, ThemeCount
+from reports.summary.types import (
+    NumberFigures,
+    QuestionSummary,
+    SubsetFigures,
+    Summary,
+    ThemeCount,
+)
 
 HKT = ZoneInfo("Asia/Hong_Kong")
 ENGLISH_MONTHS = (
@@ -252,3 +258,15 @@ def statistic_headings() -> list[str]:
         gettext("Lowest"),
         gettext("Highest"),
     ]
+
+
+def statistic_values(numbers: NumberFigures) -> tuple[float | int | None, ...]:
+    """A number question's statistics in the order of ``statistic_headings``."""
+    return (
+        numbers.mean,
+        numbers.q1,
+        numbers.median,
+        numbers.q3,
+        numbers.minimum,
+        numbers.maximum,
+    )

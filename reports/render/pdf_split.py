@@ -70,17 +70,9 @@ def number_split(question: QuestionSummary) -> SplitTables:
         numbers = figures.numbers
         if numbers is None:
             continue
-        statistics = (
-            numbers.mean,
-            numbers.q1,
-            numbers.median,
-            numbers.q3,
-            numbers.minimum,
-            numbers.maximum,
-        )
         cells = [
             _share_of(figures.answered, figures.total),
-            *(_plain(labels.number_text(value)) for value in statistics),
+            *(_plain(labels.number_text(value)) for value in labels.statistic_values(numbers)),
             _plain(labels.count_text(figures.total)),
         ]
         rows.append(Row(label, cells))

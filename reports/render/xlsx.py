@@ -378,12 +378,7 @@ def _number_split(out: _Writer, question: QuestionSummary) -> None:
         out.line(
             label,
             figures.answered,
-            numbers.mean,
-            numbers.q1,
-            numbers.median,
-            numbers.q3,
-            numbers.minimum,
-            numbers.maximum,
+            *labels.statistic_values(numbers),
             figures.total - figures.answered,
             figures.total,
             formats=formats,
