@@ -64,6 +64,16 @@ class SubmissionState(models.TextChoices):
     WITHDRAWN = "withdrawn", _("Withdrawn")
 
 
+class Channel(models.TextChoices):
+    """How a response reached the regulator."""
+
+    WEB = "web", _("Web form")
+    EMAIL = "email", _("Email")
+    POST = "post", _("Post")
+    FAX = "fax", _("Fax")
+    IMPORT = "import", _("Bulk import")
+
+
 class ReviewStatus(models.TextChoices):
     NEW = "new", _("New")
     ACCEPTED = "accepted", _("Accepted")

@@ -1,0 +1,65 @@
+"""Consultations, their questions, and the responses to them.
+
+Content is bilingual: every text a respondent reads has an ``_en`` and a ``_zh`` (Traditional
+Chinese) column, and ``localized(name)`` picks the one for the active language. Writes go
+through the services (``surveys.journey.services``, ``surveys.review.services`` and the like);
+models hold fields, constraints and small derived properties only. One module per part of the
+record; everything is importable from ``surveys.models``.
+"""
+
+from surveys.choices import (
+    Channel,
+    Consent,
+    ConsultationStatus,
+    ExclusionReason,
+    PrivacyActionKind,
+    QuestionKind,
+    RespondentCategory,
+    RespondentType,
+    ReviewStatus,
+    SubmissionState,
+)
+from surveys.models.base import Bilingual, private_storage
+from surveys.models.consultations import (
+    Choice,
+    Consultation,
+    ConsultationDocument,
+    Question,
+    Section,
+)
+from surveys.models.responses import (
+    Answer,
+    Attachment,
+    CampaignGroup,
+    Submission,
+    SubmissionRevision,
+)
+from surveys.models.review import PrivacyAction, ReviewEvent, Theme
+
+__all__ = [
+    "Answer",
+    "Attachment",
+    "Bilingual",
+    "CampaignGroup",
+    "Channel",
+    "Choice",
+    "Consent",
+    "Consultation",
+    "ConsultationDocument",
+    "ConsultationStatus",
+    "ExclusionReason",
+    "PrivacyAction",
+    "PrivacyActionKind",
+    "Question",
+    "QuestionKind",
+    "RespondentCategory",
+    "RespondentType",
+    "ReviewEvent",
+    "ReviewStatus",
+    "Section",
+    "Submission",
+    "SubmissionRevision",
+    "SubmissionState",
+    "Theme",
+    "private_storage",
+]
