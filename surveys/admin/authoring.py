@@ -36,7 +36,7 @@ from django.utils.translation import gettext_lazy as _
 
 from surveys import authoring, exports, roles
 from surveys.admin.campaigns import detection_message
-from surveys.admin.common import plain_select
+from surveys.admin.common import NamedWidgetsMixin, plain_select
 from surveys.admin.exports import export_response
 from surveys.models import (
     Choice,
@@ -171,14 +171,18 @@ class LockedInlineMixin(admin.options.InlineModelAdmin[Any, Any]):
         return super().has_delete_permission(request, obj)
 
 
-class SectionInline(LockedInlineMixin, admin.TabularInline[Section, Consultation]):
+class SectionInline(
+    NamedWidgetsMixin, LockedInlineMixin, admin.TabularInline[Section, Consultation]
+):
     model = Section
     formset = LockedDeletionFormSet
     fields = ("order", "title_en", "title_zh")
     extra = 0
 
 
-class QuestionInline(LockedInlineMixin, admin.TabularInline[Question, Consultation]):
+class QuestionInline(
+    NamedWidgetsMixin, LockedInlineMixin, admin.TabularInline[Question, Consultation]
+):
     """The paper's questions in order; conditions, help and choices on each question's page."""
 
     model = Question
@@ -229,14 +233,14 @@ class QuestionInline(LockedInlineMixin, admin.TabularInline[Question, Consultati
         return ", ".join(parts) or "—"
 
 
-class DocumentInline(admin.TabularInline[ConsultationDocument, Consultation]):
+class DocumentInline(NamedWidgetsMixin, admin.TabularInline[ConsultationDocument, Consultation]):
     model = ConsultationDocument
     fields = ("order", "title_en", "title_zh", "file")
     extra = 0
 
 
 @admin.register(Consultation)
-class ConsultationAdmin(LockedDeleteMixin, admin.ModelAdmin[Consultation]):
+class ConsultationAdmin(NamedWidgetsMixin, LockedDeleteMixin, admin.ModelAdmin[Consultation]):
     list_display = (
         "title_en",
         "slug",
@@ -388,7 +392,7 @@ class ConsultationAdmin(LockedDeleteMixin, admin.ModelAdmin[Consultation]):
 
 
 @admin.register(Section)
-class SectionAdmin(LockedDeleteMixin, admin.ModelAdmin[Section]):
+class SectionAdmin(NamedWidgetsMixin, LockedDeleteMixin, admin.ModelAdmin[Section]):
     list_display = ("title_en", "title_zh", "order", "consultation")
     list_filter = ("consultation",)
     list_select_related = ("consultation",)
@@ -409,7 +413,7 @@ class SectionAdmin(LockedDeleteMixin, admin.ModelAdmin[Section]):
         return ("consultation",) if obj else ()
 
 
-class ChoiceInline(LockedInlineMixin, admin.TabularInline[Choice, Question]):
+class ChoiceInline(NamedWidgetsMixin, LockedInlineMixin, admin.TabularInline[Choice, Question]):
     model = Choice
     form = ChoiceLockForm
     formset = LockedDeletionFormSet
@@ -418,7 +422,7 @@ class ChoiceInline(LockedInlineMixin, admin.TabularInline[Choice, Question]):
 
 
 @admin.register(Question)
-class QuestionAdmin(LockedDeleteMixin, admin.ModelAdmin[Question]):
+class QuestionAdmin(NamedWidgetsMixin, LockedDeleteMixin, admin.ModelAdmin[Question]):
     form = QuestionLockForm
     list_display = (
         "code",

@@ -6,9 +6,13 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from django import forms
+from django.contrib.admin import TabularInline
+from django.contrib.admin.options import BaseModelAdmin
 from django.http import (
     HttpRequest,
 )
+from django.utils.translation import gettext
 
 logger = logging.getLogger(__name__)
 
@@ -30,3 +34,30 @@ class ReadOnlyRecordMixin:
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+def widget_name(formfield: forms.Field, *, all_widgets: bool) -> None:
+    """Give widgets the admin renders without a ``<label>`` of their own an accessible name: the
+    date and time halves of a date-time field (Django labels only the pair) and, with
+    ``all_widgets``, every cell of a tabular inline (its column heading is not a label)."""
+    widget = getattr(formfield.widget, "widget", formfield.widget)  # a related-field wrapper
+    label = str(formfield.label or "")
+    if isinstance(widget, forms.SplitDateTimeWidget):
+        date, time = widget.widgets
+        date.attrs["aria-label"] = f"{label}: {gettext('date')}"
+        time.attrs["aria-label"] = f"{label}: {gettext('time')}"
+    elif all_widgets and widget is not None:
+        widget.attrs.setdefault("aria-label", label)
+
+
+class NamedWidgetsMixin(BaseModelAdmin[Any]):
+    """Names widgets that have no label of their own (``widget_name``); on a tabular inline,
+    every widget."""
+
+    def formfield_for_dbfield(
+        self, db_field: Any, request: HttpRequest, **kwargs: Any
+    ) -> forms.Field | None:
+        formfield = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if formfield is not None:
+            widget_name(formfield, all_widgets=isinstance(self, TabularInline))
+        return formfield

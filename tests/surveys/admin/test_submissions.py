@@ -450,6 +450,27 @@ class TestBulkActions:
         response = act(client, "tag_selected", [sent(otc), elsewhere], follow=True)
         assert "Select submissions of one consultation" in page_text(response)
 
+    def test_tagging_without_themes_says_to_add_one_first(self, client, otc, reviewer):
+        rows = [sent(otc, f"Text {i}") for i in range(2)]
+        client.force_login(reviewer)
+        response = act(client, "tag_selected", rows, follow=True)
+        text = page_text(response)
+        assert "has no themes yet" in text
+        assert "This field is required" not in text
+        assert 'id="id_theme"' not in response.content.decode()
+        html = response.content.decode()
+        assert reverse("admin:surveys_theme_add") + f"?consultation={otc.pk}" in html
+
+    def test_confirming_campaigns_outside_any_group_says_to_detect_first(
+        self, client, otc, reviewer
+    ):
+        rows = [sent(otc) for _ in range(2)]
+        client.force_login(reviewer)
+        response = act(client, "confirm_campaigns", rows, follow=True)
+        assert "None of the selected submissions is in a campaign group" in page_text(response)
+        assert "campaign groups confirmed" not in page_text(response)
+        assert reverse("admin:surveys_campaigngroup_detect") in response.content.decode()
+
     def test_confirm_campaign_groups_of_the_selection(self, client, otc, reviewer):
         group = CampaignGroupFactory(consultation=otc)
         rows = [sent(otc, campaign_group=group) for _ in range(2)]
