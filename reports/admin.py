@@ -14,8 +14,9 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from reports.admin_actions import build_summary_report
+from reports.conclusions.selectors import conclusions_can_edit
 from reports.display import hkt, job_reason, number, snapshot_line
-from reports.models import Report, ReportStatus
+from reports.models import CheckWaiver, Report, ReportStatus, WordingRule
 from surveys.admin.authoring import ConsultationAdmin
 from surveys.models import Consultation
 
@@ -131,3 +132,50 @@ class ConsultationWithReportsAdmin(ConsultationAdmin):
 
 admin.site.unregister(Consultation)
 admin.site.register(Consultation, ConsultationWithReportsAdmin)
+
+
+class EditorsOnlyMixin:
+    """Consultation editors (and superusers) manage what the conclusions are checked against;
+    the group is the permission, as on the conclusions pages."""
+
+    def has_view_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return conclusions_can_edit(request.user)
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return conclusions_can_edit(request.user)
+
+
+@admin.register(WordingRule)
+class WordingRuleAdmin(EditorsOnlyMixin, admin.ModelAdmin[WordingRule]):
+    """The share of those answering each quantifier may describe. A quantifier without a row
+    here keeps the default (``reports.conclusions.checks.DEFAULT_RULES``)."""
+
+    list_display = ("quantifier", "lowest", "lowest_included", "highest", "highest_included")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return conclusions_can_edit(request.user)
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return conclusions_can_edit(request.user)
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return conclusions_can_edit(request.user)
+
+
+@admin.register(CheckWaiver)
+class CheckWaiverAdmin(EditorsOnlyMixin, admin.ModelAdmin[CheckWaiver]):
+    """The record of flagged points kept as written, with who kept them and why."""
+
+    list_display = ("consultation", "flagged", "reason", "waived_by", "waived_at")
+    list_filter = ("consultation",)
+    list_select_related = ("consultation", "waived_by")
+    readonly_fields = ("consultation", "key", "flagged", "reason", "waived_by", "waived_at")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False

@@ -230,3 +230,74 @@ class PublicationFile(models.Model):
 
     def __str__(self) -> str:
         return f"{self.publication_id}.{self.kind}"
+
+
+class Quantifier(models.TextChoices):
+    """The quantifiers a conclusions text is checked for (``textkit.quantifiers``)."""
+
+    ALL = "all", _("all (所有)")
+    VAST_MAJORITY = "vast_majority", _("a vast majority (絕大多數)")
+    MAJORITY = "majority", _("a majority, most (大多數, 多數, 過半)")
+    HALF = "half", _("about half (約一半)")
+    MANY = "many", _("many (不少, 許多)")
+    SOME = "some", _("some (部分, 一些)")
+    MINORITY = "minority", _("a minority (少數)")
+    FEW = "few", _("a few (極少數)")
+    NONE = "none", _("none (沒有)")
+
+
+class WordingRule(models.Model):
+    """What share of those answering a quantifier may describe, as the regulator sets it: the
+    conclusions are refused publication while a sentence's quantifier and its figure disagree."""
+
+    quantifier = models.CharField(max_length=16, choices=Quantifier.choices, unique=True)
+    lowest = models.DecimalField(
+        _("lowest share (%)"), max_digits=5, decimal_places=2, null=True, blank=True
+    )
+    lowest_included = models.BooleanField(
+        _("lowest share included"),
+        default=True,
+        help_text=_("Off: the share must be above the lowest (“more than 50%”)."),
+    )
+    highest = models.DecimalField(
+        _("highest share (%)"), max_digits=5, decimal_places=2, null=True, blank=True
+    )
+    highest_included = models.BooleanField(_("highest share included"), default=True)
+
+    class Meta:
+        ordering = ["quantifier"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(lowest__isnull=True)
+                | models.Q(highest__isnull=True)
+                | models.Q(lowest__lte=models.F("highest")),
+                name="wording_rule_range_valid",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.get_quantifier_display()
+
+
+class CheckWaiver(models.Model):
+    """An editor's decision that a flagged point of the conclusions text is right as written
+    (a number that is not a figure, a wording the check misreads), with the reason. Keyed by
+    what was flagged: a change to the text flags it afresh."""
+
+    consultation = models.ForeignKey(Consultation, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=64)
+    flagged = models.TextField(help_text=_("What the check said, as it said it."))
+    reason = models.TextField()
+    waived_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    waived_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-waived_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["consultation", "key"], name="check_waiver_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.consultation_id} {self.key[:12]}"

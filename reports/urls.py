@@ -28,6 +28,11 @@ urlpatterns = [
         name="conclusions_publish",
     ),
     path(
+        "consultations/<slug:slug>/conclusions/waive/",
+        views_conclusions.conclusions_waive,
+        name="conclusions_waive",
+    ),
+    path(
         "consultations/<slug:slug>/conclusions/unpublish/",
         views_conclusions.conclusions_unpublish,
         name="conclusions_unpublish",

@@ -27,8 +27,9 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone, translation
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 
+from reports.conclusions import checks
 from reports.conclusions.content import (
     conclusions_content,
     public_figures,
@@ -51,6 +52,7 @@ from reports.conclusions.selectors import (
 )
 from reports.jobs.compute import summary_compute
 from reports.models import (
+    CheckWaiver,
     ConclusionsDraft,
     Publication,
     PublicationFile,
@@ -66,6 +68,9 @@ from reports.summary.types import Summary
 from surveys.models import Consultation, Question
 
 logger = logging.getLogger(__name__)
+
+# The longest reason an editor may give for waiving a flagged point.
+MAX_WAIVER_REASON = 2_000
 
 PDF_KINDS = {
     ReportLanguage.EN.value: PublicationFileKind.PDF_EN,
@@ -174,6 +179,24 @@ def conclusions_publish(*, consultation: Consultation, user: User) -> Publicatio
                 "Build the missing report first."
             )
         )
+    points = checks.issues_open(
+        consultation=consultation,
+        issues=checks.draft_check(
+            consultation=consultation, draft=draft, summary=report_json(report=report_en)
+        ),
+    )
+    if points:
+        raise ConclusionsError(
+            ngettext(
+                "One point of the text must be fixed or waived before publishing: %(points)s",
+                "%(n)s points of the text must be fixed or waived before publishing: %(points)s",
+                len(points),
+            )
+            % {
+                "n": len(points),
+                "points": " ".join(f"{point.where}: {point.message}" for point in points),
+            }
+        )
     summary, figures = _frozen_summary(consultation, report_en, report_zh)
     with tempfile.TemporaryDirectory(prefix=f"conclusions-{consultation.slug}-") as directory:
         paths = _public_files(summary, figures, draft, report_en, Path(directory))
@@ -208,6 +231,49 @@ def conclusions_unpublish(*, consultation: Consultation, user: User) -> Publicat
         publication.save(update_fields=["unpublished_at", "unpublished_by"])
     logger.info("Conclusions of %s unpublished by %s", consultation.slug, user.get_username())
     return publication
+
+
+def check_waive(*, consultation: Consultation, user: User, key: str, reason: str) -> CheckWaiver:
+    """Record an editor's reason for publishing a flagged point of the text as it is. Only a
+    point the latest version is flagged for can be waived; waiving twice keeps the first."""
+    _require_editor(user)
+    reason = _cleaned(reason)
+    if not reason:
+        raise ConclusionsError(gettext("Say why the text is right as it is."))
+    if len(reason) > MAX_WAIVER_REASON:
+        raise ConclusionsError(
+            gettext("A reason may have at most %(n)s characters.")
+            % {"n": labels.count_text(MAX_WAIVER_REASON)}
+        )
+    report = report_latest(consultation=consultation, language=ReportLanguage.EN) or report_latest(
+        consultation=consultation, language=ReportLanguage.ZH_HANT
+    )
+    flagged = (
+        checks.draft_check(
+            consultation=consultation,
+            draft=draft_latest(consultation=consultation),
+            summary=report_json(report=report),
+        )
+        if report is not None
+        else []
+    )
+    point = next((issue for issue in flagged if issue.key == key), None)
+    if point is None:
+        raise ConclusionsError(
+            gettext("That point is no longer flagged in the latest version of the text.")
+        )
+    waiver, created = CheckWaiver.objects.get_or_create(
+        consultation=consultation,
+        key=key,
+        defaults={
+            "flagged": f"{point.where}: {point.message}",
+            "reason": reason,
+            "waived_by": user,
+        },
+    )
+    if created:
+        logger.info("Check point %s of %s waived by %s", key[:12], consultation.slug, user)
+    return waiver
 
 
 def _require_editor(user: User | None) -> None:

@@ -15,14 +15,15 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods, require_POST
 
-from reports.conclusions import selectors, services
+from reports.conclusions import checks, selectors, services
 from reports.conclusions.forms import ConclusionsForm, initial_values
 from reports.conclusions.public import figures_for_display
-from reports.models import ConclusionsDraft, Publication, ReportLanguage
+from reports.models import CheckWaiver, ConclusionsDraft, Publication, ReportLanguage
 from surveys.models import Consultation, Question
 
 if TYPE_CHECKING:
@@ -131,6 +132,25 @@ def conclusions_unpublish(request: StaffRequest, slug: str) -> HttpResponse:
     return redirect("reports:conclusions", slug=consultation.slug)
 
 
+@require_POST
+@editors_only
+def conclusions_waive(request: StaffRequest, slug: str) -> HttpResponse:
+    """An editor keeps a flagged point of the text as it is, saying why."""
+    consultation = get_object_or_404(Consultation, slug=slug)
+    try:
+        services.check_waive(
+            consultation=consultation,
+            user=request.user,
+            key=request.POST.get("key", "")[:64],
+            reason=request.POST.get("reason", ""),
+        )
+    except selectors.ConclusionsError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, gettext("The point is kept as written, with your reason."))
+    return redirect(reverse("reports:conclusions", args=[consultation.slug]) + "#checks-heading")
+
+
 def _requested_draft(request: HttpRequest, consultation: Consultation) -> ConclusionsDraft | None:
     version = request.GET.get("version", "")
     if version.isdigit():
@@ -164,6 +184,8 @@ def _page(
     report = reports[own] or reports[other]
     figures: dict[str, Any] = {}
     figures_error = ""
+    latest = selectors.draft_latest(consultation=consultation)
+    points: list[checks.CheckIssue] = []
     if report is not None:
         try:
             data = selectors.report_json(report=report)
@@ -171,7 +193,13 @@ def _page(
             figures_error = str(exc)
         else:
             figures = {item.code: item for item in figures_for_display(data, language)}
-    latest = selectors.draft_latest(consultation=consultation)
+            points = checks.draft_check(consultation=consultation, draft=latest, summary=data)
+    waivers = {
+        waiver.key: waiver
+        for waiver in CheckWaiver.objects.filter(
+            consultation=consultation, key__in=[point.key for point in points]
+        ).select_related("waived_by")
+    }
     return render(
         request,
         "reports/conclusions/edit.html",
@@ -192,6 +220,8 @@ def _page(
             .select_related("author")
             .order_by("-version")[:VERSIONS_SHOWN],
             "missing": selectors.draft_missing(consultation=consultation, draft=latest),
+            "points": [(point, waivers.get(point.key)) for point in points],
+            "points_open": sum(1 for point in points if point.key not in waivers),
             "live": selectors.publication_live(consultation=consultation),
             "history": Publication.objects.filter(consultation=consultation)
             .select_related("draft", "published_by", "unpublished_by")

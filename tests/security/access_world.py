@@ -28,7 +28,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from outbox.services import email_queue
-from reports.models import Report, ReportStatus
+from reports.models import CheckWaiver, Report, ReportStatus, WordingRule
 from surveys.demo.loader import DEMO_DIR, demo_load
 from surveys.journey import resume_links
 from surveys.models import CampaignGroup, Consultation, ReviewEvent, Submission, Theme
@@ -119,6 +119,14 @@ def build_world(django_user_model) -> World:
             kind="surveys.withdrawal", to=A_EMAIL, language="en", context={"submission": mine.pk}
         ),
         "failed_report": failed,
+        "wording_rule": WordingRule.objects.create(quantifier="majority", lowest=50),
+        "waiver": CheckWaiver.objects.create(
+            consultation=published.consultation,
+            key="0" * 64,
+            flagged="Q1 · our response: Numbers differ.",
+            reason="Checked against the paper.",
+            waived_by=users["superuser"],
+        ),
         "named_paper": published.known["person"].attachments.get(),
         "withheld_paper": published.withheld_paper,
         "confidential_paper": published.confidential_paper,

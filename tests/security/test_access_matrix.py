@@ -80,6 +80,7 @@ reports:trace                  GET  report,?kind=left_out&value=spam    302 302 
 reports:conclusions                           GET  pslug                302 302 302 403 403 200 200
 reports:conclusions_publish                   POST pslug                302 302 302 403 403 302 302
 reports:conclusions_unpublish                 POST pslug                302 302 302 403 403 302 302
+reports:conclusions_waive                     POST pslug                302 302 302 403 403 302 302
 # The staff admin
 admin:index                                   GET  -                    302 302 302 200 200 200 200
 admin:login                                   GET  -                    200 200 200 302 302 302 302
@@ -185,6 +186,19 @@ admin:reports_report_history                  GET  report               302 302 
 admin:reports_report_delete                   GET  report               302 302 302 403 403 403 403
 admin:reports_report_change                   GET  report               302 302 302 200 200 200 200
 admin/reports/report/<path:object_id>/        GET  report               302 302 302 302 302 302 302
+# What the conclusions are checked against, and the points kept as written: editors only.
+admin:reports_wordingrule_changelist          GET  -                    302 302 302 403 403 200 200
+admin:reports_wordingrule_add                 GET  -                    302 302 302 403 403 200 200
+admin:reports_wordingrule_history             GET  wording_rule         302 302 302 403 403 200 200
+admin:reports_wordingrule_delete              GET  wording_rule         302 302 302 403 403 200 200
+admin:reports_wordingrule_change              GET  wording_rule         302 302 302 403 403 200 200
+admin/reports/wordingrule/<path:object_id>/   GET  wording_rule         302 302 302 302 302 302 302
+admin:reports_checkwaiver_changelist          GET  -                    302 302 302 403 403 200 200
+admin:reports_checkwaiver_add                 GET  -                    302 302 302 403 403 403 403
+admin:reports_checkwaiver_history             GET  waiver               302 302 302 403 403 200 200
+admin:reports_checkwaiver_delete              GET  waiver               302 302 302 403 403 403 403
+admin:reports_checkwaiver_change              GET  waiver               302 302 302 403 403 200 200
+admin/reports/checkwaiver/<path:object_id>/   GET  waiver               302 302 302 302 302 302 302
 # Outgoing emails carry respondents' addresses: superusers, and whoever they grant it to, only.
 admin:outbox_email_changelist                 GET  -                    302 302 302 403 403 403 200
 admin:outbox_email_add                        GET  -                    302 302 302 403 403 403 403
