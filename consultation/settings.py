@@ -190,6 +190,9 @@ SESSION_COOKIE_SAMESITE = "Lax"
 # Respondents' personal data is erased this many days after a consultation's conclusions are
 # published (``manage.py erase_personal_data``); the privacy statement promises 12 months.
 PERSONAL_DATA_RETENTION_DAYS = env.int("PERSONAL_DATA_RETENTION_DAYS", default=365)
+# A theme coded on the answers of at least this many respondents to a question is a point raised
+# that the conclusions must answer with a recorded disposition before they are published.
+DISPOSITION_MIN_RESPONDENTS = env.int("DISPOSITION_MIN_RESPONDENTS", default=5)
 
 # Lockout first: it refuses a locked-out login before any password is checked (django-axes).
 AUTHENTICATION_BACKENDS = [

@@ -301,3 +301,38 @@ class CheckWaiver(models.Model):
 
     def __str__(self) -> str:
         return f"{self.consultation_id} {self.key[:12]}"
+
+
+class Outcome(models.TextChoices):
+    """What the regulator decided on a point raised."""
+
+    ADOPTED = "adopted", _("Adopted")
+    ADOPTED_WITH_CHANGES = "adopted_changed", _("Adopted with changes")
+    NOT_ADOPTED = "not_adopted", _("Not adopted")
+    NOTED = "noted", _("Noted")
+
+
+class Disposition(models.Model):
+    """The regulator's decision on a point raised (a theme coded on the answers to a question),
+    with its reason in both languages. Never changed: a new decision is a new row, so the rows
+    are the point's history and the newest is the decision."""
+
+    consultation = models.ForeignKey(Consultation, on_delete=models.CASCADE, related_name="+")
+    question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="+")
+    theme = models.ForeignKey("surveys.Theme", on_delete=models.PROTECT, related_name="+")
+    outcome = models.CharField(max_length=16, choices=Outcome.choices)
+    reason_en = models.TextField(_("reason (English)"))
+    reason_zh = models.TextField(_("reason (Chinese)"))
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["question", "theme", "-decided_at", "-pk"]
+        indexes = [
+            models.Index(fields=["consultation", "question", "theme"], name="disposition_point_idx")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.question_id}/{self.theme_id}: {self.outcome}"

@@ -28,6 +28,11 @@ urlpatterns = [
         name="conclusions_publish",
     ),
     path(
+        "consultations/<slug:slug>/conclusions/dispositions/",
+        views_conclusions.conclusions_disposition,
+        name="conclusions_disposition",
+    ),
+    path(
         "consultations/<slug:slug>/conclusions/waive/",
         views_conclusions.conclusions_waive,
         name="conclusions_waive",

@@ -30,6 +30,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext, ngettext
 
 from reports.conclusions import checks
+from reports.conclusions import points as points_raised
 from reports.conclusions.content import (
     conclusions_content,
     public_figures,
@@ -54,6 +55,8 @@ from reports.jobs.compute import summary_compute
 from reports.models import (
     CheckWaiver,
     ConclusionsDraft,
+    Disposition,
+    Outcome,
     Publication,
     PublicationFile,
     PublicationFileKind,
@@ -65,7 +68,7 @@ from reports.models import (
 )
 from reports.render import labels
 from reports.summary.types import Summary
-from surveys.models import Consultation, Question
+from surveys.models import Consultation, Question, Theme
 
 logger = logging.getLogger(__name__)
 
@@ -179,11 +182,20 @@ def conclusions_publish(*, consultation: Consultation, user: User) -> Publicatio
                 "Build the missing report first."
             )
         )
+    stored = report_json(report=report_en)
+    undecided = points_raised.points_undecided(
+        points_raised.points_state(
+            consultation=consultation, points=points_raised.points_raised(summary=stored)
+        )
+    )
+    if undecided:
+        raise ConclusionsError(
+            gettext("Every point raised needs a disposition before publishing: %(points)s")
+            % {"points": " ".join(undecided)}
+        )
     points = checks.issues_open(
         consultation=consultation,
-        issues=checks.draft_check(
-            consultation=consultation, draft=draft, summary=report_json(report=report_en)
-        ),
+        issues=checks.draft_check(consultation=consultation, draft=draft, summary=stored),
     )
     if points:
         raise ConclusionsError(
@@ -276,6 +288,53 @@ def check_waive(*, consultation: Consultation, user: User, key: str, reason: str
     return waiver
 
 
+def disposition_record(
+    *,
+    consultation: Consultation,
+    user: User,
+    question: Question,
+    theme_id: int,
+    outcome: str,
+    reason_en: str,
+    reason_zh: str,
+) -> Disposition:
+    """Record the regulator's decision on a point raised, with its reason in both languages.
+    A new decision is a new row: the earlier ones stay as the point's history."""
+    _require_editor(user)
+    if question.consultation_id != consultation.pk:
+        raise ConclusionsError(gettext("Some of the questions are not in this consultation."))
+    if not Theme.objects.filter(pk=theme_id, consultation=consultation).exists():
+        raise ConclusionsError(gettext("That theme is not one of this consultation's."))
+    if outcome not in Outcome.values:
+        raise ConclusionsError(gettext("Choose what was decided on the point."))
+    reason_en, reason_zh = _cleaned(reason_en), _cleaned(reason_zh)
+    if not reason_en or not reason_zh:
+        raise ConclusionsError(gettext("Give the reason in English and in Chinese."))
+    if max(len(reason_en), len(reason_zh)) > MAX_TEXT:
+        raise ConclusionsError(
+            gettext("Each text may have at most %(n)s characters.")
+            % {"n": labels.count_text(MAX_TEXT)}
+        )
+    disposition = Disposition.objects.create(
+        consultation=consultation,
+        question=question,
+        theme_id=theme_id,
+        outcome=outcome,
+        reason_en=reason_en,
+        reason_zh=reason_zh,
+        decided_by=user,
+    )
+    logger.info(
+        "Disposition of %s %s/%s recorded by %s: %s",
+        consultation.slug,
+        question.code,
+        theme_id,
+        user.get_username(),
+        outcome,
+    )
+    return disposition
+
+
 def _require_editor(user: User | None) -> None:
     if not conclusions_can_edit(user):
         raise ConclusionsError(gettext("Only Consultation editors may change the conclusions."))
@@ -360,6 +419,9 @@ def _public_files(
     appendix_rows = respondents_appendix_rows(
         consultation=draft.consultation, as_of=summary.snapshot.as_of
     )
+    states = points_raised.points_state(
+        consultation=draft.consultation, points=points_raised.points_raised(summary=figures)
+    )
     paths: dict[str, Path] = {}
     for language, kind in PDF_KINDS.items():
         with translation.override(language):
@@ -370,6 +432,7 @@ def _public_files(
                 appendix=appendix_rows,
                 language=language,
             )
+            content["points"] = points_raised.points_annex(states, language)
             path = directory / f"{summary.meta.slug}-conclusions-{language}.pdf"
             write_pdf(summary=summary, language=language, path=path, conclusions=content)
         paths[kind] = path

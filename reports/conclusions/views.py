@@ -21,9 +21,16 @@ from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from reports.conclusions import checks, selectors, services
+from reports.conclusions import points as points_raised
 from reports.conclusions.forms import ConclusionsForm, initial_values
 from reports.conclusions.public import figures_for_display
-from reports.models import CheckWaiver, ConclusionsDraft, Publication, ReportLanguage
+from reports.models import (
+    CheckWaiver,
+    ConclusionsDraft,
+    Outcome,
+    Publication,
+    ReportLanguage,
+)
 from surveys.models import Consultation, Question
 
 if TYPE_CHECKING:
@@ -151,6 +158,34 @@ def conclusions_waive(request: StaffRequest, slug: str) -> HttpResponse:
     return redirect(reverse("reports:conclusions", args=[consultation.slug]) + "#checks-heading")
 
 
+@require_POST
+@editors_only
+def conclusions_disposition(request: StaffRequest, slug: str) -> HttpResponse:
+    """An editor records what was decided on a point raised, and why, in both languages."""
+    consultation = get_object_or_404(Consultation, slug=slug)
+    question = Question.objects.filter(
+        consultation=consultation, code=request.POST.get("question", "")[:12]
+    ).first()
+    theme = request.POST.get("theme", "")
+    try:
+        if question is None or not theme.isdigit():
+            raise selectors.ConclusionsError(gettext("That point is not one of this report's."))
+        services.disposition_record(
+            consultation=consultation,
+            user=request.user,
+            question=question,
+            theme_id=int(theme),
+            outcome=request.POST.get("outcome", ""),
+            reason_en=request.POST.get("reason_en", ""),
+            reason_zh=request.POST.get("reason_zh", ""),
+        )
+    except selectors.ConclusionsError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, gettext("The decision on the point is recorded."))
+    return redirect(reverse("reports:conclusions", args=[consultation.slug]) + "#points-heading")
+
+
 def _requested_draft(request: HttpRequest, consultation: Consultation) -> ConclusionsDraft | None:
     version = request.GET.get("version", "")
     if version.isdigit():
@@ -186,6 +221,7 @@ def _page(
     figures_error = ""
     latest = selectors.draft_latest(consultation=consultation)
     points: list[checks.CheckIssue] = []
+    raised: list[points_raised.PointState] = []
     if report is not None:
         try:
             data = selectors.report_json(report=report)
@@ -194,6 +230,9 @@ def _page(
         else:
             figures = {item.code: item for item in figures_for_display(data, language)}
             points = checks.draft_check(consultation=consultation, draft=latest, summary=data)
+            raised = points_raised.points_state(
+                consultation=consultation, points=points_raised.points_raised(summary=data)
+            )
     waivers = {
         waiver.key: waiver
         for waiver in CheckWaiver.objects.filter(
@@ -222,6 +261,9 @@ def _page(
             "missing": selectors.draft_missing(consultation=consultation, draft=latest),
             "points": [(point, waivers.get(point.key)) for point in points],
             "points_open": sum(1 for point in points if point.key not in waivers),
+            "raised": raised,
+            "raised_open": sum(1 for state in raised if not state.decided),
+            "outcomes": Outcome.choices,
             "live": selectors.publication_live(consultation=consultation),
             "history": Publication.objects.filter(consultation=consultation)
             .select_related("draft", "published_by", "unpublished_by")

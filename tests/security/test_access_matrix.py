@@ -81,6 +81,7 @@ reports:conclusions                           GET  pslug                302 302 
 reports:conclusions_publish                   POST pslug                302 302 302 403 403 302 302
 reports:conclusions_unpublish                 POST pslug                302 302 302 403 403 302 302
 reports:conclusions_waive                     POST pslug                302 302 302 403 403 302 302
+reports:conclusions_disposition               POST pslug                302 302 302 403 403 302 302
 # The staff admin
 admin:index                                   GET  -                    302 302 302 200 200 200 200
 admin:login                                   GET  -                    200 200 200 302 302 302 302
