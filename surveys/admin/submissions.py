@@ -34,6 +34,7 @@ from django.utils.translation import gettext_lazy as _
 from consultation.downloads import file_download
 from surveys import exports, privacy, roles
 from surveys.admin.common import ReadOnlyRecordMixin, plain_select
+from surveys.admin.entry import entry_urls
 from surveys.admin.exports import export_response
 from surveys.admin.submission_forms import (
     CONSENT_SHORT,
@@ -47,6 +48,7 @@ from surveys.admin.submission_forms import (
     ThemeFilter,
 )
 from surveys.choices import PrivacyActionKind
+from surveys.intake.selectors import submission_intake
 from surveys.models import (
     Answer,
     Attachment,
@@ -87,6 +89,7 @@ class SubmissionAdmin(ReadOnlyRecordMixin, admin.ModelAdmin[Submission]):
         "review",
         "submitted_hkt",
         "late",
+        "channel",
         "consent_display",
         "campaign",
     )
@@ -97,6 +100,7 @@ class SubmissionAdmin(ReadOnlyRecordMixin, admin.ModelAdmin[Submission]):
         "review_status",
         "consent",
         "is_late",
+        "channel",
         CampaignFilter,
         ThemeFilter,
         ("submitted_at", admin.DateFieldListFilter),
@@ -378,6 +382,7 @@ class SubmissionAdmin(ReadOnlyRecordMixin, admin.ModelAdmin[Submission]):
                     papers=roles.can_read_attachments(request.user),
                 )
             )
+            context.update(submission_intake(submission=obj, papers=context["papers"]))
             context["can_tag"] = self.has_change_permission(request, obj)
             context["has_themes"] = Theme.objects.filter(consultation=obj.consultation_id).exists()
         return super().render_change_form(request, context, add, change, form_url, obj)
@@ -389,6 +394,7 @@ class SubmissionAdmin(ReadOnlyRecordMixin, admin.ModelAdmin[Submission]):
                 self.admin_site.admin_view(self.attachment_view),
                 name="surveys_submission_attachment",
             ),
+            *entry_urls(self),
             *super().get_urls(),
         ]
 
