@@ -7,6 +7,7 @@ import datetime as dt
 import io
 import json
 import zipfile
+from zoneinfo import ZoneInfo
 
 import pandas as pd
 import pytest
@@ -35,7 +36,7 @@ EMAIL = "chan@example.hk"
 def entered(reviewer, private_storage_tmp):
     consultation = letter_consultation()
     upload = pdf_upload()
-    received_at = timezone.make_aware(dt.datetime(2026, 11, 30, 9, 15))
+    received_at = dt.datetime(2026, 11, 30, 9, 15, tzinfo=ZoneInfo("Asia/Hong_Kong"))
     draft = intake.entry_start(
         consultation=consultation,
         actor=reviewer,
