@@ -148,6 +148,10 @@ class EntryDetailsForm(AboutYouForm):
         cleaned = super().clean()
         if cleaned.get("channel") == Channel.EMAIL and not cleaned.get("email"):
             self.add_error("email", _("A response received by email needs the sender's address."))
+        received_at = self.received_at()
+        if received_at is not None and received_at > timezone.now():
+            # The service refuses it too; said here with the page's other errors.
+            self.add_error("received_date", _("The date received cannot be in the future."))
         return cleaned
 
     def received_at(self) -> dt.datetime | None:

@@ -220,3 +220,19 @@ def test_the_list_shows_and_filters_by_channel(client, consultation, reviewer):
 def test_a_superuser_may_enter_without_a_role(client, consultation, private_storage_tmp):
     client.force_login(UserFactory(is_superuser=True))
     assert client.get(INDEX).status_code == 200
+
+
+def test_the_entries_in_progress_page_reads_a_fixed_number_of_queries(
+    client, consultation, reviewer, private_storage_tmp, django_assert_max_num_queries
+):
+    client.force_login(reviewer)
+    new = reverse("admin:surveys_submission_enter_new", args=[consultation.pk])
+    for _ in range(3):
+        client.post(new, details())
+    with django_assert_max_num_queries(6):
+        client.get(INDEX)
+    for _ in range(7):
+        client.post(new, details())
+    with django_assert_max_num_queries(6):
+        page = client.get(INDEX)
+    assert page.content.decode().count("Continue") == 10
