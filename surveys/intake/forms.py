@@ -17,6 +17,7 @@ from crispy_forms.layout import HTML, Div, Field, Layout
 from django import forms
 from django.conf import settings
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from surveys.intake.services import ENTRY_CHANNELS, GENERAL_COMMENTS_MAX
@@ -105,7 +106,7 @@ class EntryDetailsForm(AboutYouForm):
             ),
             "language",
             "original",
-            HTML("<h2>{% load i18n %}{% translate 'About the respondent' %}</h2>"),
+            HTML(format_html("<h2>{}</h2>", _("About the respondent"))),
             "respondent_type",
             Div(
                 "organisation_name",
