@@ -8,6 +8,7 @@ from django.db.models import QuerySet
 
 from surveys.intake.services import ENTRY_CHANNELS
 from surveys.models import (
+    Channel,
     Consultation,
     GeneralComment,
     OriginalDocument,
@@ -52,12 +53,24 @@ def entry_comments(*, submission: Submission) -> str:
 
 def submission_intake(*, submission: Submission, papers: bool) -> dict[str, Any]:
     """How ``submission`` reached us, for its admin page: channel, when received, who entered
-    it, the general comments and (for staff who may read papers) the original documents."""
-    return {
+    it, the general comments and (for staff who may read papers) the original documents.
+
+    A web response has neither general comments nor originals: its page reads nothing more
+    (two queries more for a response that came another way)."""
+    details: dict[str, Any] = {
         "intake_channel": submission.get_channel_display(),
         "intake_received_at": submission.received_at,
         "intake_entered_by": submission.entered_by.get_username() if submission.entered_by else "",
-        "general_comments": entry_comments(submission=submission),
-        "originals": entry_originals(submission=submission) if papers else [],
-        "originals_count": OriginalDocument.objects.filter(submission=submission).count(),
+        "general_comments": "",
+        "originals": [],
+        "originals_count": 0,
     }
+    if submission.channel == Channel.WEB:
+        return details
+    details["general_comments"] = entry_comments(submission=submission)
+    if papers:
+        details["originals"] = entry_originals(submission=submission)
+        details["originals_count"] = len(details["originals"])
+    else:
+        details["originals_count"] = OriginalDocument.objects.filter(submission=submission).count()
+    return details

@@ -236,3 +236,21 @@ def test_the_entries_in_progress_page_reads_a_fixed_number_of_queries(
     with django_assert_max_num_queries(6):
         page = client.get(INDEX)
     assert page.content.decode().count("Continue") == 10
+
+
+@pytest.mark.parametrize("originals", [1, 4])
+def test_an_entered_response_s_page_costs_the_same_queries_whatever_its_originals(
+    client, consultation, reviewer, private_storage_tmp, django_assert_max_num_queries, originals
+):
+    client.force_login(reviewer)
+    client.post(reverse("admin:surveys_submission_enter_new", args=[consultation.pk]), details())
+    draft = Submission.objects.get()
+    form = {k: v for k, v in details().items() if k != "original"}
+    for number in range(2, originals + 1):
+        client.post(step_url(draft, 1), {**form, "original": pdf_upload(f"page{number}.pdf")})
+    client.post(step_url(draft, 2), {"q_Q1": "no"})
+    client.post(reverse("admin:surveys_submission_enter_submit", args=[draft.pk]))
+    assert draft.original_documents.count() == originals
+    with django_assert_max_num_queries(21):
+        page = client.get(reverse("admin:surveys_submission_change", args=[draft.pk]))
+    assert page.content.decode().count("/originals/") == originals
