@@ -26,6 +26,11 @@ from surveys.journey.forms import AboutYouForm
 from surveys.models import Channel, RespondentCategory, RespondentType
 
 
+# No consultation on this platform predates it; far older dates are typing mistakes (and year 1
+# would not fit a UTC timestamp).
+EARLIEST_YEAR = 2000
+
+
 def _helper(*layout: Any) -> FormHelper:
     helper = FormHelper()
     helper.form_tag = False
@@ -150,7 +155,9 @@ class EntryDetailsForm(AboutYouForm):
         if cleaned.get("channel") == Channel.EMAIL and not cleaned.get("email"):
             self.add_error("email", _("A response received by email needs the sender's address."))
         received_at = self.received_at()
-        if received_at is not None and received_at > timezone.now():
+        if received_at is not None and received_at.year < EARLIEST_YEAR:
+            self.add_error("received_date", _("Enter a date received in 2000 or later."))
+        elif received_at is not None and received_at > timezone.now():
             # The service refuses it too; said here with the page's other errors.
             self.add_error("received_date", _("The date received cannot be in the future."))
         return cleaned

@@ -140,6 +140,10 @@ def test_the_first_step_refuses_bad_details_with_reasons_and_stores_nothing(
         (details(channel="web"), "Choose how the response was received"),
         (details(received_date="31/02/2026"), "Enter the date received as a real date"),
         (details(received_date=tomorrow), "The date received cannot be in the future."),
+        (details(received_date="0001-01-01"), "Enter a date received in 2000 or later."),
+        (details(received_time="25:61"), "Enter the time received like 14:30."),
+        (details(contact_name="x" * 201), "Ensure this value has at most 200 characters"),
+        (details(category="\x00"), "Select a valid choice"),
         (details(original=None), "Upload the original letter, email or scan"),
         (
             details(original=pdf_upload("virus.exe", b"MZ\x90\x00")),
