@@ -25,7 +25,6 @@ from surveys.journey import attachments
 from surveys.journey.forms import AboutYouForm
 from surveys.models import Channel, RespondentCategory, RespondentType
 
-
 # No consultation on this platform predates it; far older dates are typing mistakes (and year 1
 # would not fit a UTC timestamp).
 EARLIEST_YEAR = 2000
