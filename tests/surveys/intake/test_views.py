@@ -258,3 +258,25 @@ def test_an_entered_response_s_page_costs_the_same_queries_whatever_its_original
     with django_assert_max_num_queries(21):
         page = client.get(reverse("admin:surveys_submission_change", args=[draft.pk]))
     assert page.content.decode().count("/originals/") == originals
+
+
+def test_typed_text_is_shown_escaped_and_odd_steps_are_not_found(
+    client, consultation, reviewer, private_storage_tmp
+):
+    client.force_login(reviewer)
+    client.post(
+        reverse("admin:surveys_submission_enter_new", args=[consultation.pk]),
+        details(organisation_name="<b>Harbour</b>"),
+    )
+    draft = Submission.objects.get()
+    assert client.get(step_url(draft, 0)).status_code == 404
+    assert client.get(step_url(draft, 6)).status_code == 404
+    client.post(step_url(draft, 2), {"q_Q1": "no"})
+    client.post(step_url(draft, 4), {"text": "<script>alert(1)</script>"})
+    review = client.get(step_url(draft, 5)).content.decode()
+    assert "<script>alert(1)</script>" not in review
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in review
+    client.post(reverse("admin:surveys_submission_enter_submit", args=[draft.pk]))
+    page = client.get(reverse("admin:surveys_submission_change", args=[draft.pk])).content.decode()
+    assert "<script>alert(1)</script>" not in page
+    assert "&lt;b&gt;Harbour&lt;/b&gt;" in page
