@@ -340,6 +340,7 @@ def report_register(*, consultation: Consultation, as_of: dt.datetime) -> list[R
             "campaign_group__label",
             "campaign_group__confirmed",
             "is_late",
+            "channel",
         )
     )
     return [
@@ -351,9 +352,10 @@ def report_register(*, consultation: Consultation, as_of: dt.datetime) -> list[R
             campaign=campaign,
             campaign_confirmed=bool(confirmed),
             is_late=is_late,
+            channel=channel,
         )
-        for pk, reference, submitted_at, left_out, campaign, confirmed, is_late in rows.iterator(
-            chunk_size=10_000
+        for pk, reference, submitted_at, left_out, campaign, confirmed, is_late, channel in (
+            rows.iterator(chunk_size=10_000)
         )
     ]
 

@@ -1,6 +1,8 @@
 """Exports of a consultation's submissions: CSV and XLSX, one row per submission.
 
-Columns: the respondent's details, consent, review status and campaign group, then one column per
+Columns: the respondent's details, how the response was received (channel, when, for one sent by
+email, post or fax), consent, review status, the general comments of a letter (paragraphs that
+answer no question) and campaign group, then one column per
 question code in paper order. A multiple-choice question has one 0/1 column per choice
 (``Q2__shop``), left empty when the respondent did not answer the question at all; a free-text
 question is followed by ``Q25__themes``, the themes reviewers gave the answer.
@@ -48,6 +50,8 @@ RESPONDENT_COLUMNS = [
     "state",
     "submitted_at_hkt",
     "late",
+    "channel",
+    "received_at_hkt",
     "language",
     "respondent_type",
     "category",
@@ -59,18 +63,23 @@ RESPONDENT_COLUMNS = [
     "consent",
     "review_status",
     "exclusion_reason",
+    "general_comments",
     "campaign_group",
 ]
 PERSONAL_COLUMNS = frozenset({"contact_name", "email", "client_address"})
 
 
 # Respondent columns whose text comes from the respondent: checked for formulas.
-_FREE_TEXT_COLUMNS = frozenset({"category_other", "organisation_name", "contact_name", "email"})
+_FREE_TEXT_COLUMNS = frozenset(
+    {"category_other", "organisation_name", "contact_name", "email", "general_comments"}
+)
 _SUBMISSION_FIELDS = {
     "reference": "reference",
     "state": "state",
     "submitted_at_hkt": "submitted_at",
     "late": "is_late",
+    "channel": "channel",
+    "received_at_hkt": "received_at",
     "language": "language",
     "respondent_type": "respondent_type",
     "category": "category",
@@ -82,6 +91,7 @@ _SUBMISSION_FIELDS = {
     "consent": "consent",
     "review_status": "review_status",
     "exclusion_reason": "exclusion_reason",
+    "general_comments": "general_comment__text",
     "campaign_group": "campaign_group__label",
 }
 
@@ -197,8 +207,9 @@ def export_rows(
     )
     width = len(layout.header)
     respondent_width = len(layout.respondent)
-    submitted_at = layout.respondent.index("submitted_at_hkt")
+    moments = [layout.respondent.index(c) for c in ("submitted_at_hkt", "received_at_hkt")]
     late = layout.respondent.index("late")
+    comments = layout.respondent.index("general_comments")
     group = layout.respondent.index("campaign_group")
     organisation = layout.respondent.index("organisation_name")
     respondent_type = layout.respondent.index("respondent_type")
@@ -207,11 +218,11 @@ def export_rows(
     for values in people:
         pk = values[0]
         row: list[Any] = [*values[1:], *([None] * (width - respondent_width))]
-        if row[submitted_at] is not None:
-            row[submitted_at] = timezone.localtime(row[submitted_at]).replace(
-                tzinfo=None, microsecond=0
-            )
+        for moment in moments:
+            if row[moment] is not None:
+                row[moment] = timezone.localtime(row[moment]).replace(tzinfo=None, microsecond=0)
         row[late] = int(row[late])
+        row[comments] = row[comments] or ""
         row[group] = row[group] or ""
         if not organisation_name_shown(respondent_type=row[respondent_type], personal=personal):
             row[organisation] = ""
@@ -274,10 +285,11 @@ def export_csv_lines(
     layout = _layout(consultation, personal)
     writer = csv.writer(_Echo())
     yield "\ufeff" + writer.writerow([safe_cell(c) for c in layout.header])
-    submitted_at = layout.respondent.index("submitted_at_hkt")
+    moments = [layout.respondent.index(c) for c in ("submitted_at_hkt", "received_at_hkt")]
     for row in export_rows(consultation=consultation, personal=personal, submissions=submissions):
-        if row[submitted_at] is not None:
-            row[submitted_at] = row[submitted_at].isoformat(sep=" ")
+        for moment in moments:
+            if row[moment] is not None:
+                row[moment] = row[moment].isoformat(sep=" ")
         yield writer.writerow(_neutralise(row, layout.free_text))
 
 

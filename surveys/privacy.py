@@ -10,7 +10,9 @@ Ordinance, data protection principles 2 and 6).
   copies of those details in each revision. The answers, the respondent's category and type and
   the publication choice stay: the statistics and the published conclusions need them, and
   without a name or a contact they no longer identify anyone. Drafts that were never submitted
-  are not part of the record at all and are deleted with their files.
+  are not part of the record at all and are deleted with their files. The originals of responses
+  received by email, post or fax (letters, emails, scans: they carry names, addresses and
+  signatures) are deleted too; the answers typed from them stay.
 - ``respondent_data_export`` writes a ZIP of everything held about the person who owns an email
   address, after checking it against one of their response references.
 
@@ -44,6 +46,8 @@ from surveys.models import (
     Attachment,
     Consent,
     Consultation,
+    GeneralComment,
+    OriginalDocument,
     PrivacyAction,
     PrivacyActionKind,
     RespondentCategory,
@@ -139,11 +143,12 @@ def _erase_consultation(
             key="submission",
             values=list(pending.values_list("pk", flat=True)),
         )
+        originals_deleted = _originals_delete(pending)
         drafts_deleted = _drafts_delete(drafts)
         scrubbed = _revisions_scrub(revisions)
         erased = kept.update(**ERASED_FIELDS, personal_data_erased_at=now)
         action = None
-        if erased or drafts_deleted:
+        if erased or drafts_deleted or originals_deleted:
             action = PrivacyAction.objects.create(
                 kind=PrivacyActionKind.ERASURE,
                 at=now,
@@ -156,6 +161,7 @@ def _erase_consultation(
                     "fields": list(ERASED_FIELDS),
                     "revisions_scrubbed": scrubbed,
                     "drafts_deleted": drafts_deleted,
+                    "originals_deleted": originals_deleted,
                     "emails_erased": emails_erased,
                     "retention_days": settings.PERSONAL_DATA_RETENTION_DAYS,
                 },
@@ -187,8 +193,20 @@ def _drafts_delete(drafts: QuerySet[Submission]) -> int:
     return count
 
 
-def _files_delete(names: Iterable[str]) -> None:
-    storage = Attachment._meta.get_field("file").storage
+def _originals_delete(submissions: QuerySet[Submission]) -> int:
+    """Delete the originals of ``submissions``; their files go once the transaction commits."""
+    originals = OriginalDocument.objects.filter(submission__in=submissions)
+    files = list(originals.values_list("file", flat=True))
+    count, _ = originals.delete()
+    if files:
+        transaction.on_commit(partial(_files_delete, files, model=OriginalDocument))
+    return count
+
+
+def _files_delete(
+    names: Iterable[str], model: type[Attachment | OriginalDocument] = Attachment
+) -> None:
+    storage = model._meta.get_field("file").storage
     for name in names:
         storage.delete(name)
 
@@ -258,7 +276,10 @@ def _label(choices: Any, value: str) -> str:
 
 
 def submission_personal_record(
-    submission: Submission, *, attachment_paths: dict[int, str]
+    submission: Submission,
+    *,
+    attachment_paths: dict[int, str],
+    original_paths: dict[int, str] | None = None,
 ) -> dict[str, Any]:
     """Everything held about one response, as plain JSON-ready data (English labels)."""
     journey = journey_load(consultation=submission.consultation)
@@ -282,6 +303,8 @@ def submission_personal_record(
         "submitted_at": _iso(submission.submitted_at),
         "withdrawn_at": _iso(submission.withdrawn_at),
         "late": submission.is_late,
+        "channel": submission.channel,
+        "received_at": _iso(submission.received_at),
         "language": submission.language,
         "respondent": {
             "respondent_type": submission.respondent_type,
@@ -332,6 +355,20 @@ def submission_personal_record(
             }
             for attachment in submission.attachments.order_by("uploaded_at", "pk")
         ],
+        "general_comments": comment.text
+        if (comment := GeneralComment.objects.filter(submission=submission).first())
+        else "",
+        "original_documents": [
+            {
+                "name": document.original_name,
+                "content_type": document.content_type,
+                "size": document.size,
+                "sha256": document.sha256,
+                "uploaded_at": _iso(document.uploaded_at),
+                "file_in_this_archive": (original_paths or {}).get(document.pk),
+            }
+            for document in submission.original_documents.order_by("uploaded_at", "pk")
+        ],
         "review": {
             "status": submission.review_status,
             "exclusion_reason": submission.exclusion_reason,
@@ -359,10 +396,14 @@ README = """Personal data held by Consult HK / Consult HK 持有的個人資料
 
 respondent-data.json lists every response given with your email address: your details, your
 answers, each version you submitted, the files you attached (in attachments/), and how staff
-reviewed the response. We do not keep copies of the emails we sent you.
+reviewed the response. For a response you sent by email, post or fax, it also gives how and
+when we received it and the paragraphs we kept as general comments, and originals/ holds the
+letter, email or scan as we received it. We do not keep copies of the emails we sent you.
 
 respondent-data.json 列出以您的電郵地址提交的每份回應：您的資料、您的答案、您每次提交的版本、
-您附上的檔案（見 attachments/），以及職員審閱該回應的紀錄。我們不保留寄給您的電郵副本。
+您附上的檔案（見 attachments/），以及職員審閱該回應的紀錄。如您以電郵、郵寄或傳真提交回應，
+檔案亦列出我們收到回應的方式和時間，以及我們作為一般意見保存的段落；originals/ 存有我們收到的
+信件、電郵或掃描本原件。我們不保留寄給您的電郵副本。
 """
 
 
@@ -434,8 +475,8 @@ def respondent_data_export(
 
 def _archive_contents(
     submissions: list[Submission],
-) -> tuple[dict[str, Any], dict[str, Attachment]]:
-    files: dict[str, Attachment] = {}
+) -> tuple[dict[str, Any], dict[str, Attachment | OriginalDocument]]:
+    files: dict[str, Attachment | OriginalDocument] = {}
     records = []
     for submission in submissions:
         paths = {}
@@ -445,7 +486,16 @@ def _archive_contents(
             path = f"attachments/{submission.reference}/{number}-{attachment.original_name}"
             paths[attachment.pk] = path
             files[path] = attachment
-        records.append(submission_personal_record(submission, attachment_paths=paths))
+        originals = {}
+        for number, document in enumerate(
+            submission.original_documents.order_by("uploaded_at", "pk"), start=1
+        ):
+            path = f"originals/{submission.reference}/{number}-{document.original_name}"
+            originals[document.pk] = path
+            files[path] = document
+        records.append(
+            submission_personal_record(submission, attachment_paths=paths, original_paths=originals)
+        )
     data = {
         "exported_at": _iso(timezone.now()),
         "responses": records,
@@ -453,7 +503,7 @@ def _archive_contents(
     return data, files
 
 
-def _zip(data: dict[str, Any], files: dict[str, Attachment]) -> bytes:
+def _zip(data: dict[str, Any], files: dict[str, Attachment | OriginalDocument]) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("README.txt", README)

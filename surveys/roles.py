@@ -10,7 +10,9 @@ Three groups, created by the data migration ``0002_staff_roles`` and kept in ste
 - Reviewers read and review submissions, code free text with themes, confirm campaign groups and
   export without personal data. They hold ``review_submission`` rather than ``change_submission``:
   a submission changes only through the review services, never through a free edit of its fields.
-  They read and request summary reports.
+  They read and request summary reports. They also enter responses received by email, post or
+  fax (``enter_submission``): the registry work of typing a letter in belongs with the people who
+  read the responses and their papers.
 - Report readers read reports and the list of consultations, nothing else.
 
 ``surveys.view_personal_data`` (names, email and network addresses) is held by no group: a
@@ -44,6 +46,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         + [
             "surveys.view_submission",
             "surveys.review_submission",
+            "surveys.enter_submission",
             "surveys.view_theme",
             "surveys.add_theme",
             "surveys.change_theme",
@@ -59,6 +62,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
 
 PERSONAL_DATA_PERMISSION = "surveys.view_personal_data"
 REVIEW_PERMISSION = "surveys.review_submission"
+ENTER_PERMISSION = "surveys.enter_submission"
 
 
 def can_view_personal_data(user: Any) -> bool:
@@ -69,6 +73,11 @@ def can_view_personal_data(user: Any) -> bool:
 def can_review(user: Any) -> bool:
     """Whether ``user`` may change review status, notes, theme tags and campaign groups."""
     return bool(user.is_active and user.has_perm(REVIEW_PERMISSION))
+
+
+def can_enter(user: Any) -> bool:
+    """Whether ``user`` may enter a response received by email, post or fax for a respondent."""
+    return bool(user.is_active and user.has_perm(ENTER_PERMISSION))
 
 
 def can_read_attachments(user: Any) -> bool:

@@ -19,15 +19,16 @@ def demo_consultations(db) -> dict[str, object]:
 
 @pytest.fixture
 def private_storage_tmp(tmp_path, monkeypatch):
-    """Respondents' attachments go to a temporary private folder for the test."""
+    """Respondents' attachments and staff-kept originals go to a temporary private folder."""
     from django.core.files.storage import FileSystemStorage
 
-    from surveys.models import Attachment
+    from surveys.models import Attachment, OriginalDocument
 
     root = tmp_path / "private"
-    monkeypatch.setattr(
-        Attachment._meta.get_field("file"), "storage", FileSystemStorage(location=root)
-    )
+    for model in (Attachment, OriginalDocument):
+        monkeypatch.setattr(
+            model._meta.get_field("file"), "storage", FileSystemStorage(location=root)
+        )
     return root
 
 

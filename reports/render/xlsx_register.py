@@ -45,7 +45,13 @@ def register_sheets(
     )
     yes, no = gettext("Yes"), gettext("No")
     suggested = pgettext("campaign", "No, suggested")
-    channels = {CHANNEL_WEB: gettext("Web form")}
+    channels = {
+        CHANNEL_WEB: gettext("Web form"),
+        "email": gettext("Email"),
+        "post": gettext("Post"),
+        "fax": gettext("Fax"),
+        "import": gettext("Bulk import"),
+    }
     reasons: dict[str, str] = {}
     date = styles.get(number=_DATE)
     parts = max(1, -(-len(rows) // per_sheet))

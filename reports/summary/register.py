@@ -15,8 +15,8 @@ from dataclasses import dataclass
 
 from reports.summary.inputs import EXCLUSION_REASONS, Snapshot
 
-# Every response so far arrived through the web form; other channels (email, post) will set their
-# own value when they are taken in.
+# How a response arrived (surveys.choices.Channel: web, email, post, fax, import); the web form's
+# is the default of a row.
 CHANNEL_WEB = "web"
 
 

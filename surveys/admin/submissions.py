@@ -31,6 +31,7 @@ from django.utils.translation import gettext_lazy as _
 from consultation.downloads import file_download
 from surveys import exports, privacy, roles
 from surveys.admin.common import ReadOnlyRecordMixin, plain_select
+from surveys.admin.entry import entry_urls
 from surveys.admin.submission_actions import SubmissionActionsMixin
 from surveys.admin.submission_forms import (
     CONSENT_SHORT,
@@ -42,6 +43,7 @@ from surveys.admin.submission_forms import (
     ThemeFilter,
 )
 from surveys.choices import PrivacyActionKind
+from surveys.intake.selectors import submission_intake
 from surveys.models import (
     Answer,
     Attachment,
@@ -77,6 +79,7 @@ class SubmissionAdmin(SubmissionActionsMixin, ReadOnlyRecordMixin, admin.ModelAd
         "review",
         "submitted_hkt",
         "late",
+        "channel",
         "consent_display",
         "campaign",
     )
@@ -87,6 +90,7 @@ class SubmissionAdmin(SubmissionActionsMixin, ReadOnlyRecordMixin, admin.ModelAd
         "review_status",
         "consent",
         "is_late",
+        "channel",
         CampaignFilter,
         ThemeFilter,
         ("submitted_at", admin.DateFieldListFilter),
@@ -368,6 +372,7 @@ class SubmissionAdmin(SubmissionActionsMixin, ReadOnlyRecordMixin, admin.ModelAd
                     papers=roles.can_read_attachments(request.user),
                 )
             )
+            context.update(submission_intake(submission=obj, papers=context["papers"]))
             context["can_tag"] = self.has_change_permission(request, obj)
             context["has_themes"] = Theme.objects.filter(consultation=obj.consultation_id).exists()
         return super().render_change_form(request, context, add, change, form_url, obj)
@@ -379,6 +384,7 @@ class SubmissionAdmin(SubmissionActionsMixin, ReadOnlyRecordMixin, admin.ModelAd
                 self.admin_site.admin_view(self.attachment_view),
                 name="surveys_submission_attachment",
             ),
+            *entry_urls(self),
             *super().get_urls(),
         ]
 

@@ -20,6 +20,12 @@ def consultation_accepts_responses(*, consultation: Consultation, now: dt.dateti
     )
 
 
+def response_is_late(*, consultation: Consultation, received_at: dt.datetime) -> bool:
+    """A response is late when it reached us at or after the closing time: the web form's submit
+    and staff entry of a letter both mark lateness by this one rule."""
+    return received_at >= consultation.closes_at
+
+
 def submission_can_change(*, submission: Submission, now: dt.datetime) -> bool:
     """A submitted response may be amended or withdrawn until the consultation closes."""
     return (

@@ -26,6 +26,7 @@ from surveys.journey.resume_links import resume_link_issue
 from surveys.journey.rules import (
     require_accepting,
     require_draft_editable,
+    response_is_late,
     submission_can_change,
 )
 from surveys.journey.selectors import (
@@ -331,9 +332,11 @@ def _revision_add(
     answers: Answers,
     now: dt.datetime,
     attachments: list[Attachment] | None = None,
+    extra: Mapping[str, Any] | None = None,
 ) -> SubmissionRevision:
     respondent = submission_respondent(submission=submission)
     respondent["language"] = submission.language
+    respondent.update(extra or {})  # e.g. how a response entered by staff was received
     if attachments is None:
         attachments = submission_attachments(submission=submission)
     respondent["attachments"] = [
@@ -397,7 +400,7 @@ def submission_submit(
     submission.state = SubmissionState.SUBMITTED
     submission.submitted_at = now
     submission.updated_at = now
-    submission.is_late = now >= consultation.closes_at
+    submission.is_late = response_is_late(consultation=consultation, received_at=now)
     if client_address:
         submission.client_address = client_address
     token = secrets.token_urlsafe(32)

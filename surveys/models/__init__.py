@@ -27,6 +27,7 @@ from surveys.models.consultations import (
     Question,
     Section,
 )
+from surveys.models.intake import GeneralComment, OriginalDocument
 from surveys.models.responses import (
     Answer,
     Attachment,
@@ -48,6 +49,8 @@ __all__ = [
     "ConsultationDocument",
     "ConsultationStatus",
     "ExclusionReason",
+    "GeneralComment",
+    "OriginalDocument",
     "PrivacyAction",
     "PrivacyActionKind",
     "Question",

@@ -140,6 +140,7 @@ class Submission(models.Model):
         permissions = [
             ("view_personal_data", "Can see respondents' names and contact details"),
             ("review_submission", "Can review, tag and export submissions"),
+            ("enter_submission", "Can enter responses received by email, post or fax"),
         ]
 
     def __str__(self) -> str:

@@ -36,6 +36,7 @@ FIELD_REASON = "exclusion_reason"
 FIELD_NOTES = "reviewer_notes"
 FIELD_THEMES = "themes"
 FIELD_CAMPAIGN = "campaign_group"
+FIELD_ENTERED = "entered"  # a response received by email, post or fax entered by staff
 
 _BATCH = 2000
 

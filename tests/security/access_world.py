@@ -22,6 +22,7 @@ from django.conf import settings
 from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
 from django.core.cache import cache
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.test import Client
 from django.urls import reverse
@@ -30,7 +31,9 @@ from django.utils import timezone
 from outbox.services import email_queue
 from reports.models import CheckWaiver, Report, ReportStatus, WordingRule
 from surveys.demo.loader import DEMO_DIR, demo_load
-from surveys.journey import resume_links
+from surveys.intake import services as intake
+from surveys.journey import attachments, resume_links
+from surveys.journey.structure import journey_load
 from surveys.models import CampaignGroup, Consultation, ReviewEvent, Submission, Theme
 from surveys.roles import EDITORS, REPORT_READERS, REVIEWERS
 from tests.security.publication import Published, published_consultation
@@ -142,6 +145,7 @@ def build_world(django_user_model) -> World:
             username="guess", ip_address="198.51.100.1", attempt_time=now
         ),
         "ctype": ContentType.objects.get_for_model(Consultation),
+        **_staff_entries(custody, users["reviewer"], answers),
     }
     return World(
         open=custody,
@@ -152,6 +156,44 @@ def build_world(django_user_model) -> World:
         objects=objects,
         sessions=sessions,
     )
+
+
+def _staff_entries(consultation: Consultation, staff: Any, answers: dict[str, str]) -> dict:
+    """A posted letter being entered (every required question answered), and one entered."""
+    journey = journey_load(consultation=consultation)
+    entries = []
+    for name in ("Harbour Exchange Ltd", "Kowloon Custody Ltd"):
+        upload = SimpleUploadedFile("letter.pdf", b"%PDF-1.7 letter", "application/pdf")
+        entry = intake.entry_start(
+            consultation=consultation,
+            actor=staff,
+            channel="post",
+            received_at=timezone.now() - dt.timedelta(days=1),
+            respondent={
+                "respondent_type": "organisation",
+                "organisation_name": name,
+                "category": "custodian",
+                "contact_name": "Ho Ka Yan",
+                "consent": "response_only",
+                "privacy_acknowledged": True,
+            },
+            language="en",
+            upload=upload,
+            checked=attachments.check(
+                upload, name=upload.name, size=upload.size, accept=attachments.ORIGINAL_TYPES
+            ),
+        )
+        for number, section in enumerate(journey.sections, start=2):
+            intake.entry_section_save(
+                submission=entry, journey=journey, section=section, answers=answers, step=number
+            )
+        entries.append(entry)
+    intake.submission_enter(submission=entries[1], journey=journey, actor=staff)
+    return {
+        "entry": entries[0],
+        "entered": entries[1],
+        "original": entries[1].original_documents.get(),
+    }
 
 
 def _required_answers(consultation: Consultation) -> dict[str, str]:

@@ -157,6 +157,17 @@ admin:surveys_submission_add                  GET  -                    302 302 
 admin:surveys_submission_history              GET  mine                 302 302 302 200 403 200 200
 admin:surveys_submission_delete               GET  mine                 302 302 302 403 403 403 403
 admin:surveys_submission_change               GET  mine                 302 302 302 200 403 200 200
+# Entering a response received by email, post or fax: staff with surveys.enter_submission (the
+# Reviewers). A complete entry is entered (rolled back); the originals go to those who read papers.
+admin:surveys_submission_enter                GET  -                    302 302 302 200 403 403 200
+admin:surveys_submission_enter_new            GET  otc                  302 302 302 200 403 403 200
+admin:surveys_submission_enter_step           GET  entry,1              302 302 302 200 403 403 200
+admin:surveys_submission_enter_step           GET  entry,2              302 302 302 200 403 403 200
+admin:surveys_submission_enter_step           GET  entry,99             302 302 302 404 403 403 404
+admin:surveys_submission_enter_step           GET  entered,2            302 302 302 302 403 403 302
+admin:surveys_submission_enter_submit         POST entry                302 302 302 302 403 403 302
+admin:surveys_submission_enter_submit         GET  entry                302 302 302 405 405 405 405
+admin:surveys_submission_original             GET  entered,original     302 302 302 200 403 403 200
 admin/surveys/submission/<path:object_id>/    GET  mine                 302 302 302 302 302 302 302
 # Themes and campaign groups: the reviewers' tools.
 admin:surveys_theme_suggest                   GET  -                    302 302 302 200 403 403 200

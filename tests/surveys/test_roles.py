@@ -30,13 +30,29 @@ def test_the_migration_creates_the_three_roles_with_their_permissions():
     Group.objects.filter(name__in=roles.ROLE_PERMISSIONS).delete()
     migration = importlib.import_module("surveys.migrations.0002_staff_roles")
     migration.create_roles(state.apps, None)
-    assert group_permissions() == {name: set(p) for name, p in roles.ROLE_PERMISSIONS.items()}
+    assert group_permissions() == {name: set(p) for name, p in migration.ROLE_PERMISSIONS.items()}
     migration.delete_roles(state.apps, None)
     assert group_permissions() == {}
 
 
-def test_the_migration_froze_the_same_mapping_as_roles_py():
-    migration = importlib.import_module("surveys.migrations.0002_staff_roles")
+def test_the_intake_migration_lets_reviewers_enter_responses_and_undoes_it():
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    state = MigrationExecutor(connection).loader.project_state(("surveys", "0010_intake"))
+    first = importlib.import_module("surveys.migrations.0002_staff_roles")
+    migration = importlib.import_module("surveys.migrations.0010_intake")
+    migration.roles_restore(state.apps, None)
+    assert "surveys.enter_submission" not in group_permissions()[roles.REVIEWERS]
+    migration.roles_update(state.apps, None)
+    assert group_permissions() == {name: set(p) for name, p in roles.ROLE_PERMISSIONS.items()}
+    assert "surveys.enter_submission" in group_permissions()[roles.REVIEWERS]
+    migration.roles_restore(state.apps, None)
+    assert group_permissions() == {name: set(p) for name, p in first.ROLE_PERMISSIONS.items()}
+
+
+def test_the_latest_roles_migration_froze_the_same_mapping_as_roles_py():
+    migration = importlib.import_module("surveys.migrations.0010_intake")
     assert migration.ROLE_PERMISSIONS == roles.ROLE_PERMISSIONS
 
 
@@ -76,6 +92,7 @@ def test_no_role_sees_personal_data():
 def test_checks_follow_the_roles(role, review, personal):
     user = UserFactory(roles=[role])
     assert roles.can_review(user) is review
+    assert roles.can_enter(user) is review
     assert roles.can_export(user) is review
     assert roles.can_view_personal_data(user) is personal
 

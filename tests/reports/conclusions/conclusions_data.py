@@ -21,6 +21,7 @@ from surveys.models import (
     CampaignGroup,
     Consent,
     Consultation,
+    OriginalDocument,
     Question,
     RespondentType,
     Submission,
@@ -42,6 +43,7 @@ def conclusions_storage(root: Path) -> Iterator[None]:
         ReportFile._meta.get_field("file"),
         PublicationFile._meta.get_field("file"),
         Attachment._meta.get_field("file"),
+        OriginalDocument._meta.get_field("file"),
     ]
     saved = [field.storage for field in fields]
     for field in fields:

@@ -180,6 +180,8 @@ def custom_views(objects):
         "suggest_question": reverse("admin:surveys_theme_suggest")
         + f"?question={objects['text_question'].pk}",
         "detect": reverse("admin:surveys_campaigngroup_detect"),
+        "enter": reverse("admin:surveys_submission_enter"),
+        "enter_new": reverse("admin:surveys_submission_enter_new", args=[answered]),
     }
 
 
@@ -194,6 +196,8 @@ CUSTOM_ALLOWED = {
         "suggest",
         "suggest_question",
         "detect",
+        "enter",
+        "enter_new",
     },
     "report_reader": set(),
     "superuser": {
@@ -204,6 +208,8 @@ CUSTOM_ALLOWED = {
         "suggest",
         "suggest_question",
         "detect",
+        "enter",
+        "enter_new",
     },
 }
 
