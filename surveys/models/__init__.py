@@ -35,6 +35,7 @@ from surveys.models.responses import (
     SubmissionRevision,
 )
 from surveys.models.review import PrivacyAction, ReviewEvent, Theme
+from surveys.models.subscriptions import NoticeEvent, Subscription, SubscriptionNotice
 
 __all__ = [
     "Answer",
@@ -48,6 +49,7 @@ __all__ = [
     "ConsultationDocument",
     "ConsultationStatus",
     "ExclusionReason",
+    "NoticeEvent",
     "PrivacyAction",
     "PrivacyActionKind",
     "Question",
@@ -60,6 +62,8 @@ __all__ = [
     "Submission",
     "SubmissionRevision",
     "SubmissionState",
+    "Subscription",
+    "SubscriptionNotice",
     "Theme",
     "private_storage",
 ]
