@@ -31,7 +31,14 @@ from outbox.services import email_queue
 from reports.models import Report, ReportStatus
 from surveys.demo.loader import DEMO_DIR, demo_load
 from surveys.journey import resume_links
-from surveys.models import CampaignGroup, Consultation, ReviewEvent, Submission, Theme
+from surveys.models import (
+    CampaignGroup,
+    Consultation,
+    ReviewEvent,
+    Submission,
+    Subscription,
+    Theme,
+)
 from surveys.roles import EDITORS, REPORT_READERS, REVIEWERS
 from tests.security.publication import Published, published_consultation
 from tests.security.responses import respond
@@ -134,6 +141,16 @@ def build_world(django_user_model) -> World:
             username="guess", ip_address="198.51.100.1", attempt_time=now
         ),
         "ctype": ContentType.objects.get_for_model(Consultation),
+        # Respondent A also follows the consultation: the address is A's personal data.
+        "subscription": Subscription.objects.create(
+            email=A_EMAIL,
+            consultation=custody,
+            language="en",
+            token_hash="0" * 64,
+            created_at=now,
+            confirmation_sent_at=now,
+            confirmed_at=now,
+        ),
     }
     return World(
         open=custody,
