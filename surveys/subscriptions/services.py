@@ -14,7 +14,7 @@ import secrets
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
@@ -77,14 +77,20 @@ def subscription_request(
         return False
     token, hashed = _new_token()
     if existing is None:
-        existing = Subscription.objects.create(
-            email=email,
-            consultation=consultation,
-            language=language,
-            token_hash=hashed,
-            created_at=now,
-            confirmation_sent_at=now,
-        )
+        try:
+            # A savepoint: two requests for a new address at the same moment both find no row;
+            # the second to insert meets the unique constraint and, like a repeat, sends nothing.
+            with transaction.atomic():
+                existing = Subscription.objects.create(
+                    email=email,
+                    consultation=consultation,
+                    language=language,
+                    token_hash=hashed,
+                    created_at=now,
+                    confirmation_sent_at=now,
+                )
+        except IntegrityError:
+            return False
     else:
         existing.token_hash = hashed
         existing.language = language
