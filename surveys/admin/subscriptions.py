@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from surveys import roles
 from surveys.admin.common import ReadOnlyRecordMixin
 from surveys.models import Subscription
+from surveys.subscriptions.privacy import subscribers_seen
 
 
 def _reads_consultations(request: HttpRequest) -> bool:
@@ -73,9 +74,26 @@ class SubscriptionAdmin(ReadOnlyRecordMixin, admin.ModelAdmin[Subscription]):
             raise PermissionDenied
         return super().history_view(request, object_id, extra_context)
 
+    def change_view(
+        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: Any = None
+    ) -> HttpResponse:
+        response = super().change_view(request, object_id, form_url, extra_context)
+        obj = self.get_object(request, object_id)
+        if response.status_code == 200 and obj is not None:
+            subscribers_seen(operator=request.user.get_username(), subscriptions=[obj])
+        return response
+
     def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> HttpResponse:
         if roles.can_view_personal_data(request.user):
-            return super().changelist_view(request, extra_context)
+            response = super().changelist_view(request, extra_context)
+            changelist = getattr(response, "context_data", {}).get("cl")
+            if response.status_code == 200 and changelist is not None:
+                # The addresses on this page of the list, recorded as staff views of them.
+                subscribers_seen(
+                    operator=request.user.get_username(),
+                    subscriptions=list(changelist.result_list),
+                )
+            return response
         if not self.has_view_permission(request):
             raise PermissionDenied
         return TemplateResponse(

@@ -9,7 +9,7 @@ from typing import Any
 
 from django.utils import timezone
 
-from surveys.models import Consultation, Subscription
+from surveys.models import Consultation, PrivacyAction, PrivacyActionKind, Subscription
 from surveys.subscriptions.services import email_normalise, subscriptions_erase
 
 
@@ -56,4 +56,22 @@ def consultation_subscriptions_erase(*, consultation: Consultation, now: dt.date
     period is over: there is nothing left to tell them)."""
     return subscriptions_erase(
         subscriptions=Subscription.objects.filter(consultation=consultation), now=now
+    )
+
+
+def subscribers_seen(
+    *, operator: str, subscriptions: list[Subscription], now: dt.datetime | None = None
+) -> PrivacyAction | None:
+    """Record that staff were shown the addresses of ``subscriptions`` (the admin's list or one
+    subscription): who, when and which rows, never the addresses. None when none was shown."""
+    if not subscriptions:
+        return None
+    consultations = {subscription.consultation_id for subscription in subscriptions}
+    only = next(iter(consultations)) if len(consultations) == 1 else None
+    return PrivacyAction.objects.create(
+        kind=PrivacyActionKind.STAFF_VIEW,
+        at=now or timezone.now(),
+        operator=operator,
+        consultation_id=only,
+        details={"subscriptions": sorted(subscription.pk for subscription in subscriptions)},
     )

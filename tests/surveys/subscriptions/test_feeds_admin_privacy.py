@@ -104,6 +104,11 @@ def test_only_staff_with_the_personal_data_permission_see_subscribers(
     one = Subscription.objects.first()
     change = reverse("admin:surveys_subscription_change", args=[one.pk])
     assert client.get(change).status_code == 200
+    # Both are recorded: who saw which subscriptions, without the addresses.
+    seen = PrivacyAction.objects.filter(kind=PrivacyActionKind.STAFF_VIEW).order_by("pk")
+    assert [len(action.details["subscriptions"]) for action in seen] == [30, 1]
+    assert {action.operator for action in seen} == {"reviewer_personal"}
+    assert "@example.com" not in str(list(seen.values()))
 
     for user in (reviewer, report_reader):
         client.force_login(user)
@@ -118,6 +123,7 @@ def test_only_staff_with_the_personal_data_permission_see_subscribers(
         assert client.get(change).status_code == 403
         history = reverse("admin:surveys_subscription_history", args=[one.pk])
         assert client.get(history).status_code == 403
+    assert PrivacyAction.objects.filter(kind=PrivacyActionKind.STAFF_VIEW).count() == 2
 
 
 def test_an_access_request_by_address_alone_finds_the_subscriptions(tmp_path):
