@@ -183,6 +183,7 @@ def subscription_unsubscribe(*, token: str, now: dt.datetime | None = None) -> L
     return check
 
 
+@transaction.atomic
 def subscriptions_erase(*, subscriptions: QuerySet[Subscription], now: dt.datetime) -> int:
     """End ``subscriptions`` and forget their addresses (unsubscribe, erasure). Their emails in
     the outbox keep no address either. Returns how many were ended."""

@@ -50,6 +50,8 @@ def test_the_list_and_each_consultation_offer_the_form_and_the_feeds(client):
         assert f'action="{SUBSCRIBE}"' in page
         assert 'rel="alternate" type="application/atom+xml"' in page
         assert reverse("subscriptions:feed_conclusions") in page
+        # What the address is for and how long it is kept, where it is collected (PDPO DPP1).
+        assert "We use your address only to send these emails." in page
     detail = client.get(reverse("surveys:detail", args=[consultation.slug])).content.decode()
     assert f'name="consultation" value="{consultation.slug}"' in detail
 
