@@ -180,6 +180,7 @@ if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
 RATELIMIT_USE_CACHE = "default"
 RATELIMIT_SUBMIT = env("RATELIMIT_SUBMIT", default="20/h")
 RATELIMIT_RESUME = env("RATELIMIT_RESUME", default="10/h")
+RATELIMIT_SUBSCRIBE = env("RATELIMIT_SUBSCRIBE", default="10/h")
 
 # A respondent's draft is found through the session: keep it for the length of a consultation.
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=60 * 60 * 24 * 90)
@@ -193,6 +194,19 @@ PERSONAL_DATA_RETENTION_DAYS = env.int("PERSONAL_DATA_RETENTION_DAYS", default=3
 # A theme coded on the answers of at least this many respondents to a question is a point raised
 # that the conclusions must answer with a recorded disposition before they are published.
 DISPOSITION_MIN_RESPONDENTS = env.int("DISPOSITION_MIN_RESPONDENTS", default=5)
+
+# Subscriptions by email (surveys.subscriptions). The address where the site is served, for the
+# links in notices that beat sends without a request to take it from.
+SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000/")
+# A confirmation link works this long; an unconfirmed subscription is then deleted.
+SUBSCRIPTION_CONFIRM_HOURS = env.int("SUBSCRIPTION_CONFIRM_HOURS", default=48)
+# A second request for the same unconfirmed subscription sends no new email within this time:
+# nobody can use the form to flood an address.
+SUBSCRIPTION_RESEND_MINUTES = env.int("SUBSCRIPTION_RESEND_MINUTES", default=15)
+# An event (opened, closes in 7 days, closed, conclusions) older than this is not announced:
+# a beat stopped for a month does not send a month of stale notices when it starts again.
+SUBSCRIPTION_NOTICE_LOOKBACK_DAYS = env.int("SUBSCRIPTION_NOTICE_LOOKBACK_DAYS", default=3)
+SUBSCRIPTION_NOTICE_SECONDS = env.float("SUBSCRIPTION_NOTICE_SECONDS", default=300.0)
 
 # Lockout first: it refuses a locked-out login before any password is checked (django-axes).
 AUTHENTICATION_BACKENDS = [
@@ -328,6 +342,11 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "send-due-emails": {
         "task": "outbox.tasks.send_due",
         "schedule": OUTBOX_SWEEP_SECONDS,
+    },
+    # Notices to subscribers: a consultation opened, closes in 7 days, closed or concluded.
+    "send-subscription-notices": {
+        "task": "surveys.subscriptions.tasks.send_notices",
+        "schedule": SUBSCRIPTION_NOTICE_SECONDS,
     },
     # A report whose build stopped beating is queued again or failed, saying why
     # (reports.jobs.watchdog); so is one whose message was lost.

@@ -11,6 +11,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("reports/", include("reports.urls")),
     path("consultations/<slug:slug>/conclusions/", include("reports.urls_public")),
+    path("", include("surveys.subscriptions.urls")),
     path("", include("surveys.journey.urls")),
 ]
 

@@ -4,7 +4,7 @@ sender asks for the message when it sends (``render``), in the worker rather tha
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 
@@ -13,6 +13,8 @@ class Rendered:
     subject: str
     text: str
     html: str = ""
+    # Extra message headers (``List-Unsubscribe`` for the notices to subscribers).
+    headers: Mapping[str, str] = field(default_factory=dict)
 
 
 Renderer = Callable[[Mapping[str, Any], str], Rendered]  # (context, language) -> message

@@ -91,6 +91,7 @@ def email_send(*, email_id: int, now: dt.datetime | None = None) -> bool:
                 body=rendered.text,
                 from_email=settings.DEFAULT_FROM_EMAIL,
                 to=[email.to],
+                headers=dict(rendered.headers),
             )
             if rendered.html:
                 message.attach_alternative(rendered.html, "text/html")

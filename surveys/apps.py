@@ -9,5 +9,10 @@ class SurveysConfig(AppConfig):
     def ready(self) -> None:
         from surveys import signals  # noqa: F401 - connects the receivers
         from surveys.journey.emails import renderers_register
+        from surveys.subscriptions.emails import renderers_register as subscriptions_register
 
         renderers_register()
+        subscriptions_register()
+        # The subscriptions' beat task lives in surveys.subscriptions.tasks (not surveys.tasks,
+        # where Celery's autodiscovery looks): register it with the app in every process.
+        from surveys.subscriptions import tasks  # noqa: F401

@@ -14,7 +14,11 @@ Ordinance, data protection principles 2 and 6).
   received by email, post or fax (letters, emails, scans: they carry names, addresses and
   signatures) are deleted too; the answers typed from them stay.
 - ``respondent_data_export`` writes a ZIP of everything held about the person who owns an email
-  address, after checking it against one of their response references.
+  address, after checking it against one of their response references; with the subscriptions
+  to notices held under that address (``surveys.subscriptions.privacy``), which a subscriber
+  without a response may ask for with the address alone.
+- The erasure ends the subscriptions to a consultation that is due, keeping no address, and
+  deletes the subscriptions never confirmed in time.
 
 Both are audited with a ``PrivacyAction`` row, written in the same transaction as the erasure.
 The audit names responses by reference only and keeps no copy of the personal data.
@@ -57,6 +61,8 @@ from surveys.models import (
     SubmissionRevision,
     SubmissionState,
 )
+from surveys.subscriptions.privacy import consultation_subscriptions_erase, subscriber_records
+from surveys.subscriptions.services import subscriptions_expire
 
 # The columns that identify a respondent, and the value each is erased to.
 ERASED_FIELDS: dict[str, Any] = {
@@ -113,6 +119,7 @@ def personal_data_erase(
     ]
     if not dry_run:
         _sessions_clear_expired()
+        subscriptions_expire(now=now)
     return results
 
 
@@ -147,8 +154,9 @@ def _erase_consultation(
         drafts_deleted = _drafts_delete(drafts)
         scrubbed = _revisions_scrub(revisions)
         erased = kept.update(**ERASED_FIELDS, personal_data_erased_at=now)
+        subscriptions_ended = consultation_subscriptions_erase(consultation=consultation, now=now)
         action = None
-        if erased or drafts_deleted or originals_deleted:
+        if erased or drafts_deleted or originals_deleted or subscriptions_ended:
             action = PrivacyAction.objects.create(
                 kind=PrivacyActionKind.ERASURE,
                 at=now,
@@ -163,6 +171,7 @@ def _erase_consultation(
                     "drafts_deleted": drafts_deleted,
                     "originals_deleted": originals_deleted,
                     "emails_erased": emails_erased,
+                    "subscriptions_erased": subscriptions_ended,
                     "retention_days": settings.PERSONAL_DATA_RETENTION_DAYS,
                 },
             )
@@ -396,14 +405,15 @@ README = """Personal data held by Consult HK / Consult HK 持有的個人資料
 
 respondent-data.json lists every response given with your email address: your details, your
 answers, each version you submitted, the files you attached (in attachments/), and how staff
-reviewed the response. For a response you sent by email, post or fax, it also gives how and
-when we received it and the paragraphs we kept as general comments, and originals/ holds the
-letter, email or scan as we received it. We do not keep copies of the emails we sent you.
+reviewed the response; and your subscriptions to notices by email, with the notices sent. For a
+response you sent by email, post or fax, it also gives how and when we received it and the
+paragraphs we kept as general comments, and originals/ holds the letter, email or scan as we
+received it. We do not keep copies of the emails we sent you.
 
 respondent-data.json 列出以您的電郵地址提交的每份回應：您的資料、您的答案、您每次提交的版本、
-您附上的檔案（見 attachments/），以及職員審閱該回應的紀錄。如您以電郵、郵寄或傳真提交回應，
-檔案亦列出我們收到回應的方式和時間，以及我們作為一般意見保存的段落；originals/ 存有我們收到的
-信件、電郵或掃描本原件。我們不保留寄給您的電郵副本。
+您附上的檔案（見 attachments/），以及職員審閱該回應的紀錄；以及您以電郵訂閱的通知和已寄出的通知。
+如您以電郵、郵寄或傳真提交回應，檔案亦列出我們收到回應的方式和時間，以及我們作為一般意見保存的段落；
+originals/ 存有我們收到的信件、電郵或掃描本原件。我們不保留寄給您的電郵副本。
 """
 
 
@@ -434,8 +444,11 @@ def respondent_data_export(
 ) -> PrivacyAction:
     """Write a ZIP of everything held about the owner of ``email`` to ``output``; audit it.
 
-    A request that matches nothing is audited too (with the email address only as a hash) and
-    raises ``RespondentNotFound``. ``output`` must not exist yet: an export never overwrites.
+    With a ``reference``: every response under ``email`` once the reference proves it is one of
+    theirs, and the subscriptions to notices under ``email``. Without one (a subscriber, who
+    has no reference): the subscriptions only. A request that matches nothing is audited too
+    (with the email address only as a hash) and raises ``RespondentNotFound``. ``output`` must
+    not exist yet: an export never overwrites.
     """
     audit = {
         "kind": PrivacyActionKind.ACCESS_EXPORT,
@@ -443,21 +456,29 @@ def respondent_data_export(
         "reason": reason,
     }
     requested = {"reference_requested": reference.strip(), "email_sha256": _email_digest(email)}
+    subscriptions = subscriber_records(email=email)
     try:
-        submissions = respondent_submissions(reference=reference, email=email)
+        submissions = (
+            respondent_submissions(reference=reference, email=email) if reference.strip() else []
+        )
+        if not submissions and not subscriptions:
+            raise RespondentNotFound
     except RespondentNotFound:
         PrivacyAction.objects.create(**audit, details={**requested, "found": False})
         raise
     if output.exists():
         raise FileExistsError(output)
     data, files = _archive_contents(submissions)
+    data["subscriptions"] = subscriptions
     payload = _zip(data, files)
-    anchor = next(s for s in submissions if s.reference.lower() == reference.strip().lower())
+    anchor = next(
+        (s for s in submissions if s.reference.lower() == reference.strip().lower()), None
+    )
     # The file is written inside the audit row's transaction: no export without its record.
     with transaction.atomic():
         action = PrivacyAction.objects.create(
             **audit,
-            consultation=anchor.consultation,
+            consultation=anchor.consultation if anchor else None,
             references=[s.reference for s in submissions],
             submission_count=len(submissions),
             details={
@@ -466,6 +487,7 @@ def respondent_data_export(
                 "file_name": output.name,
                 "file_sha256": hashlib.sha256(payload).hexdigest(),
                 "attachments": len(files),
+                "subscriptions": len(subscriptions),
             },
         )
         with output.open("xb") as handle:

@@ -36,6 +36,7 @@ from surveys.models.responses import (
     SubmissionRevision,
 )
 from surveys.models.review import PrivacyAction, ReviewEvent, Theme
+from surveys.models.subscriptions import NoticeEvent, Subscription, SubscriptionNotice
 
 __all__ = [
     "Answer",
@@ -51,6 +52,7 @@ __all__ = [
     "ExclusionReason",
     "GeneralComment",
     "OriginalDocument",
+    "NoticeEvent",
     "PrivacyAction",
     "PrivacyActionKind",
     "Question",
@@ -63,6 +65,8 @@ __all__ = [
     "Submission",
     "SubmissionRevision",
     "SubmissionState",
+    "Subscription",
+    "SubscriptionNotice",
     "Theme",
     "private_storage",
 ]

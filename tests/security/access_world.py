@@ -34,7 +34,14 @@ from surveys.demo.loader import DEMO_DIR, demo_load
 from surveys.intake import services as intake
 from surveys.journey import attachments, resume_links
 from surveys.journey.structure import journey_load
-from surveys.models import CampaignGroup, Consultation, ReviewEvent, Submission, Theme
+from surveys.models import (
+    CampaignGroup,
+    Consultation,
+    ReviewEvent,
+    Submission,
+    Subscription,
+    Theme,
+)
 from surveys.roles import EDITORS, REPORT_READERS, REVIEWERS
 from tests.security.publication import Published, published_consultation
 from tests.security.responses import respond
@@ -146,6 +153,16 @@ def build_world(django_user_model) -> World:
         ),
         "ctype": ContentType.objects.get_for_model(Consultation),
         **_staff_entries(custody, users["reviewer"], answers),
+        # Respondent A also follows the consultation: the address is A's personal data.
+        "subscription": Subscription.objects.create(
+            email=A_EMAIL,
+            consultation=custody,
+            language="en",
+            token_hash="0" * 64,
+            created_at=now,
+            confirmation_sent_at=now,
+            confirmed_at=now,
+        ),
     }
     return World(
         open=custody,

@@ -35,6 +35,13 @@ set_language                                  POST -                    302 302 
 surveys:index                                 GET  -                    200 200 200 200 200 200 200
 surveys:detail                                GET  slug                 200 200 200 200 200 200 200
 surveys:detail                                GET  pslug                200 200 200 200 200 200 200
+# Subscriptions by email and the Atom feeds: public; a link with an unknown token says so.
+subscriptions:subscribe                       GET  -                    200 200 200 200 200 200 200
+subscriptions:confirm                         GET  no-such-token        404 404 404 404 404 404 404
+subscriptions:unsubscribe                     GET  no-such-token        404 404 404 404 404 404 404
+subscriptions:unsubscribe                     POST no-such-token        404 404 404 404 404 404 404
+subscriptions:feed_consultations              GET  -                    200 200 200 200 200 200 200
+subscriptions:feed_conclusions                GET  -                    200 200 200 200 200 200 200
 # The respondent's journey (A has submitted; so has B)
 surveys:respond                               GET  slug                 302 302 302 302 302 302 302
 surveys:step                                  GET  slug,1               200 302 302 200 200 200 200
@@ -218,6 +225,14 @@ admin:outbox_email_history                    GET  email                302 302 
 admin:outbox_email_delete                     GET  email                302 302 302 403 403 403 403
 admin:outbox_email_change                     GET  email                302 302 302 403 403 403 200
 admin/outbox/email/<path:object_id>/          GET  email                302 302 302 302 302 302 302
+# Subscribers' addresses: staff with the personal-data permission (here the superuser) see the
+# subscriptions; other staff who read consultations see how many there are, no address.
+admin:surveys_subscription_changelist         GET  -                    302 302 302 200 200 200 200
+admin:surveys_subscription_add                GET  -                    302 302 302 403 403 403 403
+admin:surveys_subscription_history            GET  subscription         302 302 302 403 403 403 200
+admin:surveys_subscription_delete             GET  subscription         302 302 302 403 403 403 403
+admin:surveys_subscription_change             GET  subscription         302 302 302 403 403 403 200
+admin/surveys/subscription/<path:object_id>/  GET  subscription         302 302 302 302 302 302 302
 """
 
 POST_DATA = {
@@ -225,7 +240,7 @@ POST_DATA = {
     "reports:request": {"language": "en"},
 }
 STAFF_AREAS = ("admin", "reports:")
-PUBLIC = ("surveys:index", "surveys:detail", "conclusions:")
+PUBLIC = ("surveys:index", "surveys:detail", "conclusions:", "subscriptions:")
 # Roles allowed to see respondent A's name and email address.
 SEES_A = {"respondent", "superuser"}
 

@@ -1,9 +1,10 @@
-"""``manage.py export_respondent_data --reference REF --email EMAIL --output FILE.zip``.
+"""``manage.py export_respondent_data [--reference REF] --email EMAIL --output FILE.zip``.
 
 For a data access request: writes a ZIP of everything held about the person who gave ``EMAIL``
-(every response, its revisions, attachments and review), after checking that ``REF`` is one of
-their responses. Every request is recorded as a ``PrivacyAction``, including one that matches
-nothing.
+(every response, its revisions, attachments and review, and the subscriptions to notices under
+that address), after checking that ``REF`` is one of their responses. Without ``--reference``
+(a subscriber has none): the subscriptions only. Every request is recorded as a
+``PrivacyAction``, including one that matches nothing.
 """
 
 import getpass
@@ -20,7 +21,10 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
-            "--reference", required=True, help="A response reference, e.g. OTC-000123."
+            "--reference",
+            default="",
+            help="A response reference, e.g. OTC-000123. Without it, only the subscriptions to "
+            "notices held under the email address are exported.",
         )
         parser.add_argument("--email", required=True, help="The email address the respondent gave.")
         parser.add_argument("--output", required=True, type=Path, help="The ZIP file to write.")
@@ -47,11 +51,16 @@ class Command(BaseCommand):
                 reason=str(options["reason"]),
             )
         except RespondentNotFound:
+            found = (
+                "No response with that reference was given with that email address"
+                if options["reference"]
+                else "No subscription to notices is held under that email address"
+            )
             raise CommandError(
-                "No response with that reference was given with that email address. "
-                "Nothing was exported (the request is recorded)."
+                f"{found}. Nothing was exported (the request is recorded)."
             ) from None
         self.stdout.write(
             f"Wrote {output}: {action.submission_count} responses "
-            f"({', '.join(action.references)}), {action.details['attachments']} attachments."
+            f"({', '.join(action.references)}), {action.details['attachments']} attachments, "
+            f"{action.details['subscriptions']} subscriptions."
         )

@@ -8,6 +8,7 @@ import pytest
 from django.contrib import admin
 from django.core.files.base import ContentFile
 from django.urls import reverse
+from django.utils import timezone
 
 from reports.models import Report
 from surveys import roles
@@ -17,6 +18,7 @@ from surveys.models import (
     QuestionKind,
     ReviewEvent,
     Submission,
+    Subscription,
 )
 from tests.factories import (
     AnswerFactory,
@@ -43,6 +45,7 @@ EXPECTED: dict[str, dict[str, set[str]]] = {
         **dict.fromkeys(AUTHORING, ALL),
         "submission": READ,
         "report": READ,
+        "subscription": {"list"},  # how many subscribers, never their addresses
     },
     "reviewer": {
         **dict.fromkeys(AUTHORING, READ),
@@ -51,8 +54,9 @@ EXPECTED: dict[str, dict[str, set[str]]] = {
         "campaigngroup": READ,
         "reviewevent": READ,
         "report": READ,
+        "subscription": {"list"},
     },
-    "report_reader": {"consultation": READ, "report": READ},
+    "report_reader": {"consultation": READ, "report": READ, "subscription": {"list"}},
     "superuser": {
         **dict.fromkeys(AUTHORING, ALL),
         "submission": READ,  # responses are never added or deleted in the admin
@@ -60,6 +64,7 @@ EXPECTED: dict[str, dict[str, set[str]]] = {
         "campaigngroup": READ,  # groups come from detection
         "reviewevent": READ,  # the audit is read-only for everyone
         "report": READ,
+        "subscription": READ,  # subscribers' addresses: with the personal-data permission
         "user": ALL,
         "group": ALL,
     },
@@ -106,6 +111,14 @@ def objects(db, private_storage_tmp, users):
         "campaigngroup": CampaignGroupFactory(consultation=answered),
         "reviewevent": event,
         "report": Report.objects.create(consultation=answered),
+        "subscription": Subscription.objects.create(
+            email="follower@example.com",
+            consultation=answered,
+            language="en",
+            token_hash="0" * 64,
+            created_at=timezone.now(),
+            confirmation_sent_at=timezone.now(),
+        ),
         "user": users["no_role"],
         "group": users["editor"].groups.first(),
         "attachment": attachment,
@@ -137,6 +150,7 @@ def test_every_admin_page_for_each_role(client, users, objects, role):
     for name, view, url in admin_urls(objects):
         if name not in {*AUTHORING, "submission", "theme", "campaigngroup", "reviewevent"} | {
             "report",
+            "subscription",
             "user",
             "group",
         }:
