@@ -3,7 +3,6 @@
 from typing import Protocol
 
 from django import template
-from django.utils.html import linebreaks
 from django.utils.translation import get_language, gettext
 
 register = template.Library()
@@ -25,12 +24,6 @@ def page_language(context: template.Context) -> str:
 def tr(context: template.Context, obj: Localized, name: str) -> str:
     """The ``name`` field of ``obj`` in the page's language: ``{% tr consultation "title" %}``."""
     return obj.localized(name, page_language(context))
-
-
-@register.filter
-def paragraphs(text: str) -> str:
-    """Plain text with blank-line paragraphs as escaped HTML paragraphs."""
-    return linebreaks(text, autoescape=True)
 
 
 @register.filter

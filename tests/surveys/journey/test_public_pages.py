@@ -67,6 +67,16 @@ def test_detail_shows_closing_time_in_hkt(client):
     assert "29 August 2031 23:59" in response.content.decode()
 
 
+def test_the_paper_is_shown_as_paragraphs_with_its_markup_escaped(client):
+    consultation = ConsultationFactory(
+        body_en="Background.\n\nThe <b>proposal</b>:\nlicensing.", body_zh="背景。"
+    )
+    html = client.get(reverse("surveys:detail", args=[consultation.slug])).content.decode()
+    assert "<p>Background.</p>" in html
+    assert "<p>The &lt;b&gt;proposal&lt;/b&gt;:<br>licensing.</p>" in html
+    assert "&lt;p&gt;" not in html
+
+
 def test_draft_consultation_is_not_found(client):
     consultation = ConsultationFactory(is_draft=True)
     assert client.get(reverse("surveys:detail", args=[consultation.slug])).status_code == 404
