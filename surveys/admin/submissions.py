@@ -34,6 +34,7 @@ from django.utils.translation import gettext_lazy as _
 from consultation.downloads import file_download
 from surveys import exports, privacy, roles
 from surveys.admin.common import ReadOnlyRecordMixin, plain_select
+from surveys.admin.confirmation import EmailConfirmationAdminMixin, EmailConfirmationFilter
 from surveys.admin.exports import export_response
 from surveys.admin.submission_forms import (
     CONSENT_SHORT,
@@ -77,7 +78,7 @@ if TYPE_CHECKING:
 
 
 @admin.register(Submission)
-class SubmissionAdmin(ReadOnlyRecordMixin, admin.ModelAdmin[Submission]):
+class SubmissionAdmin(ReadOnlyRecordMixin, EmailConfirmationAdminMixin):
     form = ReviewForm
     list_display = (
         "reference",
@@ -89,6 +90,7 @@ class SubmissionAdmin(ReadOnlyRecordMixin, admin.ModelAdmin[Submission]):
         "late",
         "consent_display",
         "campaign",
+        "email_confirmed",
     )
     list_filter = (
         "consultation",
@@ -99,6 +101,7 @@ class SubmissionAdmin(ReadOnlyRecordMixin, admin.ModelAdmin[Submission]):
         "is_late",
         CampaignFilter,
         ThemeFilter,
+        EmailConfirmationFilter,
         ("submitted_at", admin.DateFieldListFilter),
     )
     date_hierarchy = "submitted_at"
@@ -118,6 +121,7 @@ class SubmissionAdmin(ReadOnlyRecordMixin, admin.ModelAdmin[Submission]):
         "reset_selected",
         "tag_selected",
         "confirm_campaigns",
+        "resend_email_confirmation",
         "export_csv",
         "export_xlsx",
         "export_csv_personal",

@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 from django.utils.translation import gettext
 
+from surveys.journey import confirmation
 from surveys.models import ExclusionReason, ReviewStatus
 from surveys.review import services as review
 
@@ -38,4 +39,6 @@ def field_label(name: str) -> str:
         review.FIELD_NOTES: gettext("Reviewer notes"),
         review.FIELD_THEMES: gettext("Themes"),
         review.FIELD_CAMPAIGN: gettext("Campaign group"),
+        confirmation.FIELD_CONFIRMED: gettext("Email confirmed"),
+        confirmation.FIELD_LINK_SENT: gettext("Email confirmation link sent"),
     }.get(name, name)
