@@ -13,8 +13,8 @@ from django.http import HttpRequest
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
-from surveys.journey.confirmation import email_confirmation_resend
-from surveys.models import Channel, Submission
+from surveys.journey.confirmation import confirmation_needed, email_confirmation_resend
+from surveys.models import Submission
 from surveys.querysets import awaiting_confirmation_condition
 
 if TYPE_CHECKING:
@@ -59,7 +59,7 @@ class EmailConfirmationAdminMixin(admin.ModelAdmin[Submission]):
     def email_confirmed(self, obj: Submission) -> str:
         if obj.email_confirmed_at is not None:
             return gettext("yes")
-        if obj.consultation.requires_email_confirmation and obj.channel == Channel.WEB:
+        if confirmation_needed(submission=obj):
             return gettext("awaiting")
         return "—"
 

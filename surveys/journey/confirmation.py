@@ -68,12 +68,12 @@ class ResendResult:
 
 
 def confirmation_needed(*, submission: Submission) -> bool:
-    """Whether ``submission`` waits for its email to be confirmed before it counts."""
+    """Whether ``submission`` waits for its email to be confirmed before it counts: the rule of
+    ``surveys.querysets.awaiting_confirmation_condition``, for one row already read."""
     return (
         submission.consultation.requires_email_confirmation
         and submission.channel == Channel.WEB
         and submission.email_confirmed_at is None
-        and bool(submission.email)
     )
 
 
@@ -81,7 +81,7 @@ def confirmation_needed(*, submission: Submission) -> bool:
 def email_confirmation_issue(*, submission: Submission) -> str | None:
     """A new confirmation token for ``submission`` when it needs one (earlier links stop
     working), else None."""
-    if not confirmation_needed(submission=submission):
+    if not (confirmation_needed(submission=submission) and submission.email):
         return None
     token = signing.dumps({"s": submission.pk, "n": secrets.token_urlsafe(9)}, salt=SALT)
     submission.email_confirmation_hash = token_hash(token)
