@@ -25,6 +25,9 @@ _EXCLUDED_PHRASES = {
     "other": lambda n: ngettext(
         "%(n)s excluded for another reason", "%(n)s excluded for other reasons", n
     ),
+    "unconfirmed": lambda n: ngettext(
+        "%(n)s awaiting email confirmation", "%(n)s awaiting email confirmation", n
+    ),
     "after_cutoff": lambda n: ngettext(
         "%(n)s received after the cut-off", "%(n)s received after the cut-off", n
     ),

@@ -65,7 +65,7 @@ from surveys.models import (
     SubmissionState,
     Theme,
 )
-from surveys.querysets import counted_condition
+from surveys.querysets import awaiting_confirmation_condition, counted_condition
 from surveys.review.services import FIELD_REASON
 
 if TYPE_CHECKING:
@@ -303,6 +303,9 @@ def left_out_reason(as_of: dt.datetime) -> Case:
             for reason in named
         ),
         When(excluded, then=Value("other")),
+        # Not counted until its email is confirmed, whenever it was submitted: the reason that
+        # tells staff what would make it count.
+        When(submitted & awaiting_confirmation_condition(), then=Value("unconfirmed")),
         When(counted_condition() & Q(submitted_at__gt=as_of), then=Value("after_cutoff")),
         When(counted_condition(), then=Value("")),
         default=None,
@@ -321,7 +324,14 @@ def _report_left_out(consultation: Consultation, as_of: dt.datetime) -> tuple[di
         .values_list("pk", "left_out")
     )
     counts = Counter(reason for _pk, reason in rows)
-    return {reason: counts[reason] for reason in EXCLUSION_REASONS}, left_out_digest(rows)
+    # "unconfirmed" is a line of the report only where it can apply: a consultation that
+    # requires email confirmation (or had responses left unconfirmed when it did).
+    shown = [
+        reason
+        for reason in EXCLUSION_REASONS
+        if reason != "unconfirmed" or counts[reason] or consultation.requires_email_confirmation
+    ]
+    return {reason: counts[reason] for reason in shown}, left_out_digest(rows)
 
 
 def report_register(*, consultation: Consultation, as_of: dt.datetime) -> list[RegisterRow]:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, TypedDict, cast
 from django.db import models
 from django.db.models import Q
 
-from surveys.choices import Consent, ReviewStatus, SubmissionState
+from surveys.choices import Channel, Consent, ReviewStatus, SubmissionState
 from surveys.names import public_name_expression
 
 if TYPE_CHECKING:
@@ -28,12 +28,27 @@ class ConsultationQuerySet(models.QuerySet["Consultation"]):
         return self.published().filter(opens_at__lte=moment, closes_at__gt=moment)
 
 
+def awaiting_confirmation_condition(prefix: str = "") -> Q:
+    """A response that waits for its email confirmation: its consultation requires one, it came
+    through the web form (responses staff enter or import are confirmed by how they arrived) and
+    the respondent has not opened the link yet. Whatever its state: ``counted_condition`` and
+    ``reports.loading.left_out_reason`` combine it with theirs."""
+    return (
+        Q(**{f"{prefix}consultation__requires_email_confirmation": True})
+        & Q(**{f"{prefix}channel": Channel.WEB})
+        & Q(**{f"{prefix}email_confirmed_at__isnull": True})
+    )
+
+
 def counted_condition(prefix: str = "") -> Q:
-    """The one rule of what a report counts: submitted (not a draft, not withdrawn) and not
-    excluded by review. ``prefix`` reaches a submission through a relation (``"submission__"``).
+    """The one rule of what a report counts: submitted (not a draft, not withdrawn), not
+    excluded by review, and not awaiting an email confirmation its consultation requires.
+    ``prefix`` reaches a submission through a relation (``"submission__"``).
     ``SubmissionQuerySet.counted`` and every aggregate that counts use it."""
-    return Q(**{f"{prefix}state": SubmissionState.SUBMITTED}) & ~Q(
-        **{f"{prefix}review_status": ReviewStatus.EXCLUDED}
+    return (
+        Q(**{f"{prefix}state": SubmissionState.SUBMITTED})
+        & ~Q(**{f"{prefix}review_status": ReviewStatus.EXCLUDED})
+        & ~awaiting_confirmation_condition(prefix)
     )
 
 
@@ -42,7 +57,8 @@ class SubmissionQuerySet(models.QuerySet["Submission"]):
         return self.filter(state=SubmissionState.SUBMITTED)
 
     def counted(self) -> SubmissionQuerySet:
-        """The submissions a report counts: submitted, not withdrawn, not excluded by review."""
+        """The submissions a report counts: submitted, not withdrawn, not excluded by review,
+        not awaiting a required email confirmation (``counted_condition``)."""
         return self.filter(counted_condition())
 
     def publishable(self) -> SubmissionQuerySet:

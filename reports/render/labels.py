@@ -61,6 +61,7 @@ def exclusion_label(reason: str) -> str:
         "spam": gettext("Spam"),
         "out_of_scope": gettext("Out of scope"),
         "other": gettext("Excluded for another reason"),
+        "unconfirmed": gettext("Awaiting email confirmation (not counted)"),
         "after_cutoff": gettext("Submitted after the cut-off time"),
     }
     return labels.get(reason, reason)

@@ -117,6 +117,7 @@ def method_texts(summary: Summary, language: str, *, public: bool) -> dict[str, 
             respondents.in_confirmed_campaigns,
         )
         % {"n": labels.count_text(respondents.in_confirmed_campaigns)},
+        "unconfirmed_text": unconfirmed_text(summary),
         "suggested_text": (
             ngettext(
                 "%(n)s further submission is in a group of similar texts detected automatically "
@@ -131,6 +132,23 @@ def method_texts(summary: Summary, language: str, *, public: bool) -> dict[str, 
             else ""
         ),
     }
+
+
+def unconfirmed_text(summary: Summary) -> str:
+    """The responses left out because the consultation counts a web response only once its
+    email is confirmed; empty when there are none."""
+    n = summary.snapshot.excluded.get("unconfirmed", 0)
+    if not n:
+        return ""
+    return ngettext(
+        "%(n)s response awaiting email confirmation is not counted: this consultation counts a "
+        "response sent through the web form only once its respondent has confirmed their email "
+        "address.",
+        "%(n)s responses awaiting email confirmation are not counted: this consultation counts a "
+        "response sent through the web form only once its respondent has confirmed their email "
+        "address.",
+        n,
+    ) % {"n": labels.count_text(n)}
 
 
 def terms_note(counted_over: int, *, sampled: bool, public: bool) -> str:

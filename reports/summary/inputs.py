@@ -43,6 +43,7 @@ EXCLUSION_REASONS: tuple[str, ...] = (
     "spam",
     "out_of_scope",
     "other",
+    "unconfirmed",
     "after_cutoff",
 )
 # The value a report uses for a respondent who left their category or type blank.

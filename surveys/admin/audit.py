@@ -17,6 +17,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from surveys.admin.common import ReadOnlyRecordMixin
+from surveys.journey import confirmation
 from surveys.models import (
     ReviewEvent,
 )
@@ -43,6 +44,8 @@ class AuditFieldFilter(admin.SimpleListFilter):
                 review.FIELD_NOTES,
                 review.FIELD_THEMES,
                 review.FIELD_CAMPAIGN,
+                confirmation.FIELD_CONFIRMED,
+                confirmation.FIELD_LINK_SENT,
             )
         ]
 

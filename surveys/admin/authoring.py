@@ -47,6 +47,7 @@ from surveys.models import (
     Section,
     SubmissionState,
 )
+from surveys.querysets import awaiting_confirmation_condition
 from surveys.review import campaigns
 from surveys.review.labels import hkt
 
@@ -57,6 +58,7 @@ if TYPE_CHECKING:
 
     class _Sent(TypedDict):
         sent: int
+        awaiting_confirmation: int
 
     # The formset and the mixins serve several models.
 
@@ -254,7 +256,17 @@ class ConsultationAdmin(NamedWidgetsMixin, LockedDeleteMixin, admin.ModelAdmin[C
     search_fields = ("title_en", "title_zh", "slug")
     prepopulated_fields = {"slug": ("title_en",)}
     fieldsets = (
-        (None, {"fields": ("slug", "reference_prefix", ("is_draft", "accepts_late"))}),
+        (
+            None,
+            {
+                "fields": (
+                    "slug",
+                    "reference_prefix",
+                    ("is_draft", "accepts_late"),
+                    "requires_email_confirmation",
+                )
+            },
+        ),
         (
             _("Paper (English | Chinese)"),
             {
@@ -280,7 +292,13 @@ class ConsultationAdmin(NamedWidgetsMixin, LockedDeleteMixin, admin.ModelAdmin[C
     def get_queryset(self, request: HttpRequest) -> QuerySet[Consultation]:
         consultations: QuerySet[Consultation] = super().get_queryset(request)
         return consultations.annotate(
-            sent=Count("submissions", filter=~Q(submissions__state=SubmissionState.DRAFT))
+            sent=Count("submissions", filter=~Q(submissions__state=SubmissionState.DRAFT)),
+            # Shown apart: sent but not counted until their email is confirmed.
+            awaiting_confirmation=Count(
+                "submissions",
+                filter=Q(submissions__state=SubmissionState.SUBMITTED)
+                & awaiting_confirmation_condition("submissions__"),
+            ),
         )
 
     @admin.display(description=_("status"))
@@ -302,7 +320,20 @@ class ConsultationAdmin(NamedWidgetsMixin, LockedDeleteMixin, admin.ModelAdmin[C
             + "?"
             + urlencode({"consultation__id__exact": obj.pk})
         )
-        return format_html('<a href="{}">{}</a>', url, obj.sent)
+        if not obj.awaiting_confirmation:
+            return format_html('<a href="{}">{}</a>', url, obj.sent)
+        awaiting = ngettext(
+            "%(n)s awaiting email confirmation",
+            "%(n)s awaiting email confirmation",
+            obj.awaiting_confirmation,
+        ) % {"n": obj.awaiting_confirmation}
+        return format_html(
+            '<a href="{}">{}</a> (<a href="{}&amp;email_confirmation=awaiting">{}</a>)',
+            url,
+            obj.sent,
+            url,
+            awaiting,
+        )
 
     @admin.display(description=_("public page"))
     def respondent_view(self, obj: Consultation) -> str:

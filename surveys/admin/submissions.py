@@ -31,6 +31,7 @@ from django.utils.translation import gettext_lazy as _
 from consultation.downloads import file_download
 from surveys import exports, privacy, roles
 from surveys.admin.common import ReadOnlyRecordMixin, plain_select
+from surveys.admin.confirmation import EmailConfirmationAdminMixin, EmailConfirmationFilter
 from surveys.admin.entry import entry_urls
 from surveys.admin.submission_actions import SubmissionActionsMixin
 from surveys.admin.submission_forms import (
@@ -69,7 +70,7 @@ if TYPE_CHECKING:
 
 
 @admin.register(Submission)
-class SubmissionAdmin(SubmissionActionsMixin, ReadOnlyRecordMixin, admin.ModelAdmin[Submission]):
+class SubmissionAdmin(SubmissionActionsMixin, ReadOnlyRecordMixin, EmailConfirmationAdminMixin):
     form = ReviewForm
     list_display = (
         "reference",
@@ -82,6 +83,7 @@ class SubmissionAdmin(SubmissionActionsMixin, ReadOnlyRecordMixin, admin.ModelAd
         "channel",
         "consent_display",
         "campaign",
+        "email_confirmed",
     )
     list_filter = (
         "consultation",
@@ -93,6 +95,7 @@ class SubmissionAdmin(SubmissionActionsMixin, ReadOnlyRecordMixin, admin.ModelAd
         "channel",
         CampaignFilter,
         ThemeFilter,
+        EmailConfirmationFilter,
         ("submitted_at", admin.DateFieldListFilter),
     )
     date_hierarchy = "submitted_at"
@@ -112,6 +115,7 @@ class SubmissionAdmin(SubmissionActionsMixin, ReadOnlyRecordMixin, admin.ModelAd
         "reset_selected",
         "tag_selected",
         "confirm_campaigns",
+        "resend_email_confirmation",
         "export_csv",
         "export_xlsx",
         "export_csv_personal",

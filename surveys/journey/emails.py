@@ -1,4 +1,5 @@
-"""Emails to respondents: the private resume link, the receipt, the withdrawal notice.
+"""Emails to respondents: the private resume link, the receipt (with the email confirmation link
+when the consultation requires one), the confirmation link sent again, the withdrawal notice.
 
 The services queue each one in the outbox (``outbox.services.email_queue``) in the transaction of
 the change that causes it, so an email exists exactly when its change was committed and an SMTP
@@ -28,11 +29,17 @@ from surveys.models import Submission, SubmissionRevision
 RESUME_LINK = "surveys.resume_link"
 RECEIPT = "surveys.receipt"
 WITHDRAWAL = "surveys.withdrawal"
+EMAIL_CONFIRMATION = "surveys.email_confirmation"
 
 
 def resume_url(site_url: str, token: str) -> str:
     """The private link carrying ``token``, on the site at ``site_url`` ("https://host/")."""
     return site_url.rstrip("/") + reverse("surveys:resume", args=[token])
+
+
+def confirm_url(site_url: str, token: str) -> str:
+    """The email confirmation link carrying ``token`` (``surveys.journey.confirmation``)."""
+    return site_url.rstrip("/") + reverse("surveys:confirm_email", args=[token])
 
 
 # --- Queued by the services, inside their transactions -------------------------------------------
@@ -55,18 +62,28 @@ def receipt_queue(
     token: str,
     site_url: str,
     amended: bool = False,
+    confirm_token: str | None = None,
 ) -> None:
-    """The reference, the time of submission in HKT and a copy of what ``revision`` froze."""
+    """The reference, the time of submission in HKT and a copy of what ``revision`` froze; with
+    ``confirm_token``, the link that confirms the email address."""
+    context = {
+        "submission": submission.pk,
+        "revision": revision.number,
+        "amended": amended,
+        "private_link": resume_url(site_url, token),
+    }
+    if confirm_token is not None:
+        context["private_confirm_link"] = confirm_url(site_url, confirm_token)
+    email_queue(kind=RECEIPT, to=submission.email, language=submission.language, context=context)
+
+
+def email_confirmation_queue(*, submission: Submission, token: str, site_url: str) -> None:
+    """The confirmation link alone, sent again at staff's request."""
     email_queue(
-        kind=RECEIPT,
+        kind=EMAIL_CONFIRMATION,
         to=submission.email,
         language=submission.language,
-        context={
-            "submission": submission.pk,
-            "revision": revision.number,
-            "amended": amended,
-            "private_link": resume_url(site_url, token),
-        },
+        context={"submission": submission.pk, "private_confirm_link": confirm_url(site_url, token)},
     )
 
 
@@ -130,6 +147,7 @@ def render_receipt(context: Mapping[str, Any], language: str) -> Rendered:
             submission,
             amended=amended,
             link=context["private_link"],
+            confirm_link=context.get("private_confirm_link", ""),
             submitted_at=timezone.localtime(submission.submitted_at),
             changed_at=timezone.localtime(revision.created_at),
             sections=answers_display(journey=journey, answers=revision.answers, language=language),
@@ -152,8 +170,21 @@ def render_withdrawal(context: Mapping[str, Any], language: str) -> Rendered:
         )
 
 
+def render_email_confirmation(context: Mapping[str, Any], language: str) -> Rendered:
+    submission = _submission(context)
+    with translation.override(language):
+        return _render(
+            gettext("Please confirm your email address for response %(reference)s")
+            % {"reference": submission.reference},
+            "email_confirmation",
+            submission,
+            confirm_link=context["private_confirm_link"],
+        )
+
+
 def renderers_register() -> None:
     """Called once when the app is ready."""
     registry.register(RESUME_LINK, render_resume_link)
     registry.register(RECEIPT, render_receipt)
     registry.register(WITHDRAWAL, render_withdrawal)
+    registry.register(EMAIL_CONFIRMATION, render_email_confirmation)

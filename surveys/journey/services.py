@@ -15,7 +15,7 @@ from typing import Any, cast
 from django.db import IntegrityError, connections, router, transaction
 from django.utils import timezone
 
-from surveys.journey import emails, sql
+from surveys.journey import confirmation, emails, sql
 from surveys.journey.errors import (
     AnswersInvalid,
     ConsultationClosed,
@@ -408,9 +408,14 @@ def submission_submit(
     submission.save(update_fields=[*_SUBMIT_FIELDS, "resume_token_hash"])
     attachments = submission_attachments(submission=submission)
     revision = _revision_add(submission, journey, answers, now, attachments)
+    confirm_token = confirmation.email_confirmation_issue(submission=submission)
     if site_url is not None:
         emails.receipt_queue(
-            submission=submission, revision=revision, token=token, site_url=site_url
+            submission=submission,
+            revision=revision,
+            token=token,
+            site_url=site_url,
+            confirm_token=confirm_token,
         )
     return SubmitResult(
         submission=submission,
@@ -560,6 +565,7 @@ def amendment_submit(
         now=now,
     )
     token = resume_link_issue(submission=amended)
+    confirm_token = confirmation.email_confirmation_after_amend(submission=amended)
     if site_url is not None:
         revision = amended.revisions.order_by("-number").first()
         emails.receipt_queue(
@@ -568,6 +574,7 @@ def amendment_submit(
             token=token,
             site_url=site_url,
             amended=True,
+            confirm_token=confirm_token,
         )
     return SubmitResult(
         submission=amended,

@@ -8,7 +8,7 @@ caching proxy shows nobody else's answers.
 from django.urls import path
 from django.views.decorators.cache import never_cache
 
-from surveys.journey import views
+from surveys.journey import confirmation_views, views
 
 app_name = "surveys"
 
@@ -37,4 +37,9 @@ urlpatterns = [
         name="attachment_remove",
     ),
     path("resume/<str:token>/", never_cache(views.resume), name="resume"),
+    path(
+        "confirm-email/<str:token>/",
+        never_cache(confirmation_views.confirm_email),
+        name="confirm_email",
+    ),
 ]

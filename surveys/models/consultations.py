@@ -39,6 +39,15 @@ class Consultation(Bilingual):
     is_draft = models.BooleanField(
         _("draft"), default=True, help_text=_("Drafts are not shown to the public.")
     )
+    requires_email_confirmation = models.BooleanField(
+        _("requires email confirmation"),
+        default=False,
+        help_text=_(
+            "A response sent through the web form counts only once the respondent has opened the "
+            "confirmation link in the receipt email. Responses staff enter or import are not "
+            "affected."
+        ),
+    )
     conclusions_published_at = models.DateTimeField(
         _("conclusions published at"),
         null=True,

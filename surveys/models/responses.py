@@ -97,6 +97,12 @@ class Submission(models.Model):
         related_name="+",
         help_text=_("The staff member who entered a response received by email, post or fax."),
     )
+    # Email confirmation (``surveys.journey.confirmation``): when the respondent opened the link
+    # in the receipt, and the SHA-256 of that link's token (the token itself is never stored).
+    email_confirmed_at = models.DateTimeField(_("email confirmed at"), null=True, blank=True)
+    email_confirmation_hash = models.CharField(
+        max_length=64, blank=True, default="", editable=False
+    )
     # Staff review.
     review_status = models.CharField(
         max_length=10, choices=ReviewStatus.choices, default=ReviewStatus.NEW

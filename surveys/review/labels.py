@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 from django.utils.translation import gettext
 
+from surveys.journey import confirmation
 from surveys.models import Channel, ExclusionReason, ReviewStatus
 from surveys.review import services as review
 
@@ -40,4 +41,6 @@ def field_label(name: str) -> str:
         review.FIELD_THEMES: gettext("Themes"),
         review.FIELD_CAMPAIGN: gettext("Campaign group"),
         review.FIELD_ENTERED: gettext("Entered by staff (channel)"),
+        confirmation.FIELD_CONFIRMED: gettext("Email confirmed"),
+        confirmation.FIELD_LINK_SENT: gettext("Email confirmation link sent"),
     }.get(name, name)

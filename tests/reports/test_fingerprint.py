@@ -171,6 +171,13 @@ def readme_fingerprint(consultation_id, as_of):
         elif excluded:
             named = s.exclusion_reason in {"duplicate", "spam", "out_of_scope"}
             left_out.append({"id": s.pk, "left_out": s.exclusion_reason if named else "other"})
+        elif (
+            submitted
+            and consultation.requires_email_confirmation
+            and s.channel == "web"
+            and s.email_confirmed_at is None
+        ):
+            left_out.append({"id": s.pk, "left_out": "unconfirmed"})
         elif submitted and s.submitted_at > as_of:
             left_out.append({"id": s.pk, "left_out": "after_cutoff"})
         elif submitted:

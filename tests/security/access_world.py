@@ -32,7 +32,7 @@ from outbox.services import email_queue
 from reports.models import CheckWaiver, Report, ReportStatus, WordingRule
 from surveys.demo.loader import DEMO_DIR, demo_load
 from surveys.intake import services as intake
-from surveys.journey import attachments, resume_links
+from surveys.journey import attachments, confirmation, resume_links
 from surveys.journey.structure import journey_load
 from surveys.models import (
     CampaignGroup,
@@ -67,6 +67,7 @@ class World:
     mine: Submission  # respondent A's submitted response, with an attachment
     theirs: Submission  # another respondent's
     token: str  # A's resume link
+    confirm_token: str  # the email confirmation link of B's response
     objects: dict[str, Any]
     sessions: dict[str, str]  # role -> session key
 
@@ -93,6 +94,11 @@ def build_world(django_user_model) -> World:
     )
     token = resume_links.resume_link_issue(submission=mine)
     their_token = resume_links.resume_link_issue(submission=theirs)
+    # B's receipt carried a confirmation link while the consultation required one.
+    theirs.consultation.requires_email_confirmation = True
+    confirm_token = confirmation.email_confirmation_issue(submission=theirs)
+    assert confirm_token is not None
+    theirs.consultation.requires_email_confirmation = False
 
     users = {
         "reviewer": _staff(django_user_model, "reviewer", REVIEWERS),
@@ -170,6 +176,7 @@ def build_world(django_user_model) -> World:
         mine=mine,
         theirs=theirs,
         token=token,
+        confirm_token=confirm_token,
         objects=objects,
         sessions=sessions,
     )

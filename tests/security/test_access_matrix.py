@@ -58,6 +58,9 @@ surveys:resume_request                        GET  slug                 200 200 
 surveys:attachment                            GET  slug,attachment      404 200 404 200 404 404 200
 surveys:attachment_remove                     POST slug,attachment      404 302 302 404 404 404 404
 surveys:resume                                GET  token                302 302 302 302 302 302 302
+# The email confirmation link: whoever holds it, signed in or not; a bad one is a clear 404.
+surveys:confirm_email                         GET  confirm_token        200 200 200 200 200 200 200
+surveys:confirm_email                         GET  /confirm-email/x:y/  404 404 404 404 404 404 404
 # Published conclusions (of the closed OTC consultation), open to everyone
 conclusions:landing                           GET  pslug                200 200 200 200 200 200 200
 conclusions:landing                           GET  slug                 404 404 404 404 404 404 404
@@ -268,6 +271,8 @@ def _value(world: World, name: str) -> object:
         return world.published.consultation.slug
     if name == "token":
         return world.token
+    if name == "confirm_token":
+        return world.confirm_token
     if name in ("mine", "theirs"):
         return getattr(world, name).pk
     if name == "otc":

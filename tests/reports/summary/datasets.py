@@ -244,7 +244,12 @@ TEXTS = [
     (99, 7, "Not counted: retail investors retail investors.", (INVESTORS,)),
 ]
 
-EXCLUDED = dict.fromkeys(EXCLUSION_REASONS, 0) | {"withdrawn": 2, "spam": 1, "after_cutoff": 3}
+# As the loader reads a consultation that does not require email confirmation: no "unconfirmed".
+EXCLUDED = {reason: 0 for reason in EXCLUSION_REASONS if reason != "unconfirmed"} | {
+    "withdrawn": 2,
+    "spam": 1,
+    "after_cutoff": 3,
+}
 
 
 def handmade_inputs() -> ReportInputs:
