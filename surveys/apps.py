@@ -8,6 +8,8 @@ class SurveysConfig(AppConfig):
 
     def ready(self) -> None:
         from surveys import signals  # noqa: F401 - connects the receivers
+        from surveys.drafting import emails as drafting_emails
         from surveys.journey.emails import renderers_register
 
         renderers_register()
+        drafting_emails.renderers_register()

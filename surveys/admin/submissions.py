@@ -34,6 +34,7 @@ from django.utils.translation import gettext_lazy as _
 from consultation.downloads import file_download
 from surveys import exports, privacy, roles
 from surveys.admin.common import ReadOnlyRecordMixin, plain_select
+from surveys.admin.drafting import DraftChangeInline, DraftCollaboratorInline
 from surveys.admin.exports import export_response
 from surveys.admin.submission_forms import (
     CONSENT_SHORT,
@@ -111,7 +112,7 @@ class SubmissionAdmin(ReadOnlyRecordMixin, admin.ModelAdmin[Submission]):
     list_per_page = 50
     list_max_show_all = 500
     ordering = ("-submitted_at", "-pk")
-    inlines = (AnswerThemesInline,)
+    inlines = (AnswerThemesInline, DraftCollaboratorInline, DraftChangeInline)
     actions = (
         "accept_selected",
         "exclude_selected",

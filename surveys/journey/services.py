@@ -15,10 +15,12 @@ from typing import Any, cast
 from django.db import IntegrityError, connections, router, transaction
 from django.utils import timezone
 
+from surveys.drafting.selectors import answers_changed, drafted_by, section_version
 from surveys.journey import emails, sql
 from surveys.journey.errors import (
     AnswersInvalid,
     ConsultationClosed,
+    DraftConflict,
     SubmissionIncomplete,
     SubmissionNotEditable,
 )
@@ -51,6 +53,8 @@ from surveys.models import (
     Attachment,
     Consultation,
     ConsultationStatus,
+    DraftChange,
+    DraftCollaborator,
     QuestionKind,
     RespondentType,
     Section,
@@ -203,12 +207,17 @@ def draft_save(
     language: str,
     now: dt.datetime | None = None,
     rows_read: list[AnswerRow] | None = None,
+    version: str | None = None,
+    collaborator: DraftCollaborator | None = None,
 ) -> Submission:
     """Replace the answers to ``section``'s questions and remember how far the respondent got.
 
     Answers elsewhere whose condition no longer holds are discarded too. ``rows_read`` are the
     answer rows the caller read (before the lock) along with ``submission``: they are used if the
     response has not changed since, which every answer write would show in ``updated_at``.
+    ``version`` is the section's stamp when its page was loaded: DraftConflict if someone saved
+    other answers to it since. A save that changes answers is recorded (``DraftChange``) with
+    who made it: ``collaborator``, or the respondent who started the draft.
     """
     now = now or timezone.now()
     if _progress_write(
@@ -223,13 +232,24 @@ def draft_save(
         require_draft_editable(submission, now)
         _progress_write(submission, step=step + 1, language=language, now=now)
     stored = rows_read if rows_read is not None else submission_answer_rows(submission=submission)
+    before = answers_from_rows(rows=stored, journey=journey)
     merged = answers_merge_section(
-        answers=answers_from_rows(rows=stored, journey=journey),
-        section=section,
-        section_answers=answers,
-        journey=journey,
+        answers=before, section=section, section_answers=answers, journey=journey
     )
+    changed = answers_changed(before=before, after=merged)
+    codes = [q.code for q in journey.section_questions(section)]
+    stale = version is not None and version != section_version(answers=before, codes=codes)
+    if stale and set(changed) & set(codes):
+        raise DraftConflict
     _answers_replace(submission, journey, merged, stored=stored)
+    if changed:
+        DraftChange.objects.create(
+            submission=submission,
+            collaborator=collaborator,
+            author=collaborator.email if collaborator else submission.email,
+            changed_at=now,
+            questions=changed,
+        )
     return submission
 
 
@@ -339,6 +359,7 @@ def _revision_add(
     respondent["attachments"] = [
         {"name": a.original_name, "sha256": a.sha256, "size": a.size} for a in attachments
     ]
+    respondent["drafted_by"] = drafted_by(submission=submission)
     number = submission.revisions.count() + 1
     return SubmissionRevision.objects.create(
         submission=submission,

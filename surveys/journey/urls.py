@@ -8,7 +8,7 @@ caching proxy shows nobody else's answers.
 from django.urls import path
 from django.views.decorators.cache import never_cache
 
-from surveys.journey import views
+from surveys.journey import drafting, views
 
 app_name = "surveys"
 
@@ -37,4 +37,11 @@ urlpatterns = [
         name="attachment_remove",
     ),
     path("resume/<str:token>/", never_cache(views.resume), name="resume"),
+    path(f"{respond}colleagues/", never_cache(drafting.colleagues), name="colleagues"),
+    path(
+        f"{respond}colleagues/<int:pk>/revoke/",
+        never_cache(drafting.colleague_revoke),
+        name="colleague_revoke",
+    ),
+    path("drafts/<str:token>/", never_cache(drafting.draft_join), name="draft_join"),
 ]

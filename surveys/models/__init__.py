@@ -27,6 +27,7 @@ from surveys.models.consultations import (
     Question,
     Section,
 )
+from surveys.models.drafting import DraftChange, DraftCollaborator
 from surveys.models.responses import (
     Answer,
     Attachment,
@@ -47,6 +48,8 @@ __all__ = [
     "Consultation",
     "ConsultationDocument",
     "ConsultationStatus",
+    "DraftChange",
+    "DraftCollaborator",
     "ExclusionReason",
     "PrivacyAction",
     "PrivacyActionKind",
