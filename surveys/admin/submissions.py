@@ -34,7 +34,7 @@ from django.utils.translation import gettext_lazy as _
 from consultation.downloads import file_download
 from surveys import exports, privacy, roles
 from surveys.admin.common import ReadOnlyRecordMixin, plain_select
-from surveys.admin.drafting import DraftChangeInline, DraftCollaboratorInline
+from surveys.admin.drafting import drafting_review
 from surveys.admin.exports import export_response
 from surveys.admin.submission_forms import (
     CONSENT_SHORT,
@@ -112,7 +112,7 @@ class SubmissionAdmin(ReadOnlyRecordMixin, admin.ModelAdmin[Submission]):
     list_per_page = 50
     list_max_show_all = 500
     ordering = ("-submitted_at", "-pk")
-    inlines = (AnswerThemesInline, DraftCollaboratorInline, DraftChangeInline)
+    inlines = (AnswerThemesInline,)
     actions = (
         "accept_selected",
         "exclude_selected",
@@ -379,6 +379,7 @@ class SubmissionAdmin(ReadOnlyRecordMixin, admin.ModelAdmin[Submission]):
                     papers=roles.can_read_attachments(request.user),
                 )
             )
+            context.update(drafting_review(submission=obj, personal=personal))
             context["can_tag"] = self.has_change_permission(request, obj)
             context["has_themes"] = Theme.objects.filter(consultation=obj.consultation_id).exists()
         return super().render_change_form(request, context, add, change, form_url, obj)
