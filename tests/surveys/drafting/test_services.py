@@ -77,7 +77,8 @@ def test_the_invitation_is_in_the_drafts_language(otc, sent):
     submission.save()
     drafting.collaborator_invite(submission=submission, email="legal@harbour.example", site_url=SITE)
     (message,) = sent()
-    assert "邀請" in message.subject
+    assert message.subject == "誠邀你協助草擬一份諮詢回應"
+    assert "邀請你協助草擬" in message.body
 
 
 def test_the_same_colleague_is_not_invited_twice_nor_the_owner(otc):
