@@ -75,7 +75,9 @@ def test_the_invitation_is_in_the_drafts_language(otc, sent):
     submission, _ = otc
     submission.language = "zh-hant"
     submission.save()
-    drafting.collaborator_invite(submission=submission, email="legal@harbour.example", site_url=SITE)
+    drafting.collaborator_invite(
+        submission=submission, email="legal@harbour.example", site_url=SITE
+    )
     (message,) = sent()
     assert message.subject == "誠邀你協助草擬一份諮詢回應"
     assert "邀請你協助草擬" in message.body
