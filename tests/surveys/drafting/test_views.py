@@ -130,6 +130,7 @@ def test_an_editor_cannot_submit_and_is_told_why(owner, sent):
     _walk_to_review(colleague)
     review = colleague.get(step(8)).content.decode()
     assert 'id="submit-not-allowed"' in review
+    assert "?change=1#id_email" not in review  # no link to change who the response is from
     assert reverse("surveys:submit", args=[SLUG]) not in review
     response = colleague.post(reverse("surveys:submit", args=[SLUG]))
     assert response.status_code == 302 and response.url == step(8)
