@@ -106,7 +106,6 @@ def may_submit(*, collaborator: DraftCollaborator | None) -> bool:
     return collaborator is None or (collaborator.active and collaborator.can_submit)
 
 
-@transaction.atomic
 def draft_submit(
     *,
     submission: Submission,
@@ -116,19 +115,24 @@ def draft_submit(
     now: dt.datetime | None = None,
     site_url: str | None = None,
 ) -> SubmitResult:
-    """Submit a draft (``submission_submit``) for its owner (``collaborator`` None) or for a
-    colleague the owner named to submit it; SubmitNotAllowed for any other colleague."""
-    if collaborator is not None:
-        # Read again under a lock: the owner may have revoked it or changed it just now.
-        collaborator = (
-            DraftCollaborator.objects.select_for_update().filter(pk=collaborator.pk).first()
+    """Submit a draft (``submission_submit``, one transaction) for its owner (``collaborator``
+    None) or for a colleague the owner named to submit it; SubmitNotAllowed for any other
+    colleague."""
+
+    def submit() -> SubmitResult:
+        return submission_submit(
+            submission=submission,
+            journey=journey,
+            client_address=client_address,
+            now=now,
+            site_url=site_url,
         )
-        if collaborator is None or not may_submit(collaborator=collaborator):
+
+    if collaborator is None:
+        return submit()
+    with transaction.atomic():
+        # Read again under a lock: the owner may have revoked it or changed it just now.
+        locked = DraftCollaborator.objects.select_for_update().filter(pk=collaborator.pk).first()
+        if locked is None or not may_submit(collaborator=locked):
             raise SubmitNotAllowed
-    return submission_submit(
-        submission=submission,
-        journey=journey,
-        client_address=client_address,
-        now=now,
-        site_url=site_url,
-    )
+        return submit()
