@@ -8,6 +8,7 @@ class SurveysConfig(AppConfig):
 
     def ready(self) -> None:
         from surveys import signals  # noqa: F401 - connects the receivers
+        from surveys.drafting import emails as drafting_emails
         from surveys.journey.emails import renderers_register
         from surveys.subscriptions.emails import renderers_register as subscriptions_register
 
@@ -16,3 +17,5 @@ class SurveysConfig(AppConfig):
         # The subscriptions' beat task lives in surveys.subscriptions.tasks (not surveys.tasks,
         # where Celery's autodiscovery looks): register it with the app in every process.
         from surveys.subscriptions import tasks  # noqa: F401
+
+        drafting_emails.renderers_register()

@@ -40,7 +40,8 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from outbox.services import emails_erase
@@ -50,6 +51,8 @@ from surveys.models import (
     Attachment,
     Consent,
     Consultation,
+    DraftChange,
+    DraftCollaborator,
     GeneralComment,
     OriginalDocument,
     PrivacyAction,
@@ -73,7 +76,7 @@ ERASED_FIELDS: dict[str, Any] = {
     "client_address": None,
 }
 # The same details as frozen into ``SubmissionRevision.respondent`` at each submit.
-ERASED_REVISION_KEYS = ("contact_name", "organisation_name", "email")
+ERASED_REVISION_KEYS = ("contact_name", "organisation_name", "email", "drafted_by")
 _BATCH = 1000
 
 
@@ -153,6 +156,7 @@ def _erase_consultation(
         originals_deleted = _originals_delete(pending)
         drafts_deleted = _drafts_delete(drafts)
         scrubbed = _revisions_scrub(revisions)
+        _drafting_erase(kept, now=now)
         erased = kept.update(**ERASED_FIELDS, personal_data_erased_at=now)
         subscriptions_ended = consultation_subscriptions_erase(consultation=consultation, now=now)
         action = None
@@ -200,6 +204,15 @@ def _drafts_delete(drafts: QuerySet[Submission]) -> int:
     if files:
         transaction.on_commit(partial(_files_delete, files))
     return count
+
+
+def _drafting_erase(submissions: QuerySet[Submission], *, now: dt.datetime) -> None:
+    """Blank the addresses of the colleagues who drafted ``submissions`` (the invitations end:
+    a blank address leaves the one-live-invitation-per-address constraint)."""
+    DraftCollaborator.objects.filter(submission__in=submissions).update(
+        email="", invited_by="", revoked_at=Coalesce(F("revoked_at"), Value(now))
+    )
+    DraftChange.objects.filter(submission__in=submissions).update(author="")
 
 
 def _originals_delete(submissions: QuerySet[Submission]) -> int:

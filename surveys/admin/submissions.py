@@ -32,6 +32,7 @@ from consultation.downloads import file_download
 from surveys import exports, privacy, roles
 from surveys.admin.common import ReadOnlyRecordMixin, plain_select
 from surveys.admin.confirmation import EmailConfirmationAdminMixin, EmailConfirmationFilter
+from surveys.admin.drafting import drafting_review
 from surveys.admin.entry import entry_urls
 from surveys.admin.submission_actions import SubmissionActionsMixin
 from surveys.admin.submission_forms import (
@@ -377,6 +378,7 @@ class SubmissionAdmin(SubmissionActionsMixin, ReadOnlyRecordMixin, EmailConfirma
                 )
             )
             context.update(submission_intake(submission=obj, papers=context["papers"]))
+            context.update(drafting_review(submission=obj, personal=personal))
             context["can_tag"] = self.has_change_permission(request, obj)
             context["has_themes"] = Theme.objects.filter(consultation=obj.consultation_id).exists()
         return super().render_change_form(request, context, add, change, form_url, obj)

@@ -155,6 +155,7 @@ def render_receipt(context: Mapping[str, Any], language: str) -> Rendered:
             category=submission.get_category_display(),
             consent=submission.get_consent_display(),
             attachments=[{"original_name": a["name"]} for a in frozen.get("attachments", [])],
+            drafted_by=frozen.get("drafted_by", []),
         )
 
 

@@ -10,19 +10,30 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, cast
 
+from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from consultation.security import client_ip
-from surveys.journey import rules, selectors, services, sql
+from surveys.drafting.selectors import collaborator_active
+from surveys.journey import amendments, rules, selectors, sql
 from surveys.journey.errors import ConsultationClosed, ConsultationNotOpen
 from surveys.journey.structure import Journey, Step, journey_cached
-from surveys.models import Consultation, ConsultationStatus, Submission, SubmissionState
+from surveys.models import (
+    Consultation,
+    ConsultationStatus,
+    DraftCollaborator,
+    Submission,
+    SubmissionState,
+)
 
 SESSION_KEY = "surveys.responses"
 AMEND_KEY = "surveys.amend.{}"
+# Response id -> the colleague's invitation, for a browser that opened a colleague's link.
+COLLABORATOR_KEY = "surveys.collaborator"
 
 
 def published_consultation(slug: str) -> Consultation:
@@ -36,13 +47,67 @@ def session_submission(request: HttpRequest, consultation: Consultation) -> Subm
     submission_id = request.session.get(SESSION_KEY, {}).get(str(consultation.pk))
     if submission_id is None:
         return None
-    return selectors.session_submission(submission_id=submission_id, consultation=consultation)
+    submission = selectors.session_submission(
+        submission_id=submission_id, consultation=consultation
+    )
+    if submission is not None and collaboration_ended(request, submission):
+        return None
+    return submission
 
 
-def remember(request: HttpRequest, submission: Submission) -> None:
+def session_collaborator(request: HttpRequest, submission: Submission) -> DraftCollaborator | None:
+    """The colleague this browser drafts ``submission`` as, or None for its owner (or when the
+    colleague's access has ended: see ``collaboration_ended``)."""
+    invitation = request.session.get(COLLABORATOR_KEY, {}).get(str(submission.pk))
+    if invitation is None:
+        return None
+    return collaborator_active(collaborator_id=invitation, submission=submission)
+
+
+def collaboration_ended(
+    request: HttpRequest, submission: Submission, *, checked: bool = False
+) -> bool:
+    """True, having forgotten the response in this browser, when this browser reached it through
+    a colleague's link that no longer works (revoked, or the response submitted). ``checked``:
+    the caller has just found that it no longer works."""
+    if str(submission.pk) not in request.session.get(COLLABORATOR_KEY, {}):
+        return False
+    if not checked and session_collaborator(request, submission) is not None:
+        return False
+    forget(request, submission)
+    messages.warning(
+        request,
+        _(
+            "Your access to a colleague's draft has ended: the invitation was withdrawn or the "
+            "response has been submitted."
+        ),
+    )
+    return True
+
+
+def forget(request: HttpRequest, submission: Submission) -> None:
+    """This browser no longer holds ``submission`` (as its owner or as a colleague)."""
+    responses = dict(request.session.get(SESSION_KEY, {}))
+    responses.pop(str(submission.consultation_id), None)
+    request.session[SESSION_KEY] = responses
+    invitations = dict(request.session.get(COLLABORATOR_KEY, {}))
+    invitations.pop(str(submission.pk), None)
+    request.session[COLLABORATOR_KEY] = invitations
+
+
+def remember(
+    request: HttpRequest, submission: Submission, collaborator: DraftCollaborator | None = None
+) -> None:
+    """This browser holds ``submission``: as its owner, or as the colleague ``collaborator``."""
     responses = dict(request.session.get(SESSION_KEY, {}))
     responses[str(submission.consultation_id)] = submission.pk
     request.session[SESSION_KEY] = responses
+    invitations = dict(request.session.get(COLLABORATOR_KEY, {}))
+    if collaborator is None:
+        invitations.pop(str(submission.pk), None)
+    else:
+        invitations[str(submission.pk)] = collaborator.pk
+    request.session[COLLABORATOR_KEY] = invitations
 
 
 def page_language() -> str:
@@ -60,7 +125,9 @@ class Respondent:
     consultation: Consultation
     journey: Journey
     submission: Submission | None
-    amendment: services.Amendment | None  # the working copy while amending a response
+    amendment: amendments.Amendment | None  # the working copy while amending a response
+    # The colleague drafting the response in this browser; None for the respondent who started it.
+    collaborator: DraftCollaborator | None = None
     _answer_rows: list[sql.AnswerRow] | None = field(default=None, repr=False)
 
     @property
@@ -95,15 +162,21 @@ def respondent_for(request: HttpRequest, slug: str) -> Respondent:
         submission_ids=[int(i) for i in request.session.get(SESSION_KEY, {}).values()], slug=slug
     )
     consultation = submission.consultation if submission else published_consultation(slug)
+    collaborator = None
+    if submission is not None and str(submission.pk) in request.session.get(COLLABORATOR_KEY, {}):
+        collaborator = session_collaborator(request, submission)
+        if collaborator is None and collaboration_ended(request, submission, checked=True):
+            submission = None
     amendment = None
     if submission is not None and submission.state == SubmissionState.SUBMITTED:
         stored = request.session.get(AMEND_KEY.format(submission.pk))
-        amendment = services.Amendment.from_session(stored) if stored else None
+        amendment = amendments.Amendment.from_session(stored) if stored else None
     return Respondent(
         consultation=consultation,
         journey=journey_cached(consultation=consultation),
         submission=submission,
         amendment=amendment,
+        collaborator=collaborator,
     )
 
 
@@ -166,7 +239,7 @@ def render_step(
 
 
 def amendment_keep(
-    request: HttpRequest, who: Respondent, amendment: services.Amendment | None
+    request: HttpRequest, who: Respondent, amendment: amendments.Amendment | None
 ) -> None:
     """Keep the working copy of an amendment in the session (None: forget it)."""
     key = AMEND_KEY.format(cast(Submission, who.submission).pk)  # amended: it has a response

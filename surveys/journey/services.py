@@ -15,14 +15,15 @@ from typing import Any, cast
 from django.db import IntegrityError, connections, router, transaction
 from django.utils import timezone
 
+from surveys.drafting.selectors import answers_changed, drafted_by, section_version
 from surveys.journey import confirmation, emails, sql
 from surveys.journey.errors import (
     AnswersInvalid,
     ConsultationClosed,
+    DraftConflict,
     SubmissionIncomplete,
     SubmissionNotEditable,
 )
-from surveys.journey.resume_links import resume_link_issue
 from surveys.journey.rules import (
     require_accepting,
     require_draft_editable,
@@ -52,6 +53,8 @@ from surveys.models import (
     Attachment,
     Consultation,
     ConsultationStatus,
+    DraftChange,
+    DraftCollaborator,
     QuestionKind,
     RespondentType,
     Section,
@@ -204,12 +207,17 @@ def draft_save(
     language: str,
     now: dt.datetime | None = None,
     rows_read: list[AnswerRow] | None = None,
+    version: str | None = None,
+    collaborator: DraftCollaborator | None = None,
 ) -> Submission:
     """Replace the answers to ``section``'s questions and remember how far the respondent got.
 
     Answers elsewhere whose condition no longer holds are discarded too. ``rows_read`` are the
     answer rows the caller read (before the lock) along with ``submission``: they are used if the
     response has not changed since, which every answer write would show in ``updated_at``.
+    ``version`` is the section's stamp when its page was loaded: DraftConflict if someone saved
+    other answers to it since. A save that changes answers is recorded (``DraftChange``) with
+    who made it: ``collaborator``, or the respondent who started the draft.
     """
     now = now or timezone.now()
     if _progress_write(
@@ -224,13 +232,24 @@ def draft_save(
         require_draft_editable(submission, now)
         _progress_write(submission, step=step + 1, language=language, now=now)
     stored = rows_read if rows_read is not None else submission_answer_rows(submission=submission)
+    before = answers_from_rows(rows=stored, journey=journey)
     merged = answers_merge_section(
-        answers=answers_from_rows(rows=stored, journey=journey),
-        section=section,
-        section_answers=answers,
-        journey=journey,
+        answers=before, section=section, section_answers=answers, journey=journey
     )
+    changed = answers_changed(before=before, after=merged)
+    codes = [q.code for q in journey.section_questions(section)]
+    stale = version is not None and version != section_version(answers=before, codes=codes)
+    if stale and set(changed) & set(codes):
+        raise DraftConflict
     _answers_replace(submission, journey, merged, stored=stored)
+    if changed:
+        DraftChange.objects.create(
+            submission=submission,
+            collaborator=collaborator,
+            author=collaborator.email if collaborator else submission.email,
+            changed_at=now,
+            questions=changed,
+        )
     return submission
 
 
@@ -342,6 +361,7 @@ def _revision_add(
     respondent["attachments"] = [
         {"name": a.original_name, "sha256": a.sha256, "size": a.size} for a in attachments
     ]
+    respondent["drafted_by"] = drafted_by(submission=submission)
     number = submission.revisions.count() + 1
     return SubmissionRevision.objects.create(
         submission=submission,
@@ -487,99 +507,3 @@ def submission_withdraw(
     if notify:
         emails.withdrawal_queue(submission=submission)
     return submission
-
-
-# --- Amending a submitted response ----------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Amendment:
-    """The working copy of a submitted response while its respondent changes it: nothing is
-    stored until ``amendment_submit``, so abandoning the changes leaves the response as it was.
-    It lives in the respondent's session (``as_session`` / ``from_session``)."""
-
-    respondent: Mapping[str, Any]
-    answers: Answers
-
-    def as_session(self) -> dict[str, Any]:
-        return {"respondent": dict(self.respondent), "answers": dict(self.answers)}
-
-    @classmethod
-    def from_session(cls, data: Mapping[str, Any]) -> Amendment:
-        return cls(respondent=dict(data["respondent"]), answers=dict(data["answers"]))
-
-
-def amendment_start(
-    *, submission: Submission, journey: Journey, now: dt.datetime | None = None
-) -> Amendment:
-    """A working copy of ``submission`` to change; SubmissionNotEditable (or ConsultationClosed)
-    when it can no longer change."""
-    now = now or timezone.now()
-    if not submission_can_change(submission=submission, now=now):
-        if submission.consultation.status_at(now) == ConsultationStatus.CLOSED:
-            raise ConsultationClosed
-        raise SubmissionNotEditable
-    return Amendment(
-        respondent=submission_respondent(submission=submission),
-        answers=submission_answers(submission=submission, journey=journey),
-    )
-
-
-def amendment_respondent_set(*, amendment: Amendment, respondent: Mapping[str, Any]) -> Amendment:
-    """The amendment with new "About you" details."""
-    return Amendment(respondent=dict(respondent), answers=amendment.answers)
-
-
-def amendment_section_set(
-    *,
-    amendment: Amendment,
-    journey: Journey,
-    section: Section,
-    answers: Mapping[str, Any],
-) -> Amendment:
-    """The amendment with ``section``'s questions answered anew, as a draft's page save would."""
-    merged = answers_merge_section(
-        answers=amendment.answers, section=section, section_answers=answers, journey=journey
-    )
-    return Amendment(respondent=amendment.respondent, answers=merged)
-
-
-@transaction.atomic
-def amendment_submit(
-    *,
-    submission: Submission,
-    journey: Journey,
-    amendment: Amendment,
-    language: str,
-    now: dt.datetime | None = None,
-    site_url: str | None = None,
-) -> SubmitResult:
-    """Store the amendment (``submission_amend``), issue a new resume link and, with
-    ``site_url``, queue the receipt of the amended response."""
-    amended = submission_amend(
-        submission=submission,
-        journey=journey,
-        respondent=amendment.respondent,
-        answers=amendment.answers,
-        language=language,
-        now=now,
-    )
-    token = resume_link_issue(submission=amended)
-    confirm_token = confirmation.email_confirmation_after_amend(submission=amended)
-    if site_url is not None:
-        revision = amended.revisions.order_by("-number").first()
-        emails.receipt_queue(
-            submission=amended,
-            revision=cast(SubmissionRevision, revision),  # submission_amend has just added one
-            token=token,
-            site_url=site_url,
-            amended=True,
-            confirm_token=confirm_token,
-        )
-    return SubmitResult(
-        submission=amended,
-        created=True,
-        answers=submission_answers(submission=amended, journey=journey),
-        attachments=submission_attachments(submission=amended),
-        resume_token=token,
-    )

@@ -8,7 +8,7 @@ caching proxy shows nobody else's answers.
 from django.urls import path
 from django.views.decorators.cache import never_cache
 
-from surveys.journey import confirmation_views, views
+from surveys.journey import confirmation_views, drafting, views
 
 app_name = "surveys"
 
@@ -42,4 +42,11 @@ urlpatterns = [
         never_cache(confirmation_views.confirm_email),
         name="confirm_email",
     ),
+    path(f"{respond}colleagues/", never_cache(drafting.colleagues), name="colleagues"),
+    path(
+        f"{respond}colleagues/<int:pk>/revoke/",
+        never_cache(drafting.colleague_revoke),
+        name="colleague_revoke",
+    ),
+    path("drafts/<str:token>/", never_cache(drafting.draft_join), name="draft_join"),
 ]

@@ -27,20 +27,19 @@ from django_ratelimit.decorators import ratelimit
 
 from consultation.downloads import file_download
 from surveys import roles
-from surveys.journey import attachments, resume_links, rules, selectors, services
+from surveys.drafting import services as drafting_services
+from surveys.journey import (
+    amendments,
+    attachments,
+    drafting,
+    resume_links,
+    rules,
+    selectors,
+    services,
+)
 from surveys.journey.attachments import AttachmentRejected
-from surveys.journey.errors import (
-    JourneyError,
-    SubmissionIncomplete,
-)
-from surveys.journey.forms import (
-    AboutYouForm,
-    AttachmentForm,
-    ResumeRequestForm,
-    SectionForm,
-    SubmitForm,
-    section_initial,
-)
+from surveys.journey.errors import JourneyError, SubmissionIncomplete, SubmitNotAllowed
+from surveys.journey.forms import AboutYouForm, AttachmentForm, ResumeRequestForm, SubmitForm
 from surveys.journey.respondent import (
     SESSION_KEY,
     Respondent,
@@ -58,13 +57,13 @@ from surveys.journey.respondent import (
     session_submission,
     step_url,
 )
+from surveys.journey.section_step import step_section
 from surveys.journey.structure import Step, answers_prune
 from surveys.models import (
     Consent,
     Consultation,
     RespondentCategory,
     RespondentType,
-    Section,
     Submission,
     SubmissionState,
 )
@@ -142,7 +141,7 @@ def respond_step(request: HttpRequest, slug: str, number: int) -> HttpResponse:
         return redirect(step_url(who, who.submission.current_step))
     handler = {
         "about": _step_about,
-        "section": _step_section,
+        "section": step_section,
         "attachments": _step_attachments,
         "review": _step_review,
     }[step.kind]
@@ -163,6 +162,8 @@ def _step_about(request: HttpRequest, who: Respondent, step: Step) -> HttpRespon
         return render_step(
             request, who, step, "surveys/respond/about.html", form=form, start_key=start_key
         )
+    if who.collaborator is not None:  # the details of whoever speaks for the response
+        return drafting.about_refused(request, who, step)
     form = AboutYouForm(request.POST)
     if form.honeypot_filled():
         return HttpResponseBadRequest(_("Your response could not be accepted."))
@@ -174,7 +175,7 @@ def _step_about(request: HttpRequest, who: Respondent, step: Step) -> HttpRespon
         amendment_keep(
             request,
             who,
-            services.amendment_respondent_set(
+            amendments.amendment_respondent_set(
                 amendment=who.amendment, respondent=form.respondent()
             ),
         )
@@ -198,57 +199,6 @@ def _step_about(request: HttpRequest, who: Respondent, step: Step) -> HttpRespon
             submission=who.submission, respondent=form.respondent(), language=page_language()
         )
     return after_save(request, who, step)
-
-
-def _section_form(request: HttpRequest, who: Respondent, step: Step) -> SectionForm:
-    answers = who.answers()
-    questions = who.journey.section_questions(cast(Section, step.section))  # a section step's
-    kwargs: dict[str, Any] = {
-        "journey": who.journey,
-        "questions": questions,
-        "prior_answers": answers,
-        "language": page_language(),
-    }
-    if request.method == "POST":
-        return SectionForm(request.POST, **kwargs)
-    return SectionForm(initial=section_initial(questions, answers), **kwargs)
-
-
-def _step_section(request: HttpRequest, who: Respondent, step: Step) -> HttpResponse:
-    section = cast(Section, step.section)  # a section step has its section
-    form = _section_form(request, who, step)
-    if request.method == "POST" and form.is_valid():
-        if who.amendment is not None:
-            amendment_keep(
-                request,
-                who,
-                services.amendment_section_set(
-                    amendment=who.amendment,
-                    journey=who.journey,
-                    section=section,
-                    answers=form.answers(),
-                ),
-            )
-        else:
-            services.draft_save(
-                # The pages after "About you" are reached with a response only (respond_step).
-                submission=cast(Submission, who.submission),
-                journey=who.journey,
-                section=section,
-                answers=form.answers(),
-                step=step.number,
-                language=page_language(),
-                rows_read=who.answer_rows(),
-            )
-        return after_save(request, who, step)
-    return render_step(
-        request,
-        who,
-        step,
-        "surveys/respond/section.html",
-        form=form,
-        section=step.section,
-    )
 
 
 def _step_attachments(request: HttpRequest, who: Respondent, step: Step) -> HttpResponse:
@@ -299,6 +249,7 @@ def _review_context(who: Respondent) -> dict[str, Any]:
             selectors.submission_attachments(submission=who.submission) if who.submission else []
         ),
         "attachments_step": who.journey.review_step - 1,
+        "drafting": drafting.review_context(who),
     }
 
 
@@ -343,7 +294,7 @@ def respond_submit(request: HttpRequest, slug: str) -> HttpResponse:
         return redirect("surveys:done", slug)
     try:
         if who.amendment is not None:
-            services.amendment_submit(
+            amendments.amendment_submit(
                 submission=who.submission,
                 journey=who.journey,
                 amendment=who.amendment,
@@ -352,9 +303,10 @@ def respond_submit(request: HttpRequest, slug: str) -> HttpResponse:
             )
             amendment_keep(request, who, None)
         else:
-            services.submission_submit(
+            result = drafting_services.draft_submit(
                 submission=who.submission,
                 journey=who.journey,
+                collaborator=who.collaborator,
                 client_address=client_address(request),
                 site_url=request.build_absolute_uri("/"),
             )
@@ -369,8 +321,13 @@ def respond_submit(request: HttpRequest, slug: str) -> HttpResponse:
             missing=_missing_links(who, incomplete.missing),
             **_review_context(who),
         )
+    except SubmitNotAllowed:
+        messages.error(request, _("Only the person named to submit this response can submit it."))
+        return redirect(step_url(who, who.journey.review_step))
     except JourneyError as error:
         return journey_error_page(request, who, error)
+    if who.collaborator is not None:  # a colleague's access ends with the draft
+        return drafting.submitted_by_colleague(request, who, result.submission)
     return redirect("surveys:done", slug)
 
 
@@ -409,7 +366,7 @@ def respond_saved(request: HttpRequest, slug: str) -> HttpResponse:
     return render(
         request,
         "surveys/respond/saved.html",
-        {"consultation": who.consultation, "submission": who.submission},
+        {"consultation": who.consultation, "submission": who.submission, "who": who},
     )
 
 
@@ -460,7 +417,7 @@ def amend_start(request: HttpRequest, slug: str) -> HttpResponse:
     if submission is None or submission.state != SubmissionState.SUBMITTED:
         return redirect("surveys:respond", slug)
     try:
-        amendment = services.amendment_start(submission=submission, journey=who.journey)
+        amendment = amendments.amendment_start(submission=submission, journey=who.journey)
     except JourneyError:
         return closed_page(request, who.consultation)
     amendment_keep(request, who, amendment)

@@ -27,6 +27,7 @@ from surveys.models.consultations import (
     Question,
     Section,
 )
+from surveys.models.drafting import DraftChange, DraftCollaborator
 from surveys.models.intake import GeneralComment, OriginalDocument
 from surveys.models.responses import (
     Answer,
@@ -49,6 +50,8 @@ __all__ = [
     "Consultation",
     "ConsultationDocument",
     "ConsultationStatus",
+    "DraftChange",
+    "DraftCollaborator",
     "ExclusionReason",
     "GeneralComment",
     "OriginalDocument",

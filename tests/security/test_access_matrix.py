@@ -61,6 +61,12 @@ surveys:resume                                GET  token                302 302 
 # The email confirmation link: whoever holds it, signed in or not; a bad one is a clear 404.
 surveys:confirm_email                         GET  confirm_token        200 200 200 200 200 200 200
 surveys:confirm_email                         GET  /confirm-email/x:y/  404 404 404 404 404 404 404
+# Drafting together: only the owner of a draft invites and withdraws (A's response is submitted,
+# so everyone is sent back); a colleague's link that matches no invitation says so.
+surveys:colleagues                            GET  slug                 302 302 302 302 302 302 302
+surveys:colleagues                            POST slug                 302 302 302 302 302 302 302
+surveys:colleague_revoke                      POST slug,1               302 302 302 302 302 302 302
+surveys:draft_join                            GET  no-such-token        404 404 404 404 404 404 404
 # Published conclusions (of the closed OTC consultation), open to everyone
 conclusions:landing                           GET  pslug                200 200 200 200 200 200 200
 conclusions:landing                           GET  slug                 404 404 404 404 404 404 404

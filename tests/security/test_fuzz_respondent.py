@@ -379,6 +379,9 @@ def test_no_endpoint_answers_500_or_reaches_another_respondents_response(otc, da
                     reverse("surveys:attachment", args=[slug, pk]),
                     reverse("surveys:attachment_remove", args=[slug, pk]),
                     reverse("surveys:resume", args=[token]),
+                    reverse("surveys:colleagues", args=[slug]),
+                    reverse("surveys:colleague_revoke", args=[slug, pk]),
+                    reverse("surveys:draft_join", args=[token]),
                     reverse("set_language"),
                 ]
             )

@@ -11,7 +11,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.utils import timezone
 
-from surveys.journey import attachments, resume_links, services
+from surveys.journey import amendments, attachments, resume_links, services
 from surveys.journey import attachments as journey_attachments
 from surveys.journey import errors as journey_errors
 from surveys.journey import rules as journey_rules
@@ -351,17 +351,17 @@ def test_an_amendment_changes_nothing_until_it_is_submitted(otc):
     submission, _ = _start(consultation)
     _answer_required(submission, journey)
     submission = services.submission_submit(submission=submission, journey=journey).submission
-    amendment = services.amendment_start(submission=submission, journey=journey)
+    amendment = amendments.amendment_start(submission=submission, journey=journey)
     assert amendment.answers == journey_selectors.submission_answers(submission=submission)
     # A page of the working copy is saved as a draft's page is: the section's questions
     # replaced, answers whose condition no longer holds discarded (Q5 is asked if Q4 is "yes").
-    amendment = services.amendment_section_set(
+    amendment = amendments.amendment_section_set(
         amendment=amendment,
         journey=journey,
         section=_section(journey, 2),
         answers={"Q1": "disagree", "Q4": "yes", "Q5": "Two days", "Q7": "sfc"},
     )
-    amendment = services.amendment_section_set(
+    amendment = amendments.amendment_section_set(
         amendment=amendment,
         journey=journey,
         section=_section(journey, 2),
@@ -369,16 +369,16 @@ def test_an_amendment_changes_nothing_until_it_is_submitted(otc):
     )
     assert amendment.answers["Q1"] == "disagree" and "Q5" not in amendment.answers
     assert amendment.answers["Q13"] == "all_trades"  # other sections kept
-    amendment = services.amendment_respondent_set(
+    amendment = amendments.amendment_respondent_set(
         amendment=amendment, respondent={**ABOUT, "consent": "confidential"}
     )
     # The session carries it as plain data.
-    assert services.Amendment.from_session(amendment.as_session()) == amendment
+    assert amendments.Amendment.from_session(amendment.as_session()) == amendment
     submission.refresh_from_db()
     assert submission.consent == "response_only"
     assert journey_selectors.submission_answers(submission=submission)["Q1"] == "agree"
     old_hash = submission.resume_token_hash
-    result = services.amendment_submit(
+    result = amendments.amendment_submit(
         submission=submission, journey=journey, amendment=amendment, language="en"
     )
     submission.refresh_from_db()
@@ -394,12 +394,12 @@ def test_an_amendment_cannot_start_after_the_close_or_on_a_draft(otc):
     consultation, journey = otc
     submission, _ = _start(consultation)
     with pytest.raises(journey_errors.SubmissionNotEditable):
-        services.amendment_start(submission=submission, journey=journey)
+        amendments.amendment_start(submission=submission, journey=journey)
     _answer_required(submission, journey)
     submission = services.submission_submit(submission=submission, journey=journey).submission
     after = consultation.closes_at + dt.timedelta(minutes=1)
     with pytest.raises(journey_errors.ConsultationClosed):
-        services.amendment_start(submission=submission, journey=journey, now=after)
+        amendments.amendment_start(submission=submission, journey=journey, now=after)
 
 
 def test_amend_and_withdraw_are_refused_after_the_close(otc):
