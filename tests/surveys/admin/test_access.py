@@ -10,7 +10,7 @@ from django.core.files.base import ContentFile
 from django.urls import reverse
 from django.utils import timezone
 
-from reports.models import Report
+from reports.models import CheckWaiver, Report, WordingRule
 from surveys import roles
 from surveys.models import (
     Attachment,
@@ -46,6 +46,9 @@ EXPECTED: dict[str, dict[str, set[str]]] = {
         "submission": READ,
         "report": READ,
         "subscription": {"list"},  # how many subscribers, never their addresses
+        # What the conclusions are checked against, and the points kept as written.
+        "wordingrule": ALL,
+        "checkwaiver": READ,
     },
     "reviewer": {
         **dict.fromkeys(AUTHORING, READ),
@@ -65,6 +68,8 @@ EXPECTED: dict[str, dict[str, set[str]]] = {
         "reviewevent": READ,  # the audit is read-only for everyone
         "report": READ,
         "subscription": READ,  # subscribers' addresses: with the personal-data permission
+        "wordingrule": ALL,
+        "checkwaiver": READ,
         "user": ALL,
         "group": ALL,
     },
@@ -119,6 +124,14 @@ def objects(db, private_storage_tmp, users):
             created_at=timezone.now(),
             confirmation_sent_at=timezone.now(),
         ),
+        "wordingrule": WordingRule.objects.create(quantifier="majority", lowest=50),
+        "checkwaiver": CheckWaiver.objects.create(
+            consultation=answered,
+            key="0" * 64,
+            flagged="Q1 · our response: Numbers differ.",
+            reason="Checked.",
+            waived_by=users["editor"],
+        ),
         "user": users["no_role"],
         "group": users["editor"].groups.first(),
         "attachment": attachment,
@@ -153,6 +166,8 @@ def test_every_admin_page_for_each_role(client, users, objects, role):
             "subscription",
             "user",
             "group",
+            "wordingrule",
+            "checkwaiver",
         }:
             # Third-party admins (django-axes): superusers only.
             expected = 200 if role == "superuser" and view == "list" else 403
