@@ -19,6 +19,7 @@ from surveys.choices import (
     ReviewStatus,
     SubmissionState,
 )
+from surveys.models.api_tokens import ApiScope, ApiToken
 from surveys.models.base import Bilingual, private_storage
 from surveys.models.consultations import (
     Choice,
@@ -38,6 +39,8 @@ from surveys.models.review import PrivacyAction, ReviewEvent, Theme
 
 __all__ = [
     "Answer",
+    "ApiScope",
+    "ApiToken",
     "Attachment",
     "Bilingual",
     "CampaignGroup",
