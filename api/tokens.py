@@ -65,8 +65,32 @@ def api_token_create(
     """Make a token for ``user`` with ``scopes``; each scope must match a permission the user
     holds. Returns the row and the secret, which is shown once and never stored."""
     now = now or timezone.now()
-    name = name.strip()
-    if not name:
+    expires_at = token_check(user=user, name=name, scopes=scopes, expires_at=expires_at, now=now)
+    secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    with transaction.atomic():
+        token = ApiToken.objects.create(
+            user=user,
+            name=name.strip(),
+            prefix=secret[: len(TOKEN_PREFIX) + 6],
+            key_hash=token_hash(secret),
+            scopes=sorted(set(scopes)),
+            created_at=now,
+            created_by=created_by,
+            expires_at=expires_at,
+        )
+    return IssuedToken(token=token, secret=secret)
+
+
+def token_check(
+    *,
+    user: User,
+    name: str,
+    scopes: list[str],
+    expires_at: dt.datetime | None,
+    now: dt.datetime,
+) -> dt.datetime:
+    """``TokenError`` saying what is wrong with a token asked for; else its expiry."""
+    if not name.strip():
         raise TokenError(gettext("Give the token a name that says what it is for."))
     unknown = sorted(set(scopes) - set(ApiScope.values))
     if unknown:
@@ -85,19 +109,7 @@ def api_token_create(
     expires_at = expires_at or now + dt.timedelta(days=settings.API_TOKEN_DAYS)
     if expires_at <= now:
         raise TokenError(gettext("The expiry must be in the future."))
-    secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    with transaction.atomic():
-        token = ApiToken.objects.create(
-            user=user,
-            name=name,
-            prefix=secret[: len(TOKEN_PREFIX) + 6],
-            key_hash=token_hash(secret),
-            scopes=sorted(set(scopes)),
-            created_at=now,
-            created_by=created_by,
-            expires_at=expires_at,
-        )
-    return IssuedToken(token=token, secret=secret)
+    return expires_at
 
 
 def api_token_revoke(*, token: ApiToken, revoked_by: User | None) -> bool:

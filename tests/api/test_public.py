@@ -121,9 +121,7 @@ def test_filters_narrow_the_responses_and_bad_values_get_a_clear_400(client, pub
     assert client.get(url, {"cursor": "not-a-cursor"}).status_code == 404
 
 
-def test_bulk_download_streams_every_published_response_as_csv_and_json_lines(
-    client, published
-):
+def test_bulk_download_streams_every_published_response_as_csv_and_json_lines(client, published):
     slug = published.consultation.slug
     pages = _all_pages(client, reverse("api:responses", args=[slug]), page_size=1000)
     response = client.get(reverse("api:responses_download", args=[slug, "jsonl"]))
