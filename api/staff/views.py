@@ -8,7 +8,6 @@ from typing import Any
 
 from django.db.models import BooleanField, Case, Count, Exists, Max, OuterRef, Prefetch, Q, When
 from django.http import FileResponse, Http404
-from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.translation import gettext
 from drf_spectacular.types import OpenApiTypes
@@ -301,14 +300,23 @@ class ConsultationReports(StaffView, generics.ListAPIView):
         return response
 
 
+def report_pk(raw: str) -> int:
+    """A report id from the URL; anything else is a 404 (ids are positive whole numbers)."""
+    if not raw.isdigit() or len(raw) > 18:
+        raise NotFound(gettext("No such report."))
+    return int(raw)
+
+
 class ReportDetail(StaffView):
     """One report: status, progress, snapshot and files."""
 
     required_scope = ApiScope.REPORTS_READ
 
     @extend_schema(parameters=[REPORT_ID], responses=shapes.ReportSerializer)
-    def get(self, request: Request, report_id: int) -> Response:
-        report = get_object_or_404(reports_of(), pk=report_id)
+    def get(self, request: Request, report_id: str) -> Response:
+        report = reports_of().filter(pk=report_pk(report_id)).first()
+        if report is None:
+            raise NotFound(gettext("No such report."))
         return Response(shapes.ReportSerializer(report_data(report)).data)
 
 
@@ -325,9 +333,9 @@ class ReportFileDownload(StaffView):
         ],
         responses={(200, "application/octet-stream"): OpenApiResponse(OpenApiTypes.BINARY)},
     )
-    def get(self, request: Request, report_id: int, fmt: str) -> FileResponse:
+    def get(self, request: Request, report_id: str, fmt: str) -> FileResponse:
         report_file = ReportFile.objects.filter(
-            report_id=report_id, format=fmt, report__status=ReportStatus.SUCCEEDED
+            report_id=report_pk(report_id), format=fmt, report__status=ReportStatus.SUCCEEDED
         ).first()
         if report_file is None:
             raise NotFound(gettext("This report has no such file (yet)."))
