@@ -27,11 +27,19 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from api.tokens import api_token_create
 from outbox.services import email_queue
 from reports.models import Report, ReportStatus
 from surveys.demo.loader import DEMO_DIR, demo_load
 from surveys.journey import resume_links
-from surveys.models import CampaignGroup, Consultation, ReviewEvent, Submission, Theme
+from surveys.models import (
+    ApiScope,
+    CampaignGroup,
+    Consultation,
+    ReviewEvent,
+    Submission,
+    Theme,
+)
 from surveys.roles import EDITORS, REPORT_READERS, REVIEWERS
 from tests.security.publication import Published, published_consultation
 from tests.security.responses import respond
@@ -134,6 +142,12 @@ def build_world(django_user_model) -> World:
             username="guess", ip_address="198.51.100.1", attempt_time=now
         ),
         "ctype": ContentType.objects.get_for_model(Consultation),
+        "api_token": api_token_create(
+            user=users["superuser"],
+            name="matrix",
+            scopes=[ApiScope.REPORTS_READ],
+            created_by=None,
+        ).token,
     }
     return World(
         open=custody,
