@@ -76,7 +76,7 @@ def token_has_scope(request: Request, scope: str) -> bool:
     return (
         isinstance(token, ApiToken)
         and scope in token.scopes
-        and scope_allowed(user=request.user, scope=scope)
+        and scope_allowed(user=token.user, scope=scope)
     )
 
 

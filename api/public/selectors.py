@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 from django.urls import reverse
@@ -28,6 +28,7 @@ from reports.conclusions.public import (
 )
 from reports.models import Publication, PublicationFile
 from surveys.models import Answer, Attachment, Consent, Consultation, Question, Submission
+from surveys.querysets import SubmissionQuerySet
 
 # Rows read per query by the bulk download: memory stays flat whatever the consultation's size.
 BULK_BATCH = 1000
@@ -91,7 +92,8 @@ def figures(*, publication: Publication, question: str = "") -> dict[str, Any]:
 def responses_public(*, publication: Publication, filters: ResponseFilters) -> QuerySet[Submission]:
     """The published responses of ``publication``, filtered, with what a page of them needs in
     three queries (responses, answers, attachments), whatever the page's size."""
-    submissions = published_submissions(publication=publication)
+    # A QuerySet of SubmissionQuerySet's class: its rule methods (with_public_name) are there.
+    submissions = cast(SubmissionQuerySet, published_submissions(publication=publication))
     if filters.question:
         submissions = submissions.filter(
             Exists(
@@ -107,7 +109,7 @@ def responses_public(*, publication: Publication, filters: ResponseFilters) -> Q
     return submissions.with_public_name().order_by("pk")
 
 
-def with_contents(submissions: QuerySet[Submission]) -> QuerySet[Submission]:
+def with_contents(submissions: QuerySet[Any]) -> QuerySet[Any]:
     """``submissions`` with their answers and (where the consent allows) attachments."""
     return submissions.only(
         "pk",
@@ -194,7 +196,7 @@ def bilingual(row: Any, name: str) -> dict[str, str]:
 
 
 def responses_batches(
-    submissions: QuerySet[Submission], *, batch: int = BULK_BATCH
+    submissions: QuerySet[Any], *, batch: int = BULK_BATCH
 ) -> Iterator[Sequence[Submission]]:
     """``submissions`` (ordered by pk) in batches, each read by key (``pk > last``): no database
     cursor stays open while a slow client reads the download, and memory holds one batch."""

@@ -44,7 +44,7 @@ class ConsultationSerializer(serializers.Serializer):
 
 class ChoiceSerializer(serializers.Serializer):
     value = serializers.CharField()
-    label = TextSerializer()
+    label = TextSerializer()  # type: ignore[assignment]  # a field, popped by the metaclass
     exclusive = serializers.BooleanField()
 
 
@@ -53,7 +53,7 @@ class QuestionSerializer(serializers.Serializer):
     section = serializers.IntegerField()
     kind = serializers.CharField()
     text = TextSerializer()
-    required = serializers.BooleanField()
+    required = serializers.BooleanField()  # type: ignore[assignment]  # likewise
     choices = ChoiceSerializer(many=True)
 
 

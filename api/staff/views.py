@@ -167,7 +167,7 @@ class Submissions(StaffView, generics.ListAPIView):
                 operator=request.user.get_username(),
                 consultation=consultation,
                 references=[submission.reference for submission in page],
-                details={"via": "api", "token": request.auth.prefix},
+                details={"via": "api", "token": getattr(request.auth, "prefix", "")},
             )
         data = [submission_data(submission, personal=personal) for submission in page]
         return self.get_paginated_response(shapes.SubmissionSerializer(data, many=True).data)

@@ -38,7 +38,7 @@ class Command(BaseCommand):
         )
         try:
             issued = api_token_create(
-                user=user,  # type: ignore[arg-type]
+                user=user,
                 name=options["name"],
                 scopes=options["scopes"],
                 expires_at=expires_at,
