@@ -14,6 +14,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class ApiScope(models.TextChoices):
@@ -35,7 +36,9 @@ class ApiToken(models.Model):
         verbose_name=_("staff member"),
     )
     name = models.CharField(
-        _("name"), max_length=100, help_text=_("What the token is for, e.g. “nightly export”.")
+        pgettext_lazy("API token", "name"),
+        max_length=100,
+        help_text=_("What the token is for, e.g. “nightly export”."),
     )
     # The first characters of the token, to recognise it in lists; not enough to use it.
     prefix = models.CharField(_("prefix"), max_length=16, editable=False)
