@@ -172,3 +172,18 @@ def test_the_command_makes_a_token_and_prints_it_once(django_user_model, capsys)
     call_command("api_token_revoke", token.prefix)
     token.refresh_from_db()
     assert token.revoked_at is not None
+
+
+def test_staff_lists_cost_the_same_few_queries_whatever_the_page_size(
+    client, published, reviewer_token, django_assert_max_num_queries
+):
+    slug = published.consultation.slug
+    for url in (
+        reverse("api:staff_submissions", args=[slug]),
+        reverse("api:staff_reports", args=[slug]),
+    ):
+        with django_assert_max_num_queries(8):
+            client.get(url, {"page_size": 2}, **bearer(reviewer_token))
+        with django_assert_max_num_queries(8):
+            body = client.get(url, {"page_size": 500}, **bearer(reviewer_token)).json()
+        assert body["results"]
