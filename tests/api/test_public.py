@@ -10,7 +10,7 @@ import pytest
 from django.urls import reverse
 
 from reports.conclusions.public import publication_figures
-from surveys.models import Consent, Submission
+from surveys.models import Consent, Submission, SubmissionState
 
 pytestmark = pytest.mark.django_db
 
@@ -150,3 +150,35 @@ def test_a_page_of_responses_costs_the_same_few_queries_whatever_its_size(
         assert len(client.get(url, {"page_size": 2}).json()["results"]) == 2
     with django_assert_max_num_queries(6):
         assert len(client.get(url, {"page_size": 500}).json()["results"]) > 20
+
+
+def test_a_client_paging_while_responses_are_withdrawn_gets_none_twice(client, published):
+    """The cursor is keyed on the response: the record changing between two requests never
+    repeats a response or skips one that is still published."""
+    url = reverse("api:responses", args=[published.consultation.slug])
+    first = client.get(url, {"page_size": 5}).json()
+    seen = [item["reference"] for item in first["results"]]
+    published_now = (
+        Submission.objects.filter(consultation=published.consultation)
+        .counted()
+        .exclude(consent=Consent.CONFIDENTIAL)
+    )
+    unseen = published_now.exclude(reference__in=seen).order_by("-pk")
+    gone = unseen.first()
+    Submission.objects.filter(pk=gone.pk).update(state=SubmissionState.WITHDRAWN)
+    Submission.objects.filter(reference=seen[0]).update(state=SubmissionState.WITHDRAWN)
+    items = first["results"] + _all_pages_from(client, first["next"])
+    references = [item["reference"] for item in items]
+    assert len(references) == len(set(references))
+    assert gone.reference not in references
+    still = set(published_now.values_list("reference", flat=True))
+    assert still - set(references) == set()
+
+
+def _all_pages_from(client, url: str | None) -> list[dict]:
+    items: list[dict] = []
+    while url:
+        body = client.get(url).json()
+        items.extend(body["results"])
+        url = body["next"]
+    return items
