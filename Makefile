@@ -9,7 +9,7 @@ REDIS_URL ?= redis://127.0.0.1:6379/0
 SIZE ?=
 BENCH_URL ?= postgres://postgres@127.0.0.1:5432/consult_bench
 
-.PHONY: run test test-sqlite lint format bench bench-pages bench-load setup messages clean
+.PHONY: run test test-sqlite lint format bench bench-pages bench-load setup messages openapi clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -57,6 +57,10 @@ format: setup
 messages: setup
 	DEBUG=1 $(PY) manage.py makemessages -l zh_Hant --no-obsolete -i node_modules -i var
 	DEBUG=1 $(PY) manage.py compilemessages -l zh_Hant -i .venv -i node_modules
+
+## The API's OpenAPI schema, checked into the repository (tests/api/test_schema.py compares).
+openapi: setup
+	DEBUG=1 $(PY) manage.py spectacular --format openapi-json --validate --file api/openapi.json
 
 bench: setup
 	scripts/ensure-system.sh

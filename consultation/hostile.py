@@ -13,13 +13,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.functional import Promise as StrPromise
 from django.utils.translation import gettext_lazy as _
 
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+# Where programs, not people, read the answer: the refusal is JSON there, like the API's errors.
+JSON_PATH_PREFIX = "/api/"
 
 
 def _charset_is_utf8(charset: str) -> bool:
@@ -50,7 +52,10 @@ class HostileRequestMiddleware:
         # A page of its own, with nothing that reads the request's body or session, in the
         # language the visitor chose (cookie or browser), as the middleware after this would.
         with translation.override(translation.get_language_from_request(request)):
-            html = render_to_string("errors/bad_request.html", {"reason": reason})
-        response = HttpResponse(html, status=400)
+            if request.path.startswith(JSON_PATH_PREFIX):
+                response: HttpResponse = JsonResponse({"detail": str(reason)}, status=400)
+            else:
+                html = render_to_string("errors/bad_request.html", {"reason": reason})
+                response = HttpResponse(html, status=400)
         response["Cache-Control"] = "no-store"
         return response

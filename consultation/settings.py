@@ -71,6 +71,12 @@ INSTALLED_APPS = [
     "outbox",
     "surveys",
     "reports",
+    # The read API under /api/v1/ (api/): Django REST framework, its OpenAPI schema
+    # (drf-spectacular) and the schema's docs page from local static files (the sidecar).
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "api",
 ]
 
 MIDDLEWARE = [
@@ -364,6 +370,50 @@ OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=10)
 
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULER = "consultation.beat:Scheduler"
+
+# The API (api/). Anonymous clients are counted per address, token clients per token, in the
+# default cache (Redis in production, shared by every web process).
+API_RATE_ANONYMOUS = env("API_RATE_ANONYMOUS", default="1200/h")
+API_RATE_TOKEN = env("API_RATE_TOKEN", default="6000/h")
+# How long a new personal API token lives unless its maker says otherwise.
+API_TOKEN_DAYS = env.int("API_TOKEN_DAYS", default=90)
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["api.auth.TokenAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["api.auth.DenyByDefault"],
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.ApiRateThrottle"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "UNAUTHENTICATED_USER": None,
+    # ?format= would be taken by content negotiation; nothing here needs it.
+    "URL_FORMAT_OVERRIDE": None,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Consult HK API",
+    "DESCRIPTION": (
+        "The published record of Hong Kong's virtual-asset licensing consultations, readable by "
+        "programs: consultations, conclusions, published figures and the responses whose "
+        "respondents agreed to publication. Staff endpoints need a personal token "
+        "(`Authorization: Bearer ...`)."
+    ),
+    "VERSION": "1.0.0",
+    "OAS_VERSION": "3.1.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SERVE_AUTHENTICATION": [],
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "ConsultationStatusEnum": "surveys.choices.ConsultationStatus",
+        "ReportStatusEnum": "reports.models.ReportStatus",
+    },
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "api.schema.error_responses",
+    ],
+}
 
 LOGGING = {
     "version": 1,

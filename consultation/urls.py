@@ -9,6 +9,7 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
+    path("api/v1/", include("api.urls")),
     path("reports/", include("reports.urls")),
     path("consultations/<slug:slug>/conclusions/", include("reports.urls_public")),
     path("", include("surveys.subscriptions.urls")),

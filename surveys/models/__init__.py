@@ -19,6 +19,7 @@ from surveys.choices import (
     ReviewStatus,
     SubmissionState,
 )
+from surveys.models.api_tokens import ApiScope, ApiToken
 from surveys.models.base import Bilingual, private_storage
 from surveys.models.consultations import (
     Choice,
@@ -41,6 +42,8 @@ from surveys.models.subscriptions import NoticeEvent, Subscription, Subscription
 
 __all__ = [
     "Answer",
+    "ApiScope",
+    "ApiToken",
     "Attachment",
     "Bilingual",
     "CampaignGroup",

@@ -28,6 +28,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from api.tokens import api_token_create
 from outbox.services import email_queue
 from reports.models import CheckWaiver, Report, ReportStatus, WordingRule
 from surveys.demo.loader import DEMO_DIR, demo_load
@@ -35,6 +36,7 @@ from surveys.intake import services as intake
 from surveys.journey import attachments, confirmation, resume_links
 from surveys.journey.structure import journey_load
 from surveys.models import (
+    ApiScope,
     CampaignGroup,
     Consultation,
     ReviewEvent,
@@ -169,6 +171,12 @@ def build_world(django_user_model) -> World:
             confirmation_sent_at=now,
             confirmed_at=now,
         ),
+        "api_token": api_token_create(
+            user=users["superuser"],
+            name="matrix",
+            scopes=[ApiScope.REPORTS_READ],
+            created_by=None,
+        ).token,
     }
     return World(
         open=custody,

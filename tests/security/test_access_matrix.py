@@ -80,6 +80,27 @@ conclusions:download                          GET  pslug,xlsx           404 404 
 conclusions:attachment                        GET  pslug,named_paper    200 200 200 200 200 200 200
 conclusions:attachment                        GET  pslug,withheld_paper 404 404 404 404 404 404 404
 conclusions:attachment                        GET  pslug,attachment     404 404 404 404 404 404 404
+# The API: the published record for everyone; staff endpoints only with a personal token (a
+# signed-in session counts for nothing there: 401). tests/api/ checks the tokens' scopes.
+api:schema                                    GET  -                    200 200 200 200 200 200 200
+api:docs                                      GET  -                    200 200 200 200 200 200 200
+api:consultations                             GET  -                    200 200 200 200 200 200 200
+api:consultation                              GET  pslug                200 200 200 200 200 200 200
+api:consultation                              GET  slug                 200 200 200 200 200 200 200
+api:conclusions                               GET  pslug                200 200 200 200 200 200 200
+api:conclusions                               GET  slug                 404 404 404 404 404 404 404
+api:figures                                   GET  pslug                200 200 200 200 200 200 200
+api:responses                                 GET  pslug                200 200 200 200 200 200 200
+api:responses                                 GET  slug                 404 404 404 404 404 404 404
+api:responses_download                        GET  pslug,jsonl          200 200 200 200 200 200 200
+api:responses_download                        GET  pslug,csv            200 200 200 200 200 200 200
+api:staff_submissions                         GET  slug                 401 401 401 401 401 401 401
+api:staff_review                              GET  slug                 401 401 401 401 401 401 401
+api:staff_reports                             GET  slug                 401 401 401 401 401 401 401
+api:staff_reports                             POST slug                 401 401 401 401 401 401 401
+api:staff_report                              GET  report               401 401 401 401 401 401 401
+api:staff_report_file                         GET  report,pdf           401 401 401 401 401 401 401
+api:not_found                                 GET  /api/v1/no-such/     404 404 404 404 404 404 404
 # Staff report pages: Reviewers and Consultation editors read and request reports (roles.py),
 # Report readers only read them.
 reports:index                                 GET  -                    302 302 302 200 200 200 200
@@ -227,6 +248,14 @@ admin:reports_checkwaiver_history             GET  waiver               302 302 
 admin:reports_checkwaiver_delete              GET  waiver               302 302 302 403 403 403 403
 admin:reports_checkwaiver_change              GET  waiver               302 302 302 403 403 200 200
 admin/reports/checkwaiver/<path:object_id>/   GET  waiver               302 302 302 302 302 302 302
+# Personal API tokens: superusers (and whoever they grant it to) make and revoke them; nobody
+# edits or deletes one (a revoked token stays as the record).
+admin:surveys_apitoken_changelist             GET  -                    302 302 302 403 403 403 200
+admin:surveys_apitoken_add                    GET  -                    302 302 302 403 403 403 200
+admin:surveys_apitoken_history                GET  api_token            302 302 302 403 403 403 200
+admin:surveys_apitoken_delete                 GET  api_token            302 302 302 403 403 403 403
+admin:surveys_apitoken_change                 GET  api_token            302 302 302 403 403 403 200
+admin/surveys/apitoken/<path:object_id>/      GET  api_token            302 302 302 302 302 302 302
 # Outgoing emails carry respondents' addresses: superusers, and whoever they grant it to, only.
 admin:outbox_email_changelist                 GET  -                    302 302 302 403 403 403 200
 admin:outbox_email_add                        GET  -                    302 302 302 403 403 403 403
@@ -249,7 +278,7 @@ POST_DATA = {
     "reports:request": {"language": "en"},
 }
 STAFF_AREAS = ("admin", "reports:")
-PUBLIC = ("surveys:index", "surveys:detail", "conclusions:", "subscriptions:")
+PUBLIC = ("surveys:index", "surveys:detail", "conclusions:", "subscriptions:", "api:")
 # Roles allowed to see respondent A's name and email address.
 SEES_A = {"respondent", "superuser"}
 
@@ -375,4 +404,4 @@ def test_the_matrix_names_every_role_on_every_row():
     for key, method, _, statuses in MATRIX:
         assert method in ("GET", "POST"), key
         assert len(statuses) == len(ROLES), key
-        assert set(statuses) <= {200, 302, 403, 404, 405}, key
+        assert set(statuses) <= {200, 302, 401, 403, 404, 405}, key
