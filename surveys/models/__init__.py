@@ -27,6 +27,7 @@ from surveys.models.consultations import (
     Question,
     Section,
 )
+from surveys.models.petitions import Petition, PetitionSignatory, SignatoriesSource
 from surveys.models.responses import (
     Answer,
     Attachment,
@@ -50,6 +51,8 @@ __all__ = [
     "ExclusionReason",
     "PrivacyAction",
     "PrivacyActionKind",
+    "Petition",
+    "PetitionSignatory",
     "Question",
     "QuestionKind",
     "RespondentCategory",
@@ -57,6 +60,7 @@ __all__ = [
     "ReviewEvent",
     "ReviewStatus",
     "Section",
+    "SignatoriesSource",
     "Submission",
     "SubmissionRevision",
     "SubmissionState",
