@@ -31,7 +31,8 @@ from outbox.services import email_queue
 from reports.models import Report, ReportStatus
 from surveys.demo.loader import DEMO_DIR, demo_load
 from surveys.journey import resume_links
-from surveys.models import CampaignGroup, Consultation, ReviewEvent, Submission, Theme
+from surveys.models import CampaignGroup, Channel, Consultation, ReviewEvent, Submission, Theme
+from surveys.review.petitions import petition_add
 from surveys.roles import EDITORS, REPORT_READERS, REVIEWERS
 from tests.security.publication import Published, published_consultation
 from tests.security.responses import respond
@@ -111,6 +112,14 @@ def build_world(django_user_model) -> World:
         "attachment": mine.attachments.get(),
         "theme": Theme.objects.create(consultation=custody, name_en="Wallet checks"),
         "campaign": CampaignGroup.objects.create(consultation=custody, label="C9", size=2),
+        "petition": petition_add(
+            consultation=custody,
+            actor=users["superuser"],
+            standard_text="Keep custody rules simple for small firms.",
+            channel=Channel.POST,
+            received_at=now - dt.timedelta(days=1),
+            signatories=40,
+        ),
         "event": ReviewEvent.objects.create(
             submission=theirs, field="review_status", old_value="new", new_value="accepted"
         ),
