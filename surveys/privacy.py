@@ -44,6 +44,7 @@ from surveys.models import (
     Attachment,
     Consent,
     Consultation,
+    PetitionSignatory,
     PrivacyAction,
     PrivacyActionKind,
     RespondentCategory,
@@ -141,6 +142,10 @@ def _erase_consultation(
         )
         drafts_deleted = _drafts_delete(drafts)
         scrubbed = _revisions_scrub(revisions)
+        # A petition's list of names goes too; its count stays on the record (``signatories``).
+        names_deleted, _by_model = PetitionSignatory.objects.filter(
+            petition__submission__in=kept
+        ).delete()
         erased = kept.update(**ERASED_FIELDS, personal_data_erased_at=now)
         action = None
         if erased or drafts_deleted:
@@ -157,6 +162,7 @@ def _erase_consultation(
                     "revisions_scrubbed": scrubbed,
                     "drafts_deleted": drafts_deleted,
                     "emails_erased": emails_erased,
+                    "signatory_names_deleted": names_deleted,
                     "retention_days": settings.PERSONAL_DATA_RETENTION_DAYS,
                 },
             )

@@ -293,3 +293,27 @@ def test_the_petition_list_reads_in_a_fixed_number_of_queries(
     with django_assert_max_num_queries(12):
         response = client.get(reverse("admin:surveys_petition_changelist"))
     assert response.status_code == 200
+
+
+def test_erasure_deletes_a_lists_names_and_keeps_its_count(consultation, clerk, settings):
+    from surveys.privacy import personal_data_erase
+
+    names = petitions.signatory_names(["Chan Tai Man", "Lee Siu Ming"])
+    petition = petitions.petition_add(
+        consultation=consultation,
+        actor=clerk,
+        standard_text=TEXT,
+        channel=Channel.POST,
+        received_at=_received(),
+        names=names,
+    )
+    consultation.conclusions_published_at = timezone.now() - dt.timedelta(
+        days=settings.PERSONAL_DATA_RETENTION_DAYS + 1
+    )
+    consultation.save(update_fields=["conclusions_published_at"])
+    (result,) = personal_data_erase(operator="dpo")
+    assert result.action.details["signatory_names_deleted"] == 2
+    assert not PetitionSignatory.objects.exists()
+    petition.submission.refresh_from_db()
+    assert petition.submission.signatories == 2
+    assert Petition.objects.get().standard_text == TEXT
