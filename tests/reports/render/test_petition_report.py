@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import json
+from dataclasses import replace
 
 import pytest
 from django.utils import translation
@@ -16,6 +17,7 @@ from openpyxl import load_workbook
 from reports.render import render
 from reports.render.headline import headline_text
 from reports.summary.compute import summarise
+from reports.summary.register import RegisterRow
 from tests.reports.render.test_wording import _pdf_text, needs_poppler
 from tests.reports.summary.petition_data import C1_TEXT, PETITION_TEXT, petition_inputs
 
@@ -44,8 +46,6 @@ def test_headline_in_both_languages(summary):
 
 def test_headline_names_only_the_channels_that_brought_something():
     respondents = summarise(petition_inputs()).respondents
-    from dataclasses import replace
-
     only_post = replace(respondents, by_channel={"web": 7, "post": 501})
     with translation.override("en"):
         text = headline_text(only_post)
@@ -70,8 +70,6 @@ def test_pdf_says_the_headline_and_publishes_each_standard_text_once(
 
 
 def test_workbook_gives_counts_channels_campaign_texts_and_weights(summary, tmp_path):
-    from reports.summary.register import RegisterRow
-
     register = [
         RegisterRow(9, "OTC-000009", GENERATED, "", "P1", True, False, "post", 500),
         RegisterRow(1, "OTC-000001", GENERATED, "", None, False, False),
