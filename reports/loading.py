@@ -55,6 +55,7 @@ from surveys.models import (
     Consent,
     Consultation,
     ExclusionReason,
+    Petition,
     Question,
     QuestionKind,
     RespondentCategory,
@@ -236,6 +237,7 @@ def _report_meta(consultation: Consultation) -> ConsultationMeta:
                 required=question.required,
             )
         )
+    campaigns = _report_campaigns(consultation)
     return ConsultationMeta(
         slug=consultation.slug,
         reference_prefix=consultation.reference_prefix,
@@ -246,12 +248,23 @@ def _report_meta(consultation: Consultation) -> ConsultationMeta:
         categories=_options(RespondentCategory),
         respondent_types=_options(RespondentType),
         consents=_options(Consent),
-        campaigns_confirmed=dict(
-            CampaignGroup.objects.filter(consultation=consultation).values_list(
-                "label", "confirmed"
-            )
-        ),
+        campaigns_confirmed={label: confirmed for label, confirmed, _text in campaigns},
+        campaign_texts={label: text for label, _confirmed, text in campaigns},
     )
+
+
+def _report_campaigns(consultation: Consultation) -> list[tuple[str, bool, str]]:
+    """Each campaign group's label, confirmation and standard text (a petition's as staff
+    entered it, otherwise the text most of a detected group's members sent), in one query."""
+    petition_text = Petition.objects.filter(submission__campaign_group=OuterRef("pk")).values(
+        "standard_text"
+    )[:1]
+    rows = (
+        CampaignGroup.objects.filter(consultation=consultation)
+        .annotate(petition_text=Subquery(petition_text))
+        .values_list("label", "confirmed", "representative_text", "petition_text")
+    )
+    return [(label, confirmed, petition or text) for label, confirmed, text, petition in rows]
 
 
 def _report_respondents(
@@ -271,17 +284,19 @@ def _report_respondents(
             "campaign_group__label",
             "public_name",
             "language",
+            "signatories",
+            "channel",
             "updated_at",
             "review_status",
             "exclusion_reason",
         )
     )
-    check_rows = [(row[0], row[8]) for row in rows]
+    check_rows = [(row[0], row[10]) for row in rows]
     review = {
-        "review_status": [row[9] for row in rows],
-        "exclusion_reason": [row[10] for row in rows],
+        "review_status": [row[11] for row in rows],
+        "exclusion_reason": [row[12] for row in rows],
     }
-    return respondents_frame(row[:8] for row in rows), check_rows, review
+    return respondents_frame(row[:10] for row in rows), check_rows, review
 
 
 def left_out_reason(as_of: dt.datetime) -> Case:
@@ -351,22 +366,22 @@ def report_register(*, consultation: Consultation, as_of: dt.datetime) -> list[R
             "campaign_group__confirmed",
             "is_late",
             "channel",
+            "signatories",
         )
     )
     return [
         RegisterRow(
-            submission_id=pk,
-            reference=reference,
-            submitted_at=submitted_at,
-            left_out=left_out,
-            campaign=campaign,
-            campaign_confirmed=bool(confirmed),
-            is_late=is_late,
-            channel=channel,
+            submission_id=row[0],
+            reference=row[1],
+            submitted_at=row[2],
+            left_out=row[3],
+            campaign=row[4],
+            campaign_confirmed=bool(row[5]),
+            is_late=row[6],
+            channel=row[7],
+            weight=row[8],
         )
-        for pk, reference, submitted_at, left_out, campaign, confirmed, is_late, channel in (
-            rows.iterator(chunk_size=10_000)
-        )
+        for row in rows.iterator(chunk_size=10_000)
     ]
 
 

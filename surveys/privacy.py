@@ -55,6 +55,7 @@ from surveys.models import (
     DraftCollaborator,
     GeneralComment,
     OriginalDocument,
+    PetitionSignatory,
     PrivacyAction,
     PrivacyActionKind,
     RespondentCategory,
@@ -157,6 +158,10 @@ def _erase_consultation(
         drafts_deleted = _drafts_delete(drafts)
         scrubbed = _revisions_scrub(revisions)
         _drafting_erase(kept, now=now)
+        # A petition's list of names goes too; its count stays on the record (``signatories``).
+        names_deleted, _by_model = PetitionSignatory.objects.filter(
+            petition__submission__in=kept
+        ).delete()
         erased = kept.update(**ERASED_FIELDS, personal_data_erased_at=now)
         subscriptions_ended = consultation_subscriptions_erase(consultation=consultation, now=now)
         action = None
@@ -176,6 +181,7 @@ def _erase_consultation(
                     "originals_deleted": originals_deleted,
                     "emails_erased": emails_erased,
                     "subscriptions_erased": subscriptions_ended,
+                    "signatory_names_deleted": names_deleted,
                     "retention_days": settings.PERSONAL_DATA_RETENTION_DAYS,
                 },
             )

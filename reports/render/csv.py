@@ -1,7 +1,9 @@
 """The per-question counts as one tidy CSV table, for analysis in any tool.
 
 One row per (question, category, choice), plus an "answered" and a "not_answered" row for each
-(question, category); ``category`` is ``all`` for every respondent counted. Labels are given in both
+(question, category); ``category`` is ``all`` for every respondent counted (each petition with
+its signatories) and ``without_campaigns`` for the same figures without the confirmed campaigns'
+responses (present when a campaign was confirmed). Labels are given in both
 languages; ``share`` is the count over those who answered (empty on the answered / not answered
 rows). UTF-8 with a byte-order mark, so that Excel shows the Chinese labels correctly.
 """
@@ -17,6 +19,7 @@ from reports.summary.types import QuestionSummary, Summary
 
 COLUMNS = ("question", "kind", "category", "row", "value", "label_en", "label_zh", "count", "share")
 ALL = "all"
+WITHOUT_CAMPAIGNS = "without_campaigns"
 
 
 def write_csv(*, summary: Summary, path: Path) -> None:
@@ -30,6 +33,11 @@ def write_csv(*, summary: Summary, path: Path) -> None:
 
 def _question_rows(question: QuestionSummary) -> Iterator[tuple[object, ...]]:
     yield from _block(question, ALL, question.counts, question.answered, question.total)
+    outside = question.outside_campaigns
+    if outside is not None:
+        yield from _block(
+            question, WITHOUT_CAMPAIGNS, outside.counts, outside.answered, outside.total
+        )
     for category, counts in question.by_category.items():
         yield from _block(
             question,

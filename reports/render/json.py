@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from reports.summary.headline import headline_of
 from reports.summary.inputs import Text
 from reports.summary.types import NumberFigures, QuestionSummary, SubsetFigures, Summary
 
@@ -26,6 +27,7 @@ def summary_to_dict(summary: Summary) -> dict[str, Any]:
     """The structure of ``summary.json``: stable values as keys, plain JSON types as values."""
     meta = summary.meta
     respondents = summary.respondents
+    headline = headline_of(respondents)
     return {
         "schema_version": 1,
         "consultation": meta.slug,
@@ -42,8 +44,20 @@ def summary_to_dict(summary: Summary) -> dict[str, Any]:
             # Staff only: ``reports.conclusions.content.public_figures`` leaves it out.
             "excluded_other_reasons": dict(summary.snapshot.excluded_other_reasons),
         },
+        # "N submissions, of which M in K campaigns, P received by email, post or fax, L late".
+        "headline": {
+            "total": headline.total,
+            "records": headline.records,
+            "in_campaigns": headline.in_campaigns,
+            "campaigns": headline.campaigns,
+            "written": headline.written,
+            "written_by_channel": dict(headline.written_channels),
+            "late": headline.late,
+        },
         "respondents": {
             "total": respondents.total,
+            "records": headline.records,
+            "by_channel": dict(respondents.by_channel),
             "by_category": dict(respondents.by_category),
             "by_type": dict(respondents.by_type),
             "by_category_type": {k: dict(v) for k, v in respondents.by_category_type.items()},
@@ -53,8 +67,17 @@ def summary_to_dict(summary: Summary) -> dict[str, Any]:
             "in_campaigns": respondents.in_campaigns,
             "in_confirmed_campaigns": respondents.in_confirmed_campaigns,
             "in_suggested_groups": respondents.in_suggested_groups,
+            # Each campaign once: its respondents (``size``, each record with its weight), its
+            # records, and the standard text of a confirmed one (a suggested group's is not
+            # published).
             "campaigns": [
-                {"label": c.label, "size": c.size, "confirmed": c.confirmed}
+                {
+                    "label": c.label,
+                    "size": c.size,
+                    "records": c.records,
+                    "confirmed": c.confirmed,
+                    "text": c.text if c.confirmed else "",
+                }
                 for c in respondents.campaigns
             ],
         },

@@ -19,7 +19,7 @@ from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.translation import gettext, gettext_noop
 
-from reports.render import charts, labels, method
+from reports.render import charts, headline, labels, method
 from reports.render.charts import Bar
 from reports.render.method import Row
 from reports.render.pdf_split import SplitTables, closed_split, cross_row, number_split, text_split
@@ -135,7 +135,10 @@ def _context(summary: Summary, language: str, *, public: bool) -> dict[str, Any]
             "opens": labels.date_text(meta.opens_at, language),
             "closes": labels.datetime_text(meta.closes_at, language),
         },
-        "counted": labels.count_text(snapshot.count),
+        # Respondents, each record with its weight (a petition's signatories): the N of the
+        # headline, which gives the records behind it when they differ.
+        "counted": labels.count_text(summary.respondents.total),
+        "headline": headline.headline_text(summary.respondents),
         "as_of": labels.datetime_text(snapshot.as_of, language),
         "generated": labels.datetime_text(summary.generated_at, language),
         "hash_prefix": snapshot.sha256[:HASH_PREFIX],
@@ -241,9 +244,23 @@ def _respondents(summary: Summary, language: str) -> dict[str, Any]:
             for value, n in respondents.by_language.items()
         ],
         "campaigns": [
-            Row(campaign.label, [labels.count_text(campaign.size)])
+            Row(
+                campaign.label,
+                [
+                    labels.count_text(campaign.records or campaign.size),
+                    labels.count_text(campaign.size),
+                ],
+            )
             for campaign in respondents.campaigns
             if campaign.confirmed
+        ],
+        "campaign_texts": headline.campaign_texts(respondents),
+        "channels": [
+            Row(
+                headline.channel_label(channel),
+                [labels.count_text(n), labels.percent_text(n / total if total else None)],
+            )
+            for channel, n in respondents.by_channel.items()
         ],
         "in_campaigns": labels.count_text(respondents.in_confirmed_campaigns),
         "not_in_campaigns": labels.count_text(total - respondents.in_confirmed_campaigns),

@@ -17,7 +17,7 @@ from xlsxwriter import Workbook
 from xlsxwriter.worksheet import Worksheet
 
 from consultation.spreadsheet import safe_cell
-from reports.render import labels
+from reports.render import headline, labels
 from reports.render.xlsx_cells import (
     BOLD,
     HEADER,
@@ -28,6 +28,7 @@ from reports.render.xlsx_cells import (
     write_cell,
 )
 from reports.render.xlsx_register import register_sheets
+from reports.summary.headline import published_campaigns
 from reports.summary.register import RegisterRow
 from reports.summary.types import QuestionSummary, Summary
 
@@ -106,7 +107,8 @@ def _summary_sheet(sheet: Worksheet, styles: Styles, summary: Summary, language:
     out.line(gettext("Summary of responses"), font=HEADING_FONT)
     out.gap()
     snapshot = summary.snapshot
-    out.line(gettext("Submissions counted"), snapshot.count, formats={2: COUNT})
+    out.line(gettext("Submissions counted"), summary.respondents.total, formats={2: COUNT})
+    out.line(headline.headline_text(summary.respondents))
     out.line(gettext("Cut-off time"), labels.datetime_text(snapshot.as_of, language))
     out.line(gettext("Snapshot SHA-256"), snapshot.sha256)
     out.line(gettext("Generated"), labels.datetime_text(summary.generated_at, language))
@@ -168,11 +170,22 @@ def _summary_sheet(sheet: Worksheet, styles: Styles, summary: Summary, language:
         out.line(labels.option_label(summary.meta.consents, consent, language), n)
     out.gap()
 
+    out.line(gettext("How the submissions arrived"), font=HEADING_FONT)
+    out.header(gettext("Channel"), gettext("Submissions"))
+    for channel, n in respondents.by_channel.items():
+        out.line(headline.channel_label(channel), n)
+    out.gap()
+
     out.line(gettext("Campaigns (standard-text submissions)"), font=HEADING_FONT)
-    out.header(gettext("Campaign confirmed by a reviewer"), gettext("Submissions"))
-    for campaign in respondents.campaigns:
-        if campaign.confirmed:
-            out.line(campaign.label, campaign.size)
+    out.header(
+        gettext("Campaign confirmed by a reviewer"),
+        gettext("Submissions"),
+        gettext("Records"),
+        gettext("Standard text"),
+    )
+    for campaign in published_campaigns(respondents):
+        # The standard text is respondents' text: written as text, never as a formula.
+        out.line(campaign.label, campaign.size, campaign.records, safe_cell(campaign.text))
     out.line(gettext("Submissions in campaigns"), respondents.in_confirmed_campaigns, font=BOLD)
     if respondents.in_suggested_groups:
         out.gap()

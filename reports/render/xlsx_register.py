@@ -14,13 +14,13 @@ from django.utils.translation import gettext, pgettext
 from xlsxwriter import Workbook
 
 from consultation.spreadsheet import safe_cell
-from reports.render import labels
+from reports.render import headline, labels
 from reports.render.xlsx_cells import HEADER, Styles, write_cell
-from reports.summary.register import CHANNEL_WEB, RegisterRow
+from reports.summary.register import RegisterRow
 
 # Excel's limit is 1,048,576 rows a sheet; a round number below it, with room for the header.
 ROWS_PER_SHEET = 1_000_000
-_WIDTHS = (16, 18, 10, 34, 16, 18, 8, 12)
+_WIDTHS = (16, 18, 10, 34, 16, 18, 8, 12, 12)
 _DATE = "yyyy-mm-dd hh:mm"
 _HKT_OFFSET = dt.timedelta(hours=8)
 
@@ -42,16 +42,11 @@ def register_sheets(
         gettext("Campaign confirmed"),
         gettext("Late"),
         gettext("Channel"),
+        gettext("Signatories"),
     )
     yes, no = gettext("Yes"), gettext("No")
     suggested = pgettext("campaign", "No, suggested")
-    channels = {
-        CHANNEL_WEB: gettext("Web form"),
-        "email": gettext("Email"),
-        "post": gettext("Post"),
-        "fax": gettext("Fax"),
-        "import": gettext("Bulk import"),
-    }
+    channels: dict[str, str] = {}
     reasons: dict[str, str] = {}
     date = styles.get(number=_DATE)
     parts = max(1, -(-len(rows) // per_sheet))
@@ -63,7 +58,7 @@ def register_sheets(
         sheet.freeze_panes(1, 0)
         for column, value in enumerate(header):
             write_cell(sheet, 0, column, value, styles.get(HEADER))
-        # The hot loop of a large consultation (eight cells a response): the sheet's own typed
+        # The hot loop of a large consultation (nine cells a response): the sheet's own typed
         # writers, each text made once. References and labels are written as text, never as a
         # formula (a campaign label passes the formula guard; references are letters and digits).
         write, when = sheet.write_string, sheet.write_datetime
@@ -82,7 +77,11 @@ def register_sheets(
                 write(index, 4, safe_cell(row.campaign))
                 write(index, 5, yes if row.campaign_confirmed else suggested)
             write(index, 6, yes if row.is_late else no)
-            write(index, 7, channels.get(row.channel, row.channel))
+            if row.channel not in channels:
+                channels[row.channel] = headline.channel_label(row.channel)
+            write(index, 7, channels[row.channel])
+            # The respondents the record counts for in every total (a petition's signatories).
+            sheet.write_number(index, 8, row.weight)
 
 
 def _hkt(moment: dt.datetime) -> dt.datetime:

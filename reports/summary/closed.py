@@ -28,6 +28,7 @@ from reports.summary.context import (
     present_categories,
     share,
     split,
+    weighted_bincount,
 )
 from reports.summary.inputs import QuestionMeta
 from reports.summary.types import AgreeFigures, QuestionSummary, SubsetFigures
@@ -73,28 +74,31 @@ def closed_tables(context: Context, answers: AnswerArrays) -> ClosedTables:
     )
     category = context.category_codes[position]
 
-    counts = np.bincount(
-        choice_row * n_categories + category, minlength=len(choice_ids) * n_categories
+    # Each selection and each respondent answering counts with the respondent's weight (a
+    # petition record its signatories).
+    weights = context.weights_at(position)
+    counts = weighted_bincount(
+        choice_row * n_categories + category, weights, len(choice_ids) * n_categories
     ).reshape(len(choice_ids), n_categories)
 
     # A respondent answered once however many options they picked: mark (question, respondent)
     # in a table of flags, then count the flags by category.
-    answered_flags = np.zeros((len(questions), context.total), dtype=bool)
+    answered_flags = np.zeros((len(questions), len(context.ids)), dtype=bool)
     answered_flags[question_row, position] = True
     answered = np.zeros((len(questions), n_categories), dtype=np.int64)
     n_groups = group_count(context.meta)
     group = context.group_codes[position]
-    group_counts = np.bincount(
-        choice_row * n_groups + group, minlength=len(choice_ids) * n_groups
+    group_counts = weighted_bincount(
+        choice_row * n_groups + group, weights, len(choice_ids) * n_groups
     ).reshape(len(choice_ids), n_groups)
     group_answered = np.zeros((len(questions), n_groups), dtype=np.int64)
     for row in range(len(questions)):
-        answered[row] = np.bincount(
-            context.category_codes[answered_flags[row]], minlength=n_categories
+        flagged = answered_flags[row]
+        row_weights = None if context.weights is None else context.weights[flagged]
+        answered[row] = weighted_bincount(
+            context.category_codes[flagged], row_weights, n_categories
         )
-        group_answered[row] = np.bincount(
-            context.group_codes[answered_flags[row]], minlength=n_groups
-        )
+        group_answered[row] = weighted_bincount(context.group_codes[flagged], row_weights, n_groups)
     return ClosedTables(
         row_of_choice, counts, row_of_question, answered, group_counts, group_answered
     )

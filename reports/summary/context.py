@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 import numpy as np
 import pandas as pd
 
-from reports.summary.inputs import NOT_STATED, ConsultationMeta, ReportInputs
+from reports.summary.inputs import NOT_STATED, ConsultationMeta, ReportInputs, weighted
 
 
 def context_of(inputs: ReportInputs) -> tuple[Context, pd.DataFrame]:
@@ -25,16 +25,28 @@ def context_of(inputs: ReportInputs) -> tuple[Context, pd.DataFrame]:
     categories = category_order(inputs.meta, respondents["category"])
     codes = pd.Categorical(respondents["category"], categories=categories).codes.astype(np.int64)
     groups = group_codes(inputs.meta, respondents)
+    weights = respondents["weight"].to_numpy(dtype=np.int64)
     context = Context(
         meta=inputs.meta,
         categories=tuple(categories),
         ids=respondents["submission_id"].to_numpy(dtype=np.int64),
         category_codes=codes,
-        category_totals=np.bincount(codes, minlength=len(categories)),
+        category_totals=weighted_bincount(codes, weights, len(categories)),
         group_codes=groups,
-        group_totals=np.bincount(groups, minlength=group_count(inputs.meta)),
+        group_totals=weighted_bincount(groups, weights, group_count(inputs.meta)),
+        weights=weights,
     )
     return context, respondents
+
+
+def weighted_bincount(codes: np.ndarray, weights: np.ndarray | None, length: int) -> np.ndarray:
+    """How many respondents each code has, each counted with its weight (a petition record its
+    signatories, every other submission 1), as int64. numpy sums weights as float64, exact for
+    totals below 2**53."""
+    if weights is None:
+        return np.bincount(codes, minlength=length).astype(np.int64)
+    counts = np.bincount(codes, weights=weights, minlength=length)
+    return np.rint(counts).astype(np.int64)
 
 
 def group_types(meta: ConsultationMeta) -> list[str]:
@@ -108,12 +120,22 @@ class Context:
     group_codes: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     group_totals: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     # Set when the context is rebuilt from partial counts (reports.summary.partials), without
-    # ``ids``.
+    # ``ids``: the respondents counted, each with its weight.
     count: int | None = None
+    # Each counted submission's weight (``respondents["weight"]``): a petition record counts
+    # its signatories, every other submission 1. None reads as 1 each.
+    weights: np.ndarray | None = None
 
     @property
     def total(self) -> int:
-        return len(self.ids) if self.count is None else self.count
+        """Respondents counted, each with its weight: a petition's signatories are in it."""
+        if self.count is not None:
+            return self.count
+        return len(self.ids) if self.weights is None else int(self.weights.sum())
+
+    def weights_at(self, positions: np.ndarray) -> np.ndarray | None:
+        """The weights of the respondents at ``positions`` (None when every weight is 1)."""
+        return None if self.weights is None else self.weights[positions]
 
     def positions(self, submission_ids: np.ndarray) -> np.ndarray:
         """Index of each submission in ``ids``, or -1 for a submission that is not counted."""
@@ -125,6 +147,7 @@ class Context:
 
 
 def respondents_prepared(frame: pd.DataFrame) -> pd.DataFrame:
+    frame = weighted(frame)
     frame = frame.sort_values("submission_id", kind="stable").drop_duplicates("submission_id")
     frame = frame.reset_index(drop=True)
     for column in ("category", "respondent_type", "consent", "language"):

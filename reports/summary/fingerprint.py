@@ -33,9 +33,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from reports.summary.inputs import ConsultationMeta
+from reports.summary.inputs import ConsultationMeta, weighted
 
-FORMAT = "consult-hk-fingerprint/1"
+# /2: each counted record also holds its ``channel`` and its ``weight`` (a petition's
+# signatories, 1 otherwise), so that every weighted figure can be traced to its records.
+FORMAT = "consult-hk-fingerprint/2"
 # Rows of these columns of the respondents frame feed the records (with the review columns,
 # which the loader adds for the fingerprint only).
 REVIEW_COLUMNS: tuple[str, ...] = ("review_status", "exclusion_reason")
@@ -183,7 +185,8 @@ def counted_lines(
     hand in exactly the bytes ``canonical_json`` gives (``test_fingerprint`` checks it): keys in
     sorted order, strings through ``json.dumps``.
     """
-    frame = respondents.sort_values("submission_id", kind="stable").reset_index(drop=True)
+    frame = weighted(respondents).sort_values("submission_id", kind="stable")
+    frame = frame.reset_index(drop=True)
     ids = frame["submission_id"].to_numpy(dtype=np.int64)
     answer_parts = _answer_parts(ids, answers)
     text_parts = _text_parts(ids, texts)
@@ -211,6 +214,8 @@ def counted_lines(
         frame["display_name"].tolist(),
         frame["review_status"].tolist(),
         frame["exclusion_reason"].tolist(),
+        frame["channel"].tolist(),
+        frame["weight"].tolist(),
         answer_parts,
         text_parts,
         strict=True,
@@ -226,6 +231,8 @@ def counted_lines(
         name,
         review,
         reason,
+        channel,
+        weight,
         answered,
         written,
     ) in columns:
@@ -235,11 +242,11 @@ def counted_lines(
             campaign = campaigns.get(group) or (f'{{"confirmed":false,"label":{string(group)}}}')
         text = (
             f'{{"answers":[{answered}],"campaign":{campaign},"category":{string(category)},'
-            f'"consent":{string(consent)},"id":{submission_id},'
+            f'"channel":{string(channel)},"consent":{string(consent)},"id":{submission_id},'
             f'"language":{string(language)},"late":{"true" if late else "false"},'
             f'"name":{"null" if name is None else _quote(name)},'
             f'"reason":{string(reason)},"review":{string(review)},"texts":[{written}],'
-            f'"type":{string(kind)}}}'
+            f'"type":{string(kind)},"weight":{int(weight)}}}'
         )
         lines += hashlib.sha256(text.encode()).hexdigest().encode()
         lines += b"\n"

@@ -11,7 +11,10 @@ The frames and their columns:
     ``consent``, ``language`` (str; an empty string when the respondent left it blank),
     ``is_late`` (bool), ``campaign_group`` (the group's label or None), ``display_name`` (the
     organisation's name for an organisation, else the contact's name; None unless the respondent
-    chose ``name_and_response`` and has not had their personal data erased).
+    chose ``name_and_response`` and has not had their personal data erased), ``weight`` (int64,
+    at least 1: the signatories a petition record stands for, 1 for any other submission) and
+    ``channel`` (how it arrived: one of ``CHANNELS``). A frame without the last two (hand-made,
+    or from before them) reads as weight 1 by the web form.
 ``answers``
     one row per answer to a choice or number question (per selected choice for multiple choice):
     ``submission_id``, ``question_id`` (int64), ``choice_id``, ``number`` (nullable Int64).
@@ -49,6 +52,12 @@ EXCLUSION_REASONS: tuple[str, ...] = (
 # The value a report uses for a respondent who left their category or type blank.
 NOT_STATED = "not_stated"
 
+# How a submission reached the regulator (surveys.choices.Channel; a test keeps them in step),
+# and those of them that are written submissions sent otherwise than through the form.
+CHANNELS: tuple[str, ...] = ("web", "email", "post", "fax", "import")
+WRITTEN_CHANNELS: tuple[str, ...] = ("email", "post", "fax")
+CHANNEL_WEB = "web"
+
 RESPONDENT_COLUMNS: tuple[str, ...] = (
     "submission_id",
     "respondent_type",
@@ -58,6 +67,8 @@ RESPONDENT_COLUMNS: tuple[str, ...] = (
     "campaign_group",
     "display_name",
     "language",
+    "weight",
+    "channel",
 )
 ANSWER_COLUMNS: tuple[str, ...] = ("submission_id", "question_id", "choice_id", "number")
 TEXT_COLUMNS: tuple[str, ...] = ("submission_id", "question_id", "text", "theme_ids")
@@ -140,6 +151,9 @@ class ConsultationMeta:
     consents: tuple[Option, ...]
     # Campaign group label -> whether a reviewer confirmed it.
     campaigns_confirmed: Mapping[str, bool] = field(default_factory=dict)
+    # Campaign group label -> its standard text (a petition's as staff entered it, a detected
+    # group's representative text), published once for each confirmed campaign.
+    campaign_texts: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -193,8 +207,13 @@ def check_sha256(rows: Iterable[tuple[int, dt.datetime]]) -> str:
 
 
 def respondents_frame(rows: Iterable[tuple[Any, ...]]) -> pd.DataFrame:
-    """A ``respondents`` frame from tuples in the order of ``RESPONDENT_COLUMNS``."""
-    frame = pd.DataFrame.from_records(list(rows), columns=list(RESPONDENT_COLUMNS))
+    """A ``respondents`` frame from tuples in the order of ``RESPONDENT_COLUMNS`` (tuples
+    without the last two, weight and channel, read as weight 1 by the web form)."""
+    rows = [
+        tuple(row) if len(row) == len(RESPONDENT_COLUMNS) else (*row, 1, CHANNEL_WEB)
+        for row in rows
+    ]
+    frame = pd.DataFrame.from_records(rows, columns=list(RESPONDENT_COLUMNS))
     frame = frame.astype(
         {
             "submission_id": "int64",
@@ -203,6 +222,8 @@ def respondents_frame(rows: Iterable[tuple[Any, ...]]) -> pd.DataFrame:
             "consent": "object",
             "is_late": "bool",
             "language": "object",
+            "weight": "int64",
+            "channel": "object",
         }
     )
     for column in ("respondent_type", "category", "consent", "language"):
@@ -210,6 +231,16 @@ def respondents_frame(rows: Iterable[tuple[Any, ...]]) -> pd.DataFrame:
     # Missing labels and names are None, never NaN, so that they read as "absent" everywhere.
     for column in ("campaign_group", "display_name"):
         frame[column] = frame[column].astype("object").where(frame[column].notna(), None)
+    return frame
+
+
+def weighted(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` (a respondents frame) with ``weight`` and ``channel``: 1 and the web form
+    where a hand-made frame has no such column."""
+    if "weight" not in frame.columns:
+        frame = frame.assign(weight=np.ones(len(frame), dtype=np.int64))
+    if "channel" not in frame.columns:
+        frame = frame.assign(channel=CHANNEL_WEB)
     return frame
 
 

@@ -15,14 +15,21 @@ import numpy as np
 import pandas as pd
 
 from reports.summary.closed import ClosedTables, answered_only
-from reports.summary.context import AnswerArrays, Context, group_count, split
+from reports.summary.context import (
+    AnswerArrays,
+    Context,
+    group_count,
+    split,
+    weighted_bincount,
+)
 from reports.summary.inputs import QuestionMeta
 from reports.summary.types import NumberBand, NumberFigures, QuestionSummary, SubsetFigures
 
 
 def number_tables(context: Context, answers: AnswerArrays) -> pd.DataFrame:
     """Number answers of counted submissions: question id, category code, respondent group
-    (``context.group_code``), number."""
+    (``context.group_code``), number, and the respondent's weight (a petition record's answer
+    counts once per signatory)."""
     number_questions = [q.id for q in context.meta.questions if q.kind == "number"]
     keep = (
         answers.has_number & np.isin(answers.question, number_questions) & (answers.position >= 0)
@@ -33,6 +40,11 @@ def number_tables(context: Context, answers: AnswerArrays) -> pd.DataFrame:
             "category": context.category_codes[answers.position[keep]],
             "group": context.group_codes[answers.position[keep]],
             "number": answers.number[keep],
+            "weight": (
+                np.ones(int(keep.sum()), dtype=np.int64)
+                if context.weights is None
+                else context.weights[answers.position[keep]]
+            ),
         }
     )
 
@@ -41,14 +53,16 @@ def number_question(
     context: Context, question: QuestionMeta, closed: ClosedTables, numbers: pd.DataFrame
 ) -> QuestionSummary:
     rows = numbers[numbers["question_id"] == question.id]
-    answered_by = np.bincount(
-        rows["category"].to_numpy(dtype=np.int64), minlength=len(context.categories)
+    weights = rows["weight"].to_numpy(dtype=np.int64)
+    answered_by = weighted_bincount(
+        rows["category"].to_numpy(dtype=np.int64), weights, len(context.categories)
     )
     base = answered_only(context, question, answered_by, closed)
     values, by_group = group_histogram(
         rows["number"].to_numpy(dtype=np.int64),
         rows["group"].to_numpy(dtype=np.int64),
         group_count(context.meta),
+        weights,
     )
     return replace(
         base,

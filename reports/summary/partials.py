@@ -56,14 +56,17 @@ from reports.summary.numbers import group_histogram, number_figures, number_spli
 from reports.summary.quotes import MAX_QUOTES, quote_pool
 from reports.summary.respondents import (
     RESPONDENT_GROUP_COLUMNS,
+    RESPONDENT_GROUP_COUNTS,
     respondent_groups,
     respondent_summary,
 )
 from reports.summary.text import (
     TextGroups,
+    text_coded,
     text_figures,
     text_groups,
     text_split,
+    text_theme_counts,
     texts_prepared,
     themes_by_id,
 )
@@ -111,6 +114,7 @@ def partial_compute(inputs: ReportInputs) -> dict[str, Any]:
             group_answered[(question_ids[row], int(col))] = int(closed.group_answered[row, col])
 
     numbers: dict[str, Any] = {}
+    weights = respondents["weight"].to_numpy(dtype=np.int64)
     number_questions = [q.id for q in meta.questions if q.kind == "number"]
     keep = (
         answers.has_number & np.isin(answers.question, number_questions) & (answers.position >= 0)
@@ -123,6 +127,7 @@ def partial_compute(inputs: ReportInputs) -> dict[str, Any]:
             ],
             "group": context.group_codes[answers.position[keep]],
             "number": answers.number[keep],
+            "weight": weights[answers.position[keep]],
         }
     )
     n_groups = group_count(meta)
@@ -131,11 +136,12 @@ def partial_compute(inputs: ReportInputs) -> dict[str, Any]:
             rows["number"].to_numpy(dtype=np.int64),
             rows["group"].to_numpy(dtype=np.int64),
             n_groups,
+            rows["weight"].to_numpy(dtype=np.int64),
         )
         counts = by_group.sum(axis=0)
         group, column = np.nonzero(by_group)
         numbers[str(question_id)] = {
-            "answered": _pairs(Counter(rows["category"].tolist())),
+            "answered": _weighted_pairs(rows),
             "values": np.column_stack([values, counts]).tolist(),
             # [group, value, n]: the histogram by respondent group (context.group_code).
             "groups": np.column_stack([group, values[column], by_group[group, column]]).tolist(),
@@ -152,9 +158,9 @@ def partial_compute(inputs: ReportInputs) -> dict[str, Any]:
         public_outside = outside[text.publishable(outside)]
         counted = text_groups(rows, n_groups)
         free_text[str(question.id)] = {
-            "answered": _pairs(Counter(rows["category"].tolist())),
-            "themes": _pairs(Counter(int(i) for ids in rows["theme_ids"] for i in ids)),
-            "coded": int(sum(1 for ids in rows["theme_ids"] if ids)),
+            "answered": _weighted_pairs(rows),
+            "themes": _pairs(Counter(text_theme_counts(rows).to_dict())),
+            "coded": text_coded(rows),
             "quotable": len(quotable),
             "outside_campaigns": len(outside),
             "public_outside_campaigns": len(public_outside),
@@ -177,15 +183,17 @@ def partial_compute(inputs: ReportInputs) -> dict[str, Any]:
         }
     return {
         **fingerprint,
-        "count": context.total,
+        # Submissions (what the plan counted) and respondents (each with its weight).
+        "count": len(context.ids),
+        "weighted_count": context.total,
         "sha256": inputs.snapshot.sha256,
         "categories": {
             c: int(n) for c, n in zip(categories, context.category_totals, strict=True) if n
         },
         "respondent_groups": [
-            [str(c), str(t), str(k), str(lang), bool(late), str(group), int(n)]
-            for c, t, k, lang, late, group, n in groups[
-                [*RESPONDENT_GROUP_COLUMNS, "n"]
+            [str(c), str(t), str(k), str(lang), bool(late), str(group), str(way), int(n), int(r)]
+            for c, t, k, lang, late, group, way, n, r in groups[
+                [*RESPONDENT_GROUP_COLUMNS, *RESPONDENT_GROUP_COUNTS]
             ].itertuples(index=False)
         ],
         "choices": _pairs(choices),
@@ -196,6 +204,13 @@ def partial_compute(inputs: ReportInputs) -> dict[str, Any]:
         "numbers": numbers,
         "texts": free_text,
     }
+
+
+def _weighted_pairs(rows: pd.DataFrame) -> list[list[Any]]:
+    """[category, respondents] of ``rows``, each with its weight."""
+    return _pairs(
+        Counter({str(c): int(n) for c, n in rows.groupby("category")["weight"].sum().items()})
+    )
 
 
 def _term_records(rows: pd.DataFrame) -> list[list[Any]]:
@@ -321,7 +336,7 @@ class PartialMerge:
         else:
             self._fingerprinted = False
         self.merged += 1
-        self.count += int(partial["count"])
+        self.count += int(partial.get("weighted_count", partial["count"]))
         self.categories.update({str(k): int(n) for k, n in partial["categories"].items()})
         group_rows = partial["respondent_groups"]
         if group_rows:
@@ -329,7 +344,10 @@ class PartialMerge:
                 _groups_sum(
                     [
                         *self.groups,
-                        pd.DataFrame(group_rows, columns=[*RESPONDENT_GROUP_COLUMNS, "n"]),
+                        pd.DataFrame(
+                            group_rows,
+                            columns=[*RESPONDENT_GROUP_COLUMNS, *RESPONDENT_GROUP_COUNTS],
+                        ),
                     ]
                 )
             ]
@@ -427,7 +445,7 @@ class PartialMerge:
         groups = (
             self.groups[0]
             if self.groups
-            else pd.DataFrame(columns=[*RESPONDENT_GROUP_COLUMNS, "n"])
+            else pd.DataFrame(columns=[*RESPONDENT_GROUP_COLUMNS, *RESPONDENT_GROUP_COUNTS])
         )
         return Summary(
             meta=meta,
@@ -557,9 +575,10 @@ def _text_groups_add(kept: TextGroups | None, data: Mapping[str, Any]) -> TextGr
 def _groups_sum(frames: Sequence[pd.DataFrame]) -> pd.DataFrame:
     frame = pd.concat(frames, ignore_index=True)
     frame["is_late"] = frame["is_late"].astype(bool)
-    frame["n"] = frame["n"].astype(np.int64)
+    counts = list(RESPONDENT_GROUP_COUNTS)
+    frame[counts] = frame[counts].astype(np.int64)
     columns = list(RESPONDENT_GROUP_COLUMNS)
-    return frame.groupby(columns, sort=True)["n"].sum().reset_index()
+    return frame.groupby(columns, sort=True)[counts].sum().reset_index()
 
 
 def _by_category(counter: Counter[str] | None, index: Mapping[str, int]) -> np.ndarray:

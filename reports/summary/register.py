@@ -13,11 +13,9 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from reports.summary.inputs import EXCLUSION_REASONS, Snapshot
+from reports.summary.inputs import CHANNEL_WEB, EXCLUSION_REASONS, Snapshot
 
-# How a response arrived (surveys.choices.Channel: web, email, post, fax, import); the web form's
-# is the default of a row.
-CHANNEL_WEB = "web"
+__all__ = ["CHANNEL_WEB", "RegisterRow", "register_mismatch"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +29,8 @@ class RegisterRow:
     campaign_confirmed: bool
     is_late: bool
     channel: str = CHANNEL_WEB
+    # The respondents the record counts for: a petition's signatories, 1 otherwise.
+    weight: int = 1
 
     @property
     def counted(self) -> bool:

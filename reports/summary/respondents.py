@@ -1,7 +1,9 @@
-"""The respondent tables: by category, type, consent, language, late, campaign.
+"""The respondent tables: by category, type, consent, language, late, campaign, channel.
 
 They are counted from ``respondent_groups``: how many respondents share each combination of the
 columns, which adds up over chunks, so one pass and a merge of chunks give the same tables.
+Each respondent counts with its weight (a petition record its signatories): ``n`` sums the
+weights, ``records`` counts the submissions.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from typing import SupportsInt, cast
 import pandas as pd
 
 from reports.summary.context import Context
-from reports.summary.inputs import NOT_STATED
+from reports.summary.inputs import CHANNELS, NOT_STATED, weighted
 from reports.summary.types import Campaign, RespondentSummary
 
 # The columns a respondent summary counts by; ``respondent_groups`` counts each combination.
@@ -23,21 +25,29 @@ RESPONDENT_GROUP_COLUMNS = (
     "language",
     "is_late",
     "campaign_group",
+    "channel",
 )
+# What ``respondent_groups`` counts for each combination: respondents (weighted) and records.
+RESPONDENT_GROUP_COUNTS = ("n", "records")
 
 
 def respondent_groups(respondents: pd.DataFrame) -> pd.DataFrame:
-    """How many respondents share each combination of ``RESPONDENT_GROUP_COLUMNS`` (column ``n``).
+    """How many respondents share each combination of ``RESPONDENT_GROUP_COLUMNS`` (column ``n``,
+    each with its weight; column ``records``, each submission once).
 
     Counts are additive: the groups of two sets of respondents, concatenated and summed, are the
     groups of their union. That is what lets chunks of a large consultation be summarised apart.
     """
     columns = list(RESPONDENT_GROUP_COLUMNS)
-    frame = respondents[columns].assign(
+    respondents = weighted(respondents)
+    frame = respondents[[*columns, "weight"]].assign(
         is_late=respondents["is_late"].astype(bool),
         campaign_group=respondents["campaign_group"].astype("object").fillna(""),
+        channel=respondents["channel"].astype("object").fillna("").replace("", "web"),
     )
-    return frame.groupby(columns, sort=True).size().rename("n").reset_index()
+    grouped = frame.groupby(columns, sort=True)["weight"]
+    result = pd.DataFrame({"n": grouped.sum(), "records": grouped.size()}).reset_index()
+    return result.astype({"n": "int64", "records": "int64"})
 
 
 def _weighted_counts(groups: pd.DataFrame, column: str) -> pd.Series:
@@ -72,7 +82,13 @@ def respondent_summary(context: Context, groups: pd.DataFrame) -> RespondentSumm
         for category in by_category
     }
     consents = [option.value for option in meta.consents]
-    campaign_sizes = _weighted_counts(groups[groups["campaign_group"] != ""], "campaign_group")
+    if "records" not in groups.columns:
+        groups = groups.assign(records=groups["n"])
+    if "channel" not in groups.columns:
+        groups = groups.assign(channel="web")
+    members = groups[groups["campaign_group"] != ""]
+    campaign_sizes = _weighted_counts(members, "campaign_group")
+    campaign_records = members.groupby("campaign_group", sort=False)["records"].sum()
     campaigns = tuple(
         sorted(
             (
@@ -80,6 +96,8 @@ def respondent_summary(context: Context, groups: pd.DataFrame) -> RespondentSumm
                     label=str(label),
                     size=int(size),
                     confirmed=bool(meta.campaigns_confirmed.get(str(label), False)),
+                    records=int(campaign_records.get(label, 0)),
+                    text=str(meta.campaign_texts.get(str(label), "")),
                 )
                 for label, size in campaign_sizes.items()
             ),
@@ -98,6 +116,12 @@ def respondent_summary(context: Context, groups: pd.DataFrame) -> RespondentSumm
         in_campaigns=int(campaign_sizes.sum()),
         in_confirmed_campaigns=sum(c.size for c in campaigns if c.confirmed),
         in_suggested_groups=sum(c.size for c in campaigns if not c.confirmed),
+        records=int(groups["records"].sum()),
+        by_channel={
+            channel: n
+            for channel, n in _ordered_counts(_weighted_counts(groups, "channel"), CHANNELS).items()
+            if n
+        },
     )
 
 

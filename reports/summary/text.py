@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from reports.summary.closed import ClosedTables, answered_only
-from reports.summary.context import Context, group_count, sample, split
+from reports.summary.context import Context, group_count, sample, split, weighted_bincount
 from reports.summary.inputs import QuestionMeta, Text
 from reports.summary.quotes import QUOTABLE_CONSENTS, quote_pool, quotes_from_pool
 from reports.summary.types import (
@@ -96,6 +96,11 @@ def texts_prepared(
         display_name=details["display_name"].to_numpy(),
         campaign_group=details["campaign_group"].to_numpy(),
         group=context.group_codes[position],
+        weight=(
+            np.ones(len(position), dtype=np.int64)
+            if context.weights is None
+            else context.weights[position]
+        ),
     ).reset_index(drop=True)
 
 
@@ -121,11 +126,13 @@ def text_question(
     themes: Mapping[int, tuple[Text, Text | None]],
 ) -> QuestionSummary:
     rows = texts[texts["question_id"] == question.id].reset_index(drop=True)
-    answered_by = np.bincount(
-        rows["category_code"].to_numpy(dtype=np.int64), minlength=len(context.categories)
+    answered_by = weighted_bincount(
+        rows["category_code"].to_numpy(dtype=np.int64),
+        rows["weight"].to_numpy(dtype=np.int64),
+        len(context.categories),
     )
     base = answered_only(context, question, answered_by, closed)
-    theme_counts = rows["theme_ids"].explode().dropna().astype(np.int64).value_counts()
+    theme_counts = text_theme_counts(rows)
     # The index holds the theme ids (pandas-stubs types an index label as any Hashable).
     counted: Iterable[tuple[Any, int]] = theme_counts.items()
     # A campaign's standard text would drown out every other view; it is reported as a campaign.
@@ -133,10 +140,10 @@ def text_question(
     quotable = rows[publishable(rows)]
     public_outside = outside_campaigns[publishable(outside_campaigns)]
     figures = text_figures(
-        answered=len(rows),
+        answered=int(answered_by.sum()),
         theme_counts={int(theme_id): int(n) for theme_id, n in counted},
         themes=themes,
-        coded=int(rows["theme_ids"].map(len).gt(0).sum()) if len(rows) else 0,
+        coded=text_coded(rows),
         outside_campaigns=len(outside_campaigns),
         term_rows=sample(outside_campaigns, TERMS_POOL),
         quote_pool=quote_pool(quotable),
@@ -153,6 +160,19 @@ def text_question(
     )
     groups = text_groups(rows, group_count(context.meta))
     return replace(base, text=figures, **text_split(context, figures, groups))
+
+
+def text_theme_counts(rows: pd.DataFrame) -> pd.Series:
+    """Theme id -> answers coded with it, each with its respondent's weight."""
+    exploded = rows[["theme_ids", "weight"]].explode("theme_ids").dropna()
+    return exploded.groupby(exploded["theme_ids"].astype(np.int64))["weight"].sum()
+
+
+def text_coded(rows: pd.DataFrame) -> int:
+    """Answers coded with at least one theme, each with its respondent's weight."""
+    if not len(rows):
+        return 0
+    return int(rows.loc[rows["theme_ids"].map(len).gt(0), "weight"].sum())
 
 
 @dataclass(frozen=True)
@@ -175,13 +195,16 @@ def text_groups(rows: pd.DataFrame, n_groups: int) -> TextGroups:
     exploded = rows["theme_ids"].explode().dropna()
     theme = exploded.to_numpy(dtype=np.int64)
     ids, column = np.unique(theme, return_inverse=True)
-    by_theme = np.bincount(
-        column.reshape(-1) * n_groups + groups[exploded.index.to_numpy(dtype=np.int64)],
-        minlength=len(ids) * n_groups,
+    weights = rows["weight"].to_numpy(dtype=np.int64)
+    rows_of_themes = exploded.index.to_numpy(dtype=np.int64)
+    by_theme = weighted_bincount(
+        column.reshape(-1) * n_groups + groups[rows_of_themes],
+        weights[rows_of_themes],
+        len(ids) * n_groups,
     ).reshape(len(ids), n_groups)
     return TextGroups(
-        answered=np.bincount(groups, minlength=n_groups),
-        coded=np.bincount(groups[coded], minlength=n_groups),
+        answered=weighted_bincount(groups, weights, n_groups),
+        coded=weighted_bincount(groups[coded], weights[coded], n_groups),
         themes={int(theme_id): by_theme[i] for i, theme_id in enumerate(ids)},
     )
 

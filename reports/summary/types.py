@@ -17,11 +17,17 @@ from reports.summary.inputs import ConsultationMeta, QuestionMeta, Snapshot, Tex
 
 @dataclass(frozen=True)
 class Campaign:
-    """A group of standard-text (campaign) submissions, counted separately."""
+    """A group of standard-text (campaign) submissions, counted separately.
+
+    ``size`` counts respondents as every total does, each record with its weight (a petition's
+    signatories); ``records`` counts the submissions in the group; ``text`` is its standard
+    text (published once, for a confirmed campaign)."""
 
     label: str
     size: int
     confirmed: bool
+    records: int = 0
+    text: str = ""
 
 
 @dataclass(frozen=True)
@@ -43,6 +49,11 @@ class RespondentSummary:
     in_confirmed_campaigns: int
     # In groups detected but not (yet) confirmed: suggestions, not campaigns.
     in_suggested_groups: int
+    # Submissions counted (each petition record once, however many signatories it stands for):
+    # ``total`` counts respondents, each record with its weight.
+    records: int = 0
+    # How the respondents' submissions arrived (``inputs.CHANNELS`` with respondents, weighted).
+    by_channel: Mapping[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

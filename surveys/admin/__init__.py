@@ -8,9 +8,25 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from consultation.auth import StaffLoginForm
-from surveys.admin import audit, authoring, campaigns, submissions, subscriptions, themes
+from surveys.admin import (
+    audit,
+    authoring,
+    campaigns,
+    petitions,
+    submissions,
+    subscriptions,
+    themes,
+)
 
-__all__ = ["audit", "authoring", "campaigns", "submissions", "subscriptions", "themes"]
+__all__ = [
+    "audit",
+    "authoring",
+    "campaigns",
+    "petitions",
+    "submissions",
+    "subscriptions",
+    "themes",
+]
 
 admin.site.site_header = _("Consult HK staff")
 admin.site.site_title = _("Consult HK staff")

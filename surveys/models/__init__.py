@@ -30,6 +30,7 @@ from surveys.models.consultations import (
 )
 from surveys.models.drafting import DraftChange, DraftCollaborator
 from surveys.models.intake import GeneralComment, OriginalDocument
+from surveys.models.petitions import Petition, PetitionSignatory, SignatoriesSource
 from surveys.models.responses import (
     Answer,
     Attachment,
@@ -61,6 +62,8 @@ __all__ = [
     "NoticeEvent",
     "PrivacyAction",
     "PrivacyActionKind",
+    "Petition",
+    "PetitionSignatory",
     "Question",
     "QuestionKind",
     "RespondentCategory",
@@ -68,6 +71,7 @@ __all__ = [
     "ReviewEvent",
     "ReviewStatus",
     "Section",
+    "SignatoriesSource",
     "Submission",
     "SubmissionRevision",
     "SubmissionState",

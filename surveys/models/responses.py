@@ -89,6 +89,9 @@ class Submission(models.Model):
         blank=True,
         help_text=_("When a response sent by email, post or fax reached the regulator."),
     )
+    # How many people the record speaks for: a petition's signatories (surveys.models.petitions),
+    # 1 for every other response. Reports count each record with this weight.
+    signatories = models.PositiveIntegerField(_("signatories"), default=1)
     entered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -136,6 +139,9 @@ class Submission(models.Model):
             models.CheckConstraint(
                 condition=~Q(review_status=ReviewStatus.EXCLUDED) | ~Q(exclusion_reason=""),
                 name="submission_exclusion_has_reason",
+            ),
+            models.CheckConstraint(
+                condition=Q(signatories__gte=1), name="submission_signatories_positive"
             ),
             models.UniqueConstraint(
                 fields=["consultation", "start_key"],

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, cast
 
@@ -31,6 +31,7 @@ from surveys.models import (
     Submission,
     SubmissionState,
 )
+from surveys.review.petitions import petition_group_ids
 from surveys.review.services import FIELD_CAMPAIGN, events_record
 from textkit.minhash import (
     DEFAULT_THRESHOLD,
@@ -101,14 +102,17 @@ def _label_number(label: str) -> int:
     return int(digits) if digits.isdigit() else 0
 
 
-def _assign(consultation: Consultation, pairs: list[tuple[int, int]]) -> None:
-    """Point each (submission id, group id) at its group; all others of the consultation at none.
+def _assign(
+    consultation: Consultation, pairs: list[tuple[int, int]], petitions: Sequence[int]
+) -> None:
+    """Point each (submission id, group id) at its group; all others of the consultation at none
+    (but a petition's record, whose group staff entered: ``petitions``).
 
     One UPDATE per group and batch of members: a campaign of 40,000 copies is 8 statements.
     """
-    Submission.objects.filter(consultation=consultation, campaign_group__isnull=False).update(
-        campaign_group=None
-    )
+    Submission.objects.filter(consultation=consultation, campaign_group__isnull=False).exclude(
+        campaign_group__in=petitions
+    ).update(campaign_group=None)
     by_group: dict[int, list[int]] = {}
     for submission_id, group_id in pairs:
         by_group.setdefault(group_id, []).append(submission_id)
@@ -149,9 +153,13 @@ def campaign_detect(
         texts.append(text)
     found = near_duplicate_groups(texts, threshold=threshold, min_chars=min_chars)
 
+    # A petition's group was entered by staff with its standard text: detection leaves it be.
+    petitions = petition_group_ids(consultation)
     existing = {
         group.pk: group
-        for group in CampaignGroup.objects.select_for_update().filter(consultation=consultation)
+        for group in CampaignGroup.objects.select_for_update()
+        .filter(consultation=consultation)
+        .exclude(pk__in=petitions)
     }
     next_number = max((_label_number(g.label) for g in existing.values()), default=0)
     now = timezone.now()
@@ -179,10 +187,11 @@ def campaign_detect(
     pairs = [(ids[i], group.pk) for group, indices in members for i in indices]
     before = dict(
         Submission.objects.filter(consultation=consultation, campaign_group__isnull=False)
+        .exclude(campaign_group__in=petitions)
         .order_by()
         .values_list("pk", "campaign_group_id")
     )
-    _assign(consultation, pairs)
+    _assign(consultation, pairs, petitions)
     # Looked up with None too: a submission in no group before or after has none.
     groups = cast(
         "dict[int | None, CampaignGroup]",

@@ -147,7 +147,7 @@ def readme_fingerprint(consultation_id, as_of):
             }
         )
     header = {
-        "format": "consult-hk-fingerprint/1",
+        "format": "consult-hk-fingerprint/2",
         "consultation": {
             "slug": consultation.slug,
             "reference_prefix": consultation.reference_prefix,
@@ -183,7 +183,7 @@ def readme_fingerprint(consultation_id, as_of):
         elif submitted:
             counted.append(_submission_record(s))
     lines = [
-        "consult-hk-fingerprint/1",
+        "consult-hk-fingerprint/2",
         _digest(header),
         _section(counted),
         _section(left_out),
@@ -217,6 +217,8 @@ def _submission_record(s):
         "consent": s.consent,
         "language": s.language,
         "late": s.is_late,
+        "channel": s.channel,
+        "weight": s.signatories,
         "name": public_name(
             consent=s.consent,
             respondent_type=s.respondent_type,

@@ -211,7 +211,9 @@ def test_campaigns_themes_and_names_come_from_review_data(demo_consultations):
     assert len(themed) == 3 and all(ids_ == (theme.pk,) for ids_ in themed["theme_ids"])
 
     data = summary_to_dict(summarise(inputs))
-    assert data["respondents"]["campaigns"] == [{"label": "C1", "size": 5, "confirmed": True}]
+    assert data["respondents"]["campaigns"] == [
+        {"label": "C1", "size": 5, "records": 5, "confirmed": True, "text": ""}
+    ]
     assert data["respondents"]["in_campaigns"] == 5
     theme_counts = [
         t["count"] for q in data["questions"] if "free_text" in q for t in q["free_text"]["themes"]

@@ -38,12 +38,14 @@ from surveys.journey.structure import journey_load
 from surveys.models import (
     ApiScope,
     CampaignGroup,
+    Channel,
     Consultation,
     ReviewEvent,
     Submission,
     Subscription,
     Theme,
 )
+from surveys.review.petitions import petition_add
 from surveys.roles import EDITORS, REPORT_READERS, REVIEWERS
 from tests.security.publication import Published, published_consultation
 from tests.security.responses import respond
@@ -129,6 +131,14 @@ def build_world(django_user_model) -> World:
         "attachment": mine.attachments.get(),
         "theme": Theme.objects.create(consultation=custody, name_en="Wallet checks"),
         "campaign": CampaignGroup.objects.create(consultation=custody, label="C9", size=2),
+        "petition": petition_add(
+            consultation=custody,
+            actor=users["superuser"],
+            standard_text="Keep custody rules simple for small firms.",
+            channel=Channel.POST,
+            received_at=now - dt.timedelta(days=1),
+            signatories=40,
+        ),
         "event": ReviewEvent.objects.create(
             submission=theirs, field="review_status", old_value="new", new_value="accepted"
         ),

@@ -221,6 +221,14 @@ admin:surveys_campaigngroup_history           GET  campaign             302 302 
 admin:surveys_campaigngroup_delete            GET  campaign             302 302 302 403 403 403 403
 admin:surveys_campaigngroup_change            GET  campaign             302 302 302 200 403 403 200
 admin/surveys/campaigngroup/<path:object_id>/ GET  campaign             302 302 302 302 302 302 302
+# Petitions: entered with surveys.add_petition (granted one by one); reviewers read the list.
+admin:surveys_petition_changelist             GET  -                    302 302 302 200 403 403 200
+admin:surveys_petition_add                    GET  -                    302 302 302 403 403 403 200
+admin:surveys_petition_add                    POST -                    302 302 302 403 403 403 200
+admin:surveys_petition_history                GET  petition             302 302 302 200 403 403 200
+admin:surveys_petition_delete                 GET  petition             302 302 302 403 403 403 403
+admin:surveys_petition_change                 GET  petition             302 302 302 200 403 403 200
+admin/surveys/petition/<path:object_id>/      GET  petition             302 302 302 302 302 302 302
 # The review audit trail: read-only, even for superusers.
 admin:surveys_reviewevent_changelist          GET  -                    302 302 302 200 403 403 200
 admin:surveys_reviewevent_add                 GET  -                    302 302 302 403 403 403 403

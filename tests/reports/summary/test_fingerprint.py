@@ -51,6 +51,8 @@ def _plain_lines(rows, answers, texts, confirmed):
             "consent": consent,
             "language": language,
             "late": late,
+            "channel": "web",
+            "weight": 1,
             "name": name,
             "campaign": None
             if group is None
@@ -149,7 +151,7 @@ def test_the_fingerprint_is_four_lines_hashed():
     )
     expected = hashlib.sha256(
         (
-            "consult-hk-fingerprint/1\n"
+            "consult-hk-fingerprint/2\n"
             + "ab" * 32
             + "\n"
             + hashlib.sha256(counted).hexdigest()

@@ -4,6 +4,8 @@ The expectations are written out per role from the role descriptions (surveys/ro
 derived from the admin classes, so a permission that slips shows up here as a wrong status.
 """
 
+import datetime as dt
+
 import pytest
 from django.contrib import admin
 from django.core.files.base import ContentFile
@@ -14,12 +16,14 @@ from reports.models import CheckWaiver, Report, WordingRule
 from surveys import roles
 from surveys.models import (
     Attachment,
+    Channel,
     Consultation,
     QuestionKind,
     ReviewEvent,
     Submission,
     Subscription,
 )
+from surveys.review.petitions import petition_add
 from tests.factories import (
     AnswerFactory,
     CampaignGroupFactory,
@@ -55,6 +59,7 @@ EXPECTED: dict[str, dict[str, set[str]]] = {
         "submission": READ,
         "theme": {"list", "add", "change", "history"},
         "campaigngroup": READ,
+        "petition": READ,  # entering one needs surveys.add_petition, granted one by one
         "reviewevent": READ,
         "report": READ,
         "subscription": {"list"},
@@ -65,6 +70,7 @@ EXPECTED: dict[str, dict[str, set[str]]] = {
         "submission": READ,  # responses are never added or deleted in the admin
         "theme": ALL,
         "campaigngroup": READ,  # groups come from detection
+        "petition": {"list", "add", "change", "history"},  # entered, never edited or deleted
         "reviewevent": READ,  # the audit is read-only for everyone
         "report": READ,
         "subscription": READ,  # subscribers' addresses: with the personal-data permission
@@ -114,6 +120,14 @@ def objects(db, private_storage_tmp, users):
         "submission": submission,
         "theme": ThemeFactory(consultation=answered),
         "campaigngroup": CampaignGroupFactory(consultation=answered),
+        "petition": petition_add(
+            consultation=ConsultationFactory(slug="petitioned", reference_prefix="PET"),
+            actor=users["superuser"],
+            standard_text="License every shop.",
+            channel=Channel.POST,
+            received_at=timezone.now() - dt.timedelta(days=1),
+            signatories=12,
+        ),
         "reviewevent": event,
         "report": Report.objects.create(consultation=answered),
         "subscription": Subscription.objects.create(
@@ -161,7 +175,14 @@ def test_every_admin_page_for_each_role(client, users, objects, role):
     assert client.get(reverse("admin:index")).status_code == 200
     wrong = []
     for name, view, url in admin_urls(objects):
-        if name not in {*AUTHORING, "submission", "theme", "campaigngroup", "reviewevent"} | {
+        if name not in {
+            *AUTHORING,
+            "submission",
+            "theme",
+            "campaigngroup",
+            "petition",
+            "reviewevent",
+        } | {
             "report",
             "subscription",
             "user",
