@@ -271,17 +271,18 @@ def _report_respondents(
             "campaign_group__label",
             "public_name",
             "language",
+            "licence_status",
             "updated_at",
             "review_status",
             "exclusion_reason",
         )
     )
-    check_rows = [(row[0], row[8]) for row in rows]
+    check_rows = [(row[0], row[9]) for row in rows]
     review = {
-        "review_status": [row[9] for row in rows],
-        "exclusion_reason": [row[10] for row in rows],
+        "review_status": [row[10] for row in rows],
+        "exclusion_reason": [row[11] for row in rows],
     }
-    return respondents_frame(row[:8] for row in rows), check_rows, review
+    return respondents_frame(row[:9] for row in rows), check_rows, review
 
 
 def left_out_reason(as_of: dt.datetime) -> Case:

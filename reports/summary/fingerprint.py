@@ -33,7 +33,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from reports.summary.inputs import ConsultationMeta
+from reports.summary.inputs import ConsultationMeta, licence_statuses_filled
 
 FORMAT = "consult-hk-fingerprint/1"
 # Rows of these columns of the respondents frame feed the records (with the review columns,
@@ -184,6 +184,7 @@ def counted_lines(
     sorted order, strings through ``json.dumps``.
     """
     frame = respondents.sort_values("submission_id", kind="stable").reset_index(drop=True)
+    frame = licence_statuses_filled(frame)
     ids = frame["submission_id"].to_numpy(dtype=np.int64)
     answer_parts = _answer_parts(ids, answers)
     text_parts = _text_parts(ids, texts)
@@ -207,6 +208,7 @@ def counted_lines(
         frame["consent"].tolist(),
         frame["language"].tolist(),
         frame["is_late"].tolist(),
+        frame["licence_status"].tolist(),
         frame["campaign_group"].tolist(),
         frame["display_name"].tolist(),
         frame["review_status"].tolist(),
@@ -222,6 +224,7 @@ def counted_lines(
         consent,
         language,
         late,
+        licence,
         group,
         name,
         review,
@@ -237,6 +240,7 @@ def counted_lines(
             f'{{"answers":[{answered}],"campaign":{campaign},"category":{string(category)},'
             f'"consent":{string(consent)},"id":{submission_id},'
             f'"language":{string(language)},"late":{"true" if late else "false"},'
+            f'"licence":{string(licence)},'
             f'"name":{"null" if name is None else _quote(name)},'
             f'"reason":{string(reason)},"review":{string(review)},"texts":[{written}],'
             f'"type":{string(kind)}}}'

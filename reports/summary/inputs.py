@@ -11,7 +11,9 @@ The frames and their columns:
     ``consent``, ``language`` (str; an empty string when the respondent left it blank),
     ``is_late`` (bool), ``campaign_group`` (the group's label or None), ``display_name`` (the
     organisation's name for an organisation, else the contact's name; None unless the respondent
-    chose ``name_and_response`` and has not had their personal data erased).
+    chose ``name_and_response`` and has not had their personal data erased), ``licence_status``
+    (``LICENCE_STATUSES``: a licensed firm or an applicant in the register staff uploaded, else
+    ``other``; a frame or rows without the column read as ``other``).
 ``answers``
     one row per answer to a choice or number question (per selected choice for multiple choice):
     ``submission_id``, ``question_id`` (int64), ``choice_id``, ``number`` (nullable Int64).
@@ -57,7 +59,11 @@ RESPONDENT_COLUMNS: tuple[str, ...] = (
     "campaign_group",
     "display_name",
     "language",
+    "licence_status",
 )
+# A response's licence status (surveys.models.LicenceStatus), in the order tables give them.
+LICENCE_STATUSES: tuple[str, ...] = ("licensed", "applicant", "other")
+LICENCE_OTHER = "other"
 ANSWER_COLUMNS: tuple[str, ...] = ("submission_id", "question_id", "choice_id", "number")
 TEXT_COLUMNS: tuple[str, ...] = ("submission_id", "question_id", "text", "theme_ids")
 THEME_COLUMNS: tuple[str, ...] = ("id", "name_en", "name_zh", "parent_id")
@@ -192,8 +198,12 @@ def check_sha256(rows: Iterable[tuple[int, dt.datetime]]) -> str:
 
 
 def respondents_frame(rows: Iterable[tuple[Any, ...]]) -> pd.DataFrame:
-    """A ``respondents`` frame from tuples in the order of ``RESPONDENT_COLUMNS``."""
-    frame = pd.DataFrame.from_records(list(rows), columns=list(RESPONDENT_COLUMNS))
+    """A ``respondents`` frame from tuples in the order of ``RESPONDENT_COLUMNS`` (tuples without
+    the last, ``licence_status``, read as ``other``)."""
+    records = list(rows)
+    width = len(records[0]) if records else len(RESPONDENT_COLUMNS)
+    frame = pd.DataFrame.from_records(records, columns=list(RESPONDENT_COLUMNS[:width]))
+    frame = licence_statuses_filled(frame)
     frame = frame.astype(
         {
             "submission_id": "int64",
@@ -210,6 +220,16 @@ def respondents_frame(rows: Iterable[tuple[Any, ...]]) -> pd.DataFrame:
     for column in ("campaign_group", "display_name"):
         frame[column] = frame[column].astype("object").where(frame[column].notna(), None)
     return frame
+
+
+def licence_statuses_filled(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with a ``licence_status`` column, ``other`` where absent, blank or unknown."""
+    if "licence_status" not in frame.columns:
+        return frame.assign(licence_status=LICENCE_OTHER)
+    values = frame["licence_status"].astype("object")
+    return frame.assign(
+        licence_status=values.where(values.isin(LICENCE_STATUSES), LICENCE_OTHER)
+    )
 
 
 def answers_frame(rows: Iterable[tuple[Any, ...]]) -> pd.DataFrame:

@@ -89,6 +89,7 @@ class SubmissionAdmin(ReadOnlyRecordMixin, admin.ModelAdmin[Submission]):
         "late",
         "consent_display",
         "campaign",
+        "licence_status",
     )
     list_filter = (
         "consultation",
@@ -97,6 +98,7 @@ class SubmissionAdmin(ReadOnlyRecordMixin, admin.ModelAdmin[Submission]):
         "review_status",
         "consent",
         "is_late",
+        "licence_status",
         CampaignFilter,
         ThemeFilter,
         ("submitted_at", admin.DateFieldListFilter),

@@ -27,6 +27,12 @@ from surveys.models.consultations import (
     Question,
     Section,
 )
+from surveys.models.licensing import (
+    LicenceRegister,
+    LicenceStatus,
+    RegisterEntry,
+    RegisterUpload,
+)
 from surveys.models.responses import (
     Answer,
     Attachment,
@@ -48,12 +54,16 @@ __all__ = [
     "ConsultationDocument",
     "ConsultationStatus",
     "ExclusionReason",
+    "LicenceRegister",
+    "LicenceStatus",
     "PrivacyAction",
     "PrivacyActionKind",
     "Question",
     "QuestionKind",
     "RespondentCategory",
     "RespondentType",
+    "RegisterEntry",
+    "RegisterUpload",
     "ReviewEvent",
     "ReviewStatus",
     "Section",

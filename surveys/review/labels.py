@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 from django.utils.translation import gettext
 
-from surveys.models import ExclusionReason, ReviewStatus
+from surveys.models import ExclusionReason, LicenceStatus, ReviewStatus
 from surveys.review import services as review
 
 HKT = ZoneInfo("Asia/Hong_Kong")
@@ -25,6 +25,7 @@ def event_value(field: str, value: str) -> str:
     labels = {
         review.FIELD_STATUS: dict(ReviewStatus.choices),
         review.FIELD_REASON: dict(ExclusionReason.choices),
+        "licence_status": dict(LicenceStatus.choices),
     }.get(field)
     if labels is None or not value:
         return value
@@ -38,4 +39,5 @@ def field_label(name: str) -> str:
         review.FIELD_NOTES: gettext("Reviewer notes"),
         review.FIELD_THEMES: gettext("Themes"),
         review.FIELD_CAMPAIGN: gettext("Campaign group"),
+        "licence_status": gettext("Licence status"),
     }.get(name, name)
