@@ -96,7 +96,7 @@ class AboutYouForm(HoneypotMixin):
         label=_("Describe your category"), max_length=200, required=False
     )
     licence_register = forms.ChoiceField(
-        label=_("Licence number (optional)"),
+        label=_("Which register is your licence number in? (optional)"),
         choices=[("", _("No licence number"))] + LicenceRegister.choices,
         required=False,
         help_text=_(
@@ -105,7 +105,7 @@ class AboutYouForm(HoneypotMixin):
         ),
     )
     licence_number = forms.CharField(
-        label=_("Number"),
+        label=_("Licence number"),
         max_length=40,
         required=False,
         widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),

@@ -92,7 +92,7 @@ class Migration(migrations.Migration):
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('register', models.CharField(choices=[('sfc', 'SFC central entity (CE) number'), ('customs', 'Customs and Excise Department (C&ED) licence number')], max_length=8, verbose_name='register')),
                 ('number', models.CharField(max_length=20, verbose_name='number')),
-                ('name', models.CharField(max_length=300, verbose_name='name')),
+                ('name', models.CharField(max_length=300, verbose_name='firm name')),
                 ('licence_type', models.CharField(blank=True, max_length=200, verbose_name='licence type')),
                 ('status', models.CharField(choices=[('licensed', 'Licensed firm'), ('applicant', 'Licence applicant')], default='licensed', max_length=10, verbose_name='status')),
                 ('upload', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='entries', to='surveys.registerupload')),

@@ -60,7 +60,7 @@ class RegisterEntry(models.Model):
 
     register = models.CharField(_("register"), max_length=8, choices=LicenceRegister.choices)
     number = models.CharField(_("number"), max_length=20)
-    name = models.CharField(_("name"), max_length=300)
+    name = models.CharField(_("firm name"), max_length=300)
     licence_type = models.CharField(_("licence type"), max_length=200, blank=True)
     status = models.CharField(
         _("status"),

@@ -31,6 +31,7 @@ from outbox.services import email_queue
 from reports.models import Report, ReportStatus
 from surveys.demo.loader import DEMO_DIR, demo_load
 from surveys.journey import resume_links
+from surveys.licensing.services import register_replace
 from surveys.models import CampaignGroup, Consultation, ReviewEvent, Submission, Theme
 from surveys.roles import EDITORS, REPORT_READERS, REVIEWERS
 from tests.security.publication import Published, published_consultation
@@ -111,6 +112,12 @@ def build_world(django_user_model) -> World:
         "attachment": mine.attachments.get(),
         "theme": Theme.objects.create(consultation=custody, name_en="Wallet checks"),
         "campaign": CampaignGroup.objects.create(consultation=custody, label="C9", size=2),
+        "register_upload": register_replace(
+            register="sfc",
+            file_name="sfc.csv",
+            content=b"number,name\nABC123,Harbour Digital Limited\n",
+            actor=users["superuser"],
+        ),
         "event": ReviewEvent.objects.create(
             submission=theirs, field="review_status", old_value="new", new_value="accepted"
         ),
@@ -135,6 +142,7 @@ def build_world(django_user_model) -> World:
         ),
         "ctype": ContentType.objects.get_for_model(Consultation),
     }
+    objects["register_entry"] = objects["register_upload"].entries.get()
     return World(
         open=custody,
         published=published,

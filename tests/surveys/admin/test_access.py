@@ -11,6 +11,7 @@ from django.urls import reverse
 
 from reports.models import Report
 from surveys import roles
+from surveys.licensing.services import register_replace
 from surveys.models import (
     Attachment,
     Consultation,
@@ -50,6 +51,8 @@ EXPECTED: dict[str, dict[str, set[str]]] = {
         "theme": {"list", "add", "change", "history"},
         "campaigngroup": READ,
         "reviewevent": READ,
+        "registerupload": READ,
+        "registerentry": READ,
         "report": READ,
     },
     "report_reader": {"consultation": READ, "report": READ},
@@ -59,6 +62,8 @@ EXPECTED: dict[str, dict[str, set[str]]] = {
         "theme": ALL,
         "campaigngroup": READ,  # groups come from detection
         "reviewevent": READ,  # the audit is read-only for everyone
+        "registerupload": READ,  # uploads go through the upload page; the record is the audit
+        "registerentry": READ,
         "report": READ,
         "user": ALL,
         "group": ALL,
@@ -97,6 +102,12 @@ def objects(db, private_storage_tmp, users):
     section = SectionFactory(consultation=fresh)
     question = QuestionFactory(section=section)
     event = ReviewEvent.objects.create(submission=submission, field="review_status")
+    upload = register_replace(
+        register="sfc",
+        file_name="sfc.csv",
+        content=b"number,name\nABC123,Harbour Digital Limited\n",
+        actor=users["superuser"],
+    )
     return {
         "consultation": fresh,
         "section": section,
@@ -105,6 +116,8 @@ def objects(db, private_storage_tmp, users):
         "theme": ThemeFactory(consultation=answered),
         "campaigngroup": CampaignGroupFactory(consultation=answered),
         "reviewevent": event,
+        "registerupload": upload,
+        "registerentry": upload.entries.get(),
         "report": Report.objects.create(consultation=answered),
         "user": users["no_role"],
         "group": users["editor"].groups.first(),
@@ -135,7 +148,15 @@ def test_every_admin_page_for_each_role(client, users, objects, role):
     assert client.get(reverse("admin:index")).status_code == 200
     wrong = []
     for name, view, url in admin_urls(objects):
-        if name not in {*AUTHORING, "submission", "theme", "campaigngroup", "reviewevent"} | {
+        if name not in {
+            *AUTHORING,
+            "submission",
+            "theme",
+            "campaigngroup",
+            "reviewevent",
+            "registerupload",
+            "registerentry",
+        } | {
             "report",
             "user",
             "group",
@@ -180,6 +201,7 @@ def custom_views(objects):
         "suggest_question": reverse("admin:surveys_theme_suggest")
         + f"?question={objects['text_question'].pk}",
         "detect": reverse("admin:surveys_campaigngroup_detect"),
+        "register_upload": reverse("admin:surveys_registerupload_upload"),
     }
 
 
@@ -194,6 +216,7 @@ CUSTOM_ALLOWED = {
         "suggest",
         "suggest_question",
         "detect",
+        "register_upload",
     },
     "report_reader": set(),
     "superuser": {
@@ -204,6 +227,7 @@ CUSTOM_ALLOWED = {
         "suggest",
         "suggest_question",
         "detect",
+        "register_upload",
     },
 }
 
