@@ -227,9 +227,7 @@ def licence_statuses_filled(frame: pd.DataFrame) -> pd.DataFrame:
     if "licence_status" not in frame.columns:
         return frame.assign(licence_status=LICENCE_OTHER)
     values = frame["licence_status"].astype("object")
-    return frame.assign(
-        licence_status=values.where(values.isin(LICENCE_STATUSES), LICENCE_OTHER)
-    )
+    return frame.assign(licence_status=values.where(values.isin(LICENCE_STATUSES), LICENCE_OTHER))
 
 
 def answers_frame(rows: Iterable[tuple[Any, ...]]) -> pd.DataFrame:

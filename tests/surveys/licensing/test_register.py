@@ -126,13 +126,13 @@ def test_bad_rows_are_each_reported_and_nothing_changes(reviewer):
     submission = _submitted("ABC123")
     register_replace(register="sfc", file_name="one.csv", content=SFC_REGISTER, actor=reviewer)
     bad = (
-        "number,name,licence type,status\n"
-        "ABC123,Harbour Digital Limited,Type 1,licensed\n"
-        "AB1234,Bad Number Ltd,,\n"
-        "DEF456,,,\n"
-        "EFG567,Unknown Status Ltd,,revoked\n"
-        "abc123,Twice Ltd,,\n"
-    ).encode()
+        b"number,name,licence type,status\n"
+        b"ABC123,Harbour Digital Limited,Type 1,licensed\n"
+        b"AB1234,Bad Number Ltd,,\n"
+        b"DEF456,,,\n"
+        b"EFG567,Unknown Status Ltd,,revoked\n"
+        b"abc123,Twice Ltd,,\n"
+    )
     with pytest.raises(RegisterInvalid) as refused:
         register_replace(register="sfc", file_name="bad.csv", content=bad, actor=reviewer)
     found = [(error.line, error.message) for error in refused.value.errors]
