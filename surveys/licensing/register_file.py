@@ -11,12 +11,16 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext
 
 from surveys.licensing.numbers import licence_number_normalised
 from surveys.models import LicenceStatus
+
+if TYPE_CHECKING:
+    from _csv import Reader
 
 # Registers hold a few thousand firms; a file far larger is not a register.
 MAX_BYTES = 20 * 1024 * 1024
@@ -110,7 +114,7 @@ def _columns(heading: list[str] | None) -> dict[str, int]:
     return columns
 
 
-def _rows(register: str, reader: csv.Reader, columns: dict[str, int]) -> list[RegisterRow]:
+def _rows(register: str, reader: Reader, columns: dict[str, int]) -> list[RegisterRow]:
     rows: list[RegisterRow] = []
     errors: list[RowError] = []
     seen: dict[str, int] = {}
