@@ -317,3 +317,15 @@ def test_the_number_is_shown_only_to_staff_with_personal_data_access(client, rev
         )
     )
     assert "ABC123" in client.get(url).content.decode()
+
+
+def test_the_receipt_repeats_the_number_given(otc, reviewer):
+    from surveys.journey import emails
+
+    consultation, journey = otc
+    submission = _submit(consultation, journey)
+    context = {"submission": submission.pk, "revision": 1, "private_link": "http://testserver/r"}
+    rendered = emails.render_receipt(context, "en")
+    assert "Licence number: ABC123 (SFC central entity (CE) number)" in rendered.text
+    chinese = emails.render_receipt(context, "zh-hant")
+    assert "牌照號碼：ABC123" in chinese.text or "牌照號碼: ABC123" in chinese.text
