@@ -24,8 +24,9 @@ SECTION_GET = 2 + SESSION
 SECTION_POST = 4 + TRANSACTION + SESSION
 # Submitting locks, reads and numbers the response, stores it with a fresh resume link, and keeps
 # a revision of its answers and files, and queues the receipt in the outbox (rendered and sent
-# by a worker, not in the request).
-SUBMIT = 9 + TRANSACTION + SESSION
+# by a worker, not in the request). A licence number given (as here) is looked up in the
+# register (one query).
+SUBMIT = 10 + TRANSACTION + SESSION
 
 
 @pytest.fixture(autouse=True)
