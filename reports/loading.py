@@ -286,17 +286,18 @@ def _report_respondents(
             "language",
             "signatories",
             "channel",
+            "licence_status",
             "updated_at",
             "review_status",
             "exclusion_reason",
         )
     )
-    check_rows = [(row[0], row[10]) for row in rows]
+    check_rows = [(row[0], row[11]) for row in rows]
     review = {
-        "review_status": [row[11] for row in rows],
-        "exclusion_reason": [row[12] for row in rows],
+        "review_status": [row[12] for row in rows],
+        "exclusion_reason": [row[13] for row in rows],
     }
-    return respondents_frame(row[:10] for row in rows), check_rows, review
+    return respondents_frame(row[:11] for row in rows), check_rows, review
 
 
 def left_out_reason(as_of: dt.datetime) -> Case:

@@ -13,6 +13,8 @@ Three groups, created by the data migration ``0002_staff_roles`` and kept in ste
   They read and request summary reports. They also enter responses received by email, post or
   fax (``enter_submission``): the registry work of typing a letter in belongs with the people who
   read the responses and their papers.
+  They also keep the public registers of licensed firms (``manage_licence_register``): an upload
+  marks the responses of licensed firms and applicants, which the reports split by.
 - Report readers read reports and the list of consultations, nothing else.
 
 ``surveys.view_personal_data`` (names, email and network addresses) is held by no group: a
@@ -53,6 +55,9 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "surveys.view_campaigngroup",
             "surveys.change_campaigngroup",
             "surveys.view_reviewevent",
+            "surveys.manage_licence_register",
+            "surveys.view_registerupload",
+            "surveys.view_registerentry",
             "reports.view_report",
             "reports.add_report",
         ]
@@ -63,6 +68,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
 PERSONAL_DATA_PERMISSION = "surveys.view_personal_data"
 REVIEW_PERMISSION = "surveys.review_submission"
 ENTER_PERMISSION = "surveys.enter_submission"
+LICENCE_REGISTER_PERMISSION = "surveys.manage_licence_register"
 
 
 def can_view_personal_data(user: Any) -> bool:
@@ -84,6 +90,11 @@ def can_read_attachments(user: Any) -> bool:
     """Position papers name their authors: reviewers, who read them to review and code the
     responses, and superusers. Editors see how questions were answered, never who answered."""
     return can_review(user)
+
+
+def can_manage_licence_register(user: Any) -> bool:
+    """Whether ``user`` may upload a public register of licensed firms (replacing the last)."""
+    return bool(user.is_active and user.has_perm(LICENCE_REGISTER_PERMISSION))
 
 
 def can_export(user: Any) -> bool:

@@ -45,6 +45,9 @@ class FormParser(HTMLParser):
                 self.fields[name] = a.get("min") or "100"
             elif kind == "email":
                 self.fields[name] = "respondent@example.com"
+            elif name == "licence_number":
+                # The first register offered is the SFC's: a central entity number in its format.
+                self.fields[name] = "ABC123"
             elif kind in {"text", "tel", "url"}:
                 self.fields[name] = "Load Test Respondent"
         elif tag == "select" and name:

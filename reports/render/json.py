@@ -146,6 +146,10 @@ def _question_dict(question: QuestionSummary) -> dict[str, Any]:
     data["by_type"] = {kind: _subset_dict(question, f) for kind, f in question.by_type.items()}
     data["outside_campaigns"] = _subset_dict(question, question.outside_campaigns)
     data["late_only"] = _subset_dict(question, question.late_only)
+    # And by licence status (licensed / applicant / other), for the statuses with respondents.
+    data["by_licence"] = {
+        status: _subset_dict(question, f) for status, f in question.by_licence.items()
+    }
     if question.agree is not None:
         agree = question.agree
         data["agree"] = {

@@ -99,6 +99,22 @@ def type_label(value: str) -> str:
     return labels.get(value) or (gettext("Not stated") if value == NOT_STATED else value)
 
 
+def licence_label(value: str) -> str:
+    """A licence status's row label (reports.summary.inputs.LICENCE_STATUSES)."""
+    labels = {
+        "licensed": gettext("Licensed firms"),
+        "applicant": gettext("Licence applicants"),
+        "other": gettext("Others (no licence verified)"),
+    }
+    return labels.get(value, value)
+
+
+def licence_shown(question: QuestionSummary) -> bool:
+    """Whether the question's tables split by licence status: only when some respondent is a
+    licensed firm or an applicant (otherwise the one row would repeat the total)."""
+    return any(value != "other" for value in question.by_licence)
+
+
 def theme_label(theme: ThemeCount, language: str) -> str:
     """A theme's name, after its parent's: "Costs › Compliance cost"."""
     name = theme.name.get(language)
@@ -205,6 +221,8 @@ def subsets(question: QuestionSummary) -> list[tuple[str, SubsetFigures]]:
         found.append((gettext("Without campaign responses"), question.outside_campaigns))
     if question.late_only is not None:
         found.append((gettext("Late responses only"), question.late_only))
+    if licence_shown(question):
+        found.extend((licence_label(value), f) for value, f in question.by_licence.items())
     return found
 
 
@@ -227,7 +245,29 @@ def split_rows(summary: Summary, question: QuestionSummary) -> list[CategoryRow]
 def split_heading(question: QuestionSummary, *, themes: bool = False) -> str:
     """The heading of a question's split table, naming only the rows it has: rows without
     campaign responses only where a reviewer confirmed a campaign, late ones only where some
-    response came late."""
+    response came late, and the licence statuses that have respondents."""
+    heading = _split_heading_base(question, themes=themes)
+    if not licence_shown(question):
+        return heading
+    return gettext("%(heading)s; by licence status: %(statuses)s") % {
+        "heading": heading,
+        "statuses": _licence_rows_named(tuple(question.by_licence)),
+    }
+
+
+def _licence_rows_named(present: tuple[str, ...]) -> str:
+    names = {
+        ("licensed", "applicant", "other"): gettext("licensed firms, applicants and others"),
+        ("licensed", "other"): gettext("licensed firms and others"),
+        ("applicant", "other"): gettext("applicants and others"),
+        ("licensed", "applicant"): gettext("licensed firms and applicants"),
+        ("licensed",): gettext("licensed firms only"),
+        ("applicant",): gettext("applicants only"),
+    }
+    return names.get(present, ", ".join(licence_label(value) for value in present))
+
+
+def _split_heading_base(question: QuestionSummary, *, themes: bool) -> str:
     campaigns = question.outside_campaigns is not None
     late = question.late_only is not None
     if themes:

@@ -51,14 +51,32 @@ def _share_of(part: int, whole: int) -> dict[str, str]:
     }
 
 
+def _with_licence_note(question: QuestionSummary, note: str) -> str:
+    """``note``, and where the table has licence rows, where the statuses come from."""
+    if not labels.licence_shown(question):
+        return note
+    return " ".join(
+        [
+            note,
+            gettext(
+                "Licensed firms and applicants are the respondents whose SFC or C&ED number is "
+                "in the public register as staff last uploaded it."
+            ),
+        ]
+    )
+
+
 def closed_split(summary: Summary, question: QuestionSummary, header: list[str]) -> SplitTables:
     return SplitTables(
         heading=labels.split_heading(question),
         header=header,
         rows=[cross_row(row) for row in labels.split_rows(summary, question)],
-        note=gettext(
-            "Percentages are of those in each row who answered. Campaign responses are those in "
-            "campaigns a reviewer confirmed."
+        note=_with_licence_note(
+            question,
+            gettext(
+                "Percentages are of those in each row who answered. Campaign responses are those "
+                "in campaigns a reviewer confirmed."
+            ),
         ),
     )
 
@@ -80,10 +98,13 @@ def number_split(question: QuestionSummary) -> SplitTables:
         heading=labels.split_heading(question),
         header=[gettext("Answers"), *labels.statistic_headings(), gettext("Total")],
         rows=rows,
-        note=gettext(
-            "Statistics are of the answers of those in each row; the percentage under “Answers” "
-            "is of all the respondents in the row. Campaign responses are those in campaigns a "
-            "reviewer confirmed."
+        note=_with_licence_note(
+            question,
+            gettext(
+                "Statistics are of the answers of those in each row; the percentage under "
+                "“Answers” is of all the respondents in the row. Campaign responses are those in "
+                "campaigns a reviewer confirmed."
+            ),
         ),
     )
 
@@ -112,10 +133,13 @@ def text_split(question: QuestionSummary, language: str) -> SplitTables:
             gettext("Total"),
         ],
         rows=rows,
-        note=gettext(
-            "The percentage under “Answered” is of all the respondents in the row; the others "
-            "are of those in the row or column who answered. Campaign responses are those in "
-            "campaigns a reviewer confirmed."
+        note=_with_licence_note(
+            question,
+            gettext(
+                "The percentage under “Answered” is of all the respondents in the row; the others "
+                "are of those in the row or column who answered. Campaign responses are those in "
+                "campaigns a reviewer confirmed."
+            ),
         ),
         narrow=True,
     )

@@ -15,7 +15,17 @@ from typing import Any, TypeVar
 import numpy as np
 import pandas as pd
 
-from reports.summary.inputs import NOT_STATED, ConsultationMeta, ReportInputs, weighted
+from reports.summary.inputs import (
+    LICENCE_STATUSES,
+    NOT_STATED,
+    ConsultationMeta,
+    ReportInputs,
+    licence_statuses_filled,
+    weighted,
+)
+
+# Respondent groups per type: licence status x late x in a confirmed campaign.
+_PER_TYPE = len(LICENCE_STATUSES) * 4
 
 
 def context_of(inputs: ReportInputs) -> tuple[Context, pd.DataFrame]:
@@ -55,18 +65,24 @@ def group_types(meta: ConsultationMeta) -> list[str]:
 
 
 def group_count(meta: ConsultationMeta) -> int:
-    return len(group_types(meta)) * 4
+    return len(group_types(meta)) * _PER_TYPE
 
 
-def group_code(type_index: int, *, late: bool, in_campaign: bool) -> int:
-    """A respondent's group for the split figures: its type, whether it was late, and whether
-    it is in a campaign a reviewer confirmed (suggested groups are not campaigns)."""
-    return type_index * 4 + (2 if late else 0) + (1 if in_campaign else 0)
+def group_code(type_index: int, *, late: bool, in_campaign: bool, licence: int = 0) -> int:
+    """A respondent's group for the split figures: its type, its licence status (index in
+    ``LICENCE_STATUSES``), whether it was late, and whether it is in a campaign a reviewer
+    confirmed (suggested groups are not campaigns)."""
+    return type_index * _PER_TYPE + licence * 4 + (2 if late else 0) + (1 if in_campaign else 0)
 
 
 def group_parts(code: int) -> tuple[int, bool, bool]:
     """(type index, late, in a confirmed campaign) of a group code."""
-    return code // 4, bool(code & 2), bool(code & 1)
+    return code // _PER_TYPE, bool(code & 2), bool(code & 1)
+
+
+def group_licence(code: int) -> int:
+    """The licence status (index in ``LICENCE_STATUSES``) of a group code."""
+    return (code % _PER_TYPE) // 4
 
 
 def group_codes(meta: ConsultationMeta, respondents: pd.DataFrame) -> np.ndarray:
@@ -81,29 +97,45 @@ def group_codes(meta: ConsultationMeta, respondents: pd.DataFrame) -> np.ndarray
     confirmed = {label for label, ok in meta.campaigns_confirmed.items() if ok}
     in_campaign = respondents["campaign_group"].isin(confirmed).to_numpy(dtype=bool)
     late = respondents["is_late"].astype(bool).to_numpy()
-    return type_index * 4 + late.astype(np.int64) * 2 + in_campaign.astype(np.int64)
+    licence = pd.Categorical(
+        licence_statuses_filled(respondents)["licence_status"], categories=LICENCE_STATUSES
+    ).codes.astype(np.int64)
+    return (
+        type_index * _PER_TYPE
+        + licence * 4
+        + late.astype(np.int64) * 2
+        + in_campaign.astype(np.int64)
+    )
 
 
 Figures = TypeVar("Figures")
 
 
 def split(context: Context, figures: Callable[[np.ndarray], Figures]) -> dict[str, Any]:
-    """A question's ``by_type``, ``outside_campaigns`` and ``late_only`` figures:
-    ``figures(mask)`` of the respondent groups (``group_code``) each subset takes in, for the
-    types with respondents, outside confirmed campaigns when there is one, and of the late
-    responses when there are any (None otherwise)."""
+    """A question's ``by_type``, ``outside_campaigns``, ``late_only`` and ``by_licence``
+    figures: ``figures(mask)`` of the respondent groups (``group_code``) each subset takes in,
+    for the types with respondents, outside confirmed campaigns when there is one, of the late
+    responses when there are any (None otherwise), and for each licence status with
+    respondents (``LICENCE_STATUSES`` order)."""
     totals = context.group_totals
     parts = [group_parts(code) for code in range(len(totals))]
     type_index = np.array([part[0] for part in parts], dtype=np.int64)
     late = np.array([part[1] for part in parts], dtype=bool)
     in_campaign = np.array([part[2] for part in parts], dtype=bool)
+    licence = np.array([group_licence(code) for code in range(len(totals))], dtype=np.int64)
     by_type = {}
     for index, value in enumerate(group_types(context.meta)):
         mask = type_index == index
         if totals[mask].sum():
             by_type[value] = figures(mask)
+    by_licence = {}
+    for index, value in enumerate(LICENCE_STATUSES):
+        mask = licence == index
+        if totals[mask].sum():
+            by_licence[value] = figures(mask)
     return {
         "by_type": by_type,
+        "by_licence": by_licence,
         "outside_campaigns": figures(~in_campaign) if totals[in_campaign].sum() else None,
         "late_only": figures(late) if totals[late].sum() else None,
     }
@@ -153,7 +185,7 @@ def respondents_prepared(frame: pd.DataFrame) -> pd.DataFrame:
     for column in ("category", "respondent_type", "consent", "language"):
         values = frame[column].astype("object")
         frame[column] = values.where(values.notna() & (values != ""), NOT_STATED)
-    return frame
+    return licence_statuses_filled(frame)
 
 
 def category_order(meta: ConsultationMeta, present: pd.Series) -> list[str]:

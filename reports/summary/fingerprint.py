@@ -33,7 +33,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from reports.summary.inputs import ConsultationMeta, weighted
+from reports.summary.inputs import ConsultationMeta, licence_statuses_filled, weighted
 
 # /2: each counted record also holds its ``channel`` and its ``weight`` (a petition's
 # signatories, 1 otherwise), so that every weighted figure can be traced to its records.
@@ -186,7 +186,7 @@ def counted_lines(
     sorted order, strings through ``json.dumps``.
     """
     frame = weighted(respondents).sort_values("submission_id", kind="stable")
-    frame = frame.reset_index(drop=True)
+    frame = licence_statuses_filled(frame.reset_index(drop=True))
     ids = frame["submission_id"].to_numpy(dtype=np.int64)
     answer_parts = _answer_parts(ids, answers)
     text_parts = _text_parts(ids, texts)
@@ -210,6 +210,7 @@ def counted_lines(
         frame["consent"].tolist(),
         frame["language"].tolist(),
         frame["is_late"].tolist(),
+        frame["licence_status"].tolist(),
         frame["campaign_group"].tolist(),
         frame["display_name"].tolist(),
         frame["review_status"].tolist(),
@@ -227,6 +228,7 @@ def counted_lines(
         consent,
         language,
         late,
+        licence,
         group,
         name,
         review,
@@ -244,6 +246,7 @@ def counted_lines(
             f'{{"answers":[{answered}],"campaign":{campaign},"category":{string(category)},'
             f'"channel":{string(channel)},"consent":{string(consent)},"id":{submission_id},'
             f'"language":{string(language)},"late":{"true" if late else "false"},'
+            f'"licence":{string(licence)},'
             f'"name":{"null" if name is None else _quote(name)},'
             f'"reason":{string(reason)},"review":{string(review)},"texts":[{written}],'
             f'"type":{string(kind)},"weight":{int(weight)}}}'

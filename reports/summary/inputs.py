@@ -12,9 +12,11 @@ The frames and their columns:
     ``is_late`` (bool), ``campaign_group`` (the group's label or None), ``display_name`` (the
     organisation's name for an organisation, else the contact's name; None unless the respondent
     chose ``name_and_response`` and has not had their personal data erased), ``weight`` (int64,
-    at least 1: the signatories a petition record stands for, 1 for any other submission) and
-    ``channel`` (how it arrived: one of ``CHANNELS``). A frame without the last two (hand-made,
-    or from before them) reads as weight 1 by the web form.
+    at least 1: the signatories a petition record stands for, 1 for any other submission),
+    ``channel`` (how it arrived: one of ``CHANNELS``) and ``licence_status``
+    (``LICENCE_STATUSES``: a licensed firm or an applicant in the register staff uploaded, else
+    ``other``). A frame without the last three (hand-made, or from before them) reads as weight 1
+    by the web form, ``other``.
 ``answers``
     one row per answer to a choice or number question (per selected choice for multiple choice):
     ``submission_id``, ``question_id`` (int64), ``choice_id``, ``number`` (nullable Int64).
@@ -69,7 +71,11 @@ RESPONDENT_COLUMNS: tuple[str, ...] = (
     "language",
     "weight",
     "channel",
+    "licence_status",
 )
+# A response's licence status (surveys.models.LicenceStatus), in the order tables give them.
+LICENCE_STATUSES: tuple[str, ...] = ("licensed", "applicant", "other")
+LICENCE_OTHER = "other"
 ANSWER_COLUMNS: tuple[str, ...] = ("submission_id", "question_id", "choice_id", "number")
 TEXT_COLUMNS: tuple[str, ...] = ("submission_id", "question_id", "text", "theme_ids")
 THEME_COLUMNS: tuple[str, ...] = ("id", "name_en", "name_zh", "parent_id")
@@ -207,13 +213,20 @@ def check_sha256(rows: Iterable[tuple[int, dt.datetime]]) -> str:
 
 
 def respondents_frame(rows: Iterable[tuple[Any, ...]]) -> pd.DataFrame:
-    """A ``respondents`` frame from tuples in the order of ``RESPONDENT_COLUMNS`` (tuples
-    without the last two, weight and channel, read as weight 1 by the web form)."""
-    rows = [
-        tuple(row) if len(row) == len(RESPONDENT_COLUMNS) else (*row, 1, CHANNEL_WEB)
-        for row in rows
-    ]
-    frame = pd.DataFrame.from_records(rows, columns=list(RESPONDENT_COLUMNS))
+    """A ``respondents`` frame from tuples in the order of ``RESPONDENT_COLUMNS``; tuples without
+    the last three read as weight 1 by the web form, ``other``, and tuples without only the last,
+    ``licence_status``, as ``other``."""
+    base = len(RESPONDENT_COLUMNS) - 3
+    filled = []
+    for row in rows:
+        record = tuple(row)
+        if len(record) == base:
+            record = (*record, 1, CHANNEL_WEB)
+        if len(record) == base + 2:
+            record = (*record, LICENCE_OTHER)
+        filled.append(record)
+    frame = pd.DataFrame.from_records(filled, columns=list(RESPONDENT_COLUMNS))
+    frame = licence_statuses_filled(frame)
     frame = frame.astype(
         {
             "submission_id": "int64",
@@ -242,6 +255,14 @@ def weighted(frame: pd.DataFrame) -> pd.DataFrame:
     if "channel" not in frame.columns:
         frame = frame.assign(channel=CHANNEL_WEB)
     return frame
+
+
+def licence_statuses_filled(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with a ``licence_status`` column, ``other`` where absent, blank or unknown."""
+    if "licence_status" not in frame.columns:
+        return frame.assign(licence_status=LICENCE_OTHER)
+    values = frame["licence_status"].astype("object")
+    return frame.assign(licence_status=values.where(values.isin(LICENCE_STATUSES), LICENCE_OTHER))
 
 
 def answers_frame(rows: Iterable[tuple[Any, ...]]) -> pd.DataFrame:

@@ -193,6 +193,9 @@ class QuestionSummary:
     by_type: Mapping[str, SubsetFigures] = field(default_factory=dict)
     outside_campaigns: SubsetFigures | None = None
     late_only: SubsetFigures | None = None
+    # The figures by licence status (reports.summary.inputs.LICENCE_STATUSES: licensed firms,
+    # applicants, others), for the statuses with respondents.
+    by_licence: Mapping[str, SubsetFigures] = field(default_factory=dict)
 
     @property
     def code(self) -> str:

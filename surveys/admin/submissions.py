@@ -85,6 +85,7 @@ class SubmissionAdmin(SubmissionActionsMixin, ReadOnlyRecordMixin, EmailConfirma
         "consent_display",
         "campaign",
         "email_confirmed",
+        "licence_status",
     )
     list_filter = (
         "consultation",
@@ -94,6 +95,7 @@ class SubmissionAdmin(SubmissionActionsMixin, ReadOnlyRecordMixin, EmailConfirma
         "consent",
         "is_late",
         "channel",
+        "licence_status",
         CampaignFilter,
         ThemeFilter,
         EmailConfirmationFilter,

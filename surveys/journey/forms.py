@@ -28,9 +28,11 @@ from surveys.journey.structure import (
     exclusive_mixed,
     question_is_shown,
 )
+from surveys.licensing.numbers import licence_number_normalised
 from surveys.models import (
     Choice,
     Consent,
+    LicenceRegister,
     Question,
     QuestionKind,
     RespondentCategory,
@@ -93,6 +95,21 @@ class AboutYouForm(HoneypotMixin):
     category_other = forms.CharField(
         label=_("Describe your category"), max_length=200, required=False
     )
+    licence_register = forms.ChoiceField(
+        label=_("Which register is your licence number in? (optional)"),
+        choices=[("", _("No licence number"))] + LicenceRegister.choices,
+        required=False,
+        help_text=_(
+            "A firm licensed by, or applying to, the SFC or the Customs and Excise Department "
+            "may give its number: we check it against the regulator's public register."
+        ),
+    )
+    licence_number = forms.CharField(
+        label=_("Licence number"),
+        max_length=40,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
     contact_name = forms.CharField(
         label=_("Your full name"),
         max_length=200,
@@ -142,6 +159,8 @@ class AboutYouForm(HoneypotMixin):
                 data_condition_field="category",
                 data_condition_value=RespondentCategory.OTHER,
             ),
+            "licence_register",
+            Field("licence_number", css_class="chk-width-10"),
             Field("contact_name", css_class="chk-width-30"),
             Field("email", css_class="chk-width-30"),
             "consent",
@@ -162,7 +181,28 @@ class AboutYouForm(HoneypotMixin):
             and not cleaned.get("category_other", "").strip()
         ):
             self.add_error("category_other", _("Describe your category."))
+        self._clean_licence(cleaned)
         return cleaned
+
+    def _clean_licence(self, cleaned: dict[str, Any]) -> None:
+        register = cleaned.get("licence_register", "")
+        number = cleaned.get("licence_number", "").strip()
+        if not register:
+            if number:
+                self.add_error(
+                    "licence_register", _("Choose which register your licence number is in.")
+                )
+            cleaned["licence_number"] = ""
+            return
+        if not number:
+            self.add_error(
+                "licence_number", _("Enter your licence number, or choose “No licence number”.")
+            )
+            return
+        try:
+            cleaned["licence_number"] = licence_number_normalised(register=register, number=number)
+        except forms.ValidationError as error:
+            self.add_error("licence_number", error)
 
     def respondent(self) -> dict[str, Any]:
         return {
@@ -172,6 +212,8 @@ class AboutYouForm(HoneypotMixin):
                 "organisation_name",
                 "category",
                 "category_other",
+                "licence_register",
+                "licence_number",
                 "contact_name",
                 "email",
                 "consent",

@@ -48,6 +48,7 @@ from surveys.journey.structure import (
     answers_prune,
     exclusive_mixed,
 )
+from surveys.licensing.services import licence_status_of
 from surveys.models import (
     Answer,
     Attachment,
@@ -156,6 +157,8 @@ def _respondent_values(respondent: Mapping[str, Any]) -> dict[str, Any]:
         values["organisation_name"] = ""
     if values["category"] != "other":
         values["category_other"] = ""
+    if not values["licence_register"]:
+        values["licence_number"] = ""
     return values
 
 
@@ -423,9 +426,12 @@ def submission_submit(
     submission.is_late = response_is_late(consultation=consultation, received_at=now)
     if client_address:
         submission.client_address = client_address
+    submission.licence_status = licence_status_of(
+        register=submission.licence_register, number=submission.licence_number
+    )
     token = secrets.token_urlsafe(32)
     submission.resume_token_hash = token_hash(token)
-    submission.save(update_fields=[*_SUBMIT_FIELDS, "resume_token_hash"])
+    submission.save(update_fields=[*_SUBMIT_FIELDS, "licence_status", "resume_token_hash"])
     attachments = submission_attachments(submission=submission)
     revision = _revision_add(submission, journey, answers, now, attachments)
     confirm_token = confirmation.email_confirmation_issue(submission=submission)
@@ -469,6 +475,9 @@ def submission_amend(
         raise SubmissionIncomplete(missing)
     for name, value in _respondent_values(respondent).items():
         setattr(submission, name, value)
+    submission.licence_status = licence_status_of(
+        register=submission.licence_register, number=submission.licence_number
+    )
     submission.language = language
     submission.updated_at = now
     submission.save()

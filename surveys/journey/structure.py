@@ -29,6 +29,8 @@ RESPONDENT_FIELDS = (
     "category",
     "category_other",
     "organisation_name",
+    "licence_register",
+    "licence_number",
     "contact_name",
     "email",
     "consent",

@@ -62,6 +62,7 @@ from surveys.journey.structure import Step, answers_prune
 from surveys.models import (
     Consent,
     Consultation,
+    LicenceRegister,
     RespondentCategory,
     RespondentType,
     Submission,
@@ -261,6 +262,7 @@ def _respondent_labels(respondent: dict[str, Any]) -> dict[str, str]:
         "respondent_type": label(RespondentType, respondent.get("respondent_type", "")),
         "category": label(RespondentCategory, respondent.get("category", "")),
         "consent": label(Consent, respondent.get("consent", "")),
+        "licence_register": label(LicenceRegister, respondent.get("licence_register", "")),
     }
 
 

@@ -30,6 +30,12 @@ from surveys.models.consultations import (
 )
 from surveys.models.drafting import DraftChange, DraftCollaborator
 from surveys.models.intake import GeneralComment, OriginalDocument
+from surveys.models.licensing import (
+    LicenceRegister,
+    LicenceStatus,
+    RegisterEntry,
+    RegisterUpload,
+)
 from surveys.models.petitions import Petition, PetitionSignatory, SignatoriesSource
 from surveys.models.responses import (
     Answer,
@@ -60,6 +66,8 @@ __all__ = [
     "GeneralComment",
     "OriginalDocument",
     "NoticeEvent",
+    "LicenceRegister",
+    "LicenceStatus",
     "PrivacyAction",
     "PrivacyActionKind",
     "Petition",
@@ -68,6 +76,8 @@ __all__ = [
     "QuestionKind",
     "RespondentCategory",
     "RespondentType",
+    "RegisterEntry",
+    "RegisterUpload",
     "ReviewEvent",
     "ReviewStatus",
     "Section",

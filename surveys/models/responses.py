@@ -19,6 +19,7 @@ from surveys.choices import (
 )
 from surveys.models.base import private_storage
 from surveys.models.consultations import Choice, Consultation, Question
+from surveys.models.licensing import LicenceRegister, LicenceStatus
 from surveys.names import respondent_name
 from surveys.querysets import SubmissionQuerySet
 
@@ -105,6 +106,18 @@ class Submission(models.Model):
     email_confirmed_at = models.DateTimeField(_("email confirmed at"), null=True, blank=True)
     email_confirmation_hash = models.CharField(
         max_length=64, blank=True, default="", editable=False
+    )
+    # The licence number a firm may give, and its status in the register staff uploaded
+    # (surveys.licensing): reports split figures by the status.
+    licence_register = models.CharField(
+        _("licence register"), max_length=8, choices=LicenceRegister.choices, blank=True
+    )
+    licence_number = models.CharField(_("licence number"), max_length=20, blank=True)
+    licence_status = models.CharField(
+        _("licence status"),
+        max_length=10,
+        choices=LicenceStatus.choices,
+        default=LicenceStatus.OTHER,
     )
     # Staff review.
     review_status = models.CharField(

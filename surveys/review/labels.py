@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 from django.utils.translation import gettext
 
 from surveys.journey import confirmation
-from surveys.models import Channel, ExclusionReason, ReviewStatus
+from surveys.models import Channel, ExclusionReason, LicenceStatus, ReviewStatus
 from surveys.review import services as review
 
 HKT = ZoneInfo("Asia/Hong_Kong")
@@ -27,6 +27,7 @@ def event_value(field: str, value: str) -> str:
         review.FIELD_STATUS: dict(ReviewStatus.choices),
         review.FIELD_REASON: dict(ExclusionReason.choices),
         review.FIELD_ENTERED: dict(Channel.choices),
+        "licence_status": dict(LicenceStatus.choices),
     }.get(field)
     if labels is None or not value:
         return value
@@ -43,4 +44,5 @@ def field_label(name: str) -> str:
         review.FIELD_ENTERED: gettext("Entered by staff (channel)"),
         confirmation.FIELD_CONFIRMED: gettext("Email confirmed"),
         confirmation.FIELD_LINK_SENT: gettext("Email confirmation link sent"),
+        "licence_status": gettext("Licence status"),
     }.get(name, name)

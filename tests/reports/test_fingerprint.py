@@ -219,6 +219,7 @@ def _submission_record(s):
         "late": s.is_late,
         "channel": s.channel,
         "weight": s.signatories,
+        "licence": s.licence_status,
         "name": public_name(
             consent=s.consent,
             respondent_type=s.respondent_type,
@@ -367,6 +368,7 @@ STAFF_CHANGES = {
     "consent": _field("consent", "confidential"),
     "language": _field("language", "zh-hant"),
     "late flag": _field("is_late", True),
+    "licence status (a register uploaded)": _field("licence_status", "licensed"),
     "review status accepted": _field("review_status", ReviewStatus.ACCEPTED),
     "excluded as a duplicate": _exclude(ExclusionReason.DUPLICATE),
     "excluded for another reason": _exclude(ExclusionReason.OTHER),

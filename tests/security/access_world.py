@@ -35,6 +35,7 @@ from surveys.demo.loader import DEMO_DIR, demo_load
 from surveys.intake import services as intake
 from surveys.journey import attachments, confirmation, resume_links
 from surveys.journey.structure import journey_load
+from surveys.licensing.services import register_replace
 from surveys.models import (
     ApiScope,
     CampaignGroup,
@@ -139,6 +140,12 @@ def build_world(django_user_model) -> World:
             received_at=now - dt.timedelta(days=1),
             signatories=40,
         ),
+        "register_upload": register_replace(
+            register="sfc",
+            file_name="sfc.csv",
+            content=b"number,name\nABC123,Harbour Digital Limited\n",
+            actor=users["superuser"],
+        ),
         "event": ReviewEvent.objects.create(
             submission=theirs, field="review_status", old_value="new", new_value="accepted"
         ),
@@ -188,6 +195,7 @@ def build_world(django_user_model) -> World:
             created_by=None,
         ).token,
     }
+    objects["register_entry"] = objects["register_upload"].entries.get()
     return World(
         open=custody,
         published=published,

@@ -236,6 +236,21 @@ admin:surveys_reviewevent_history             GET  event                302 302 
 admin:surveys_reviewevent_delete              GET  event                302 302 302 403 403 403 403
 admin:surveys_reviewevent_change              GET  event                302 302 302 200 403 403 200
 admin/surveys/reviewevent/<path:object_id>/   GET  event                302 302 302 302 302 302 302
+# The registers of licensed firms: reviewers upload them (each upload replaces the last); the
+# uploads (the audit) and the firms are read-only, even for superusers.
+admin:surveys_registerupload_upload           GET  -                    302 302 302 200 403 403 200
+admin:surveys_registerupload_changelist       GET  -                    302 302 302 200 403 403 200
+admin:surveys_registerupload_add              GET  -                    302 302 302 403 403 403 403
+admin:surveys_registerupload_history          GET  register_upload      302 302 302 200 403 403 200
+admin:surveys_registerupload_delete           GET  register_upload      302 302 302 403 403 403 403
+admin:surveys_registerupload_change           GET  register_upload      302 302 302 200 403 403 200
+admin/surveys/registerupload/<path:object_id>/ GET register_upload      302 302 302 302 302 302 302
+admin:surveys_registerentry_changelist        GET  -                    302 302 302 200 403 403 200
+admin:surveys_registerentry_add               GET  -                    302 302 302 403 403 403 403
+admin:surveys_registerentry_history           GET  register_entry       302 302 302 200 403 403 200
+admin:surveys_registerentry_delete            GET  register_entry       302 302 302 403 403 403 403
+admin:surveys_registerentry_change            GET  register_entry       302 302 302 200 403 403 200
+admin/surveys/registerentry/<path:object_id>/ GET register_entry        302 302 302 302 302 302 302
 # Reports in the admin: a read-only list; requests go through the report pages.
 admin:reports_report_changelist               GET  -                    302 302 302 200 200 200 200
 admin:reports_report_add                      GET  -                    302 302 302 403 403 403 403

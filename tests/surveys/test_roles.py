@@ -21,17 +21,28 @@ def group_permissions() -> dict[str, set[str]]:
     }
 
 
-def test_the_migration_creates_the_three_roles_with_their_permissions():
+# The last migration that synced the roles (0002 created them; 0010 gave reviewers the
+# licence registers).
+LATEST_ROLES = "0016_licensing"
+
+
+def test_the_migrations_create_the_three_roles_with_their_permissions():
     from django.db import connection
     from django.db.migrations.executor import MigrationExecutor
 
-    # Run against the models as they stood at that migration, the way ``migrate`` runs it.
-    state = MigrationExecutor(connection).loader.project_state(("surveys", "0002_staff_roles"))
+    # Run against the models as they stood at each migration, the way ``migrate`` runs it.
+    loader = MigrationExecutor(connection).loader
     Group.objects.filter(name__in=roles.ROLE_PERMISSIONS).delete()
-    migration = importlib.import_module("surveys.migrations.0002_staff_roles")
-    migration.create_roles(state.apps, None)
-    assert group_permissions() == {name: set(p) for name, p in migration.ROLE_PERMISSIONS.items()}
-    migration.delete_roles(state.apps, None)
+    first = importlib.import_module("surveys.migrations.0002_staff_roles")
+    first.create_roles(loader.project_state(("surveys", "0002_staff_roles")).apps, None)
+    assert group_permissions() == {name: set(p) for name, p in first.ROLE_PERMISSIONS.items()}
+    latest = importlib.import_module(f"surveys.migrations.{LATEST_ROLES}")
+    state = loader.project_state(("surveys", LATEST_ROLES))
+    latest.sync_roles(state.apps, None)
+    assert group_permissions() == {name: set(p) for name, p in roles.ROLE_PERMISSIONS.items()}
+    latest.sync_roles_back(state.apps, None)
+    assert group_permissions() == {name: set(p) for name, p in first.ROLE_PERMISSIONS.items()}
+    first.delete_roles(state.apps, None)
     assert group_permissions() == {}
 
 
@@ -52,8 +63,19 @@ def test_the_intake_migration_lets_reviewers_enter_responses_and_undoes_it():
 
 
 def test_the_latest_roles_migration_froze_the_same_mapping_as_roles_py():
-    migration = importlib.import_module("surveys.migrations.0010_intake")
+    migration = importlib.import_module(f"surveys.migrations.{LATEST_ROLES}")
     assert migration.ROLE_PERMISSIONS == roles.ROLE_PERMISSIONS
+
+
+def test_reviewers_alone_keep_the_licence_registers():
+    holders = [
+        name
+        for name, names in roles.ROLE_PERMISSIONS.items()
+        if roles.LICENCE_REGISTER_PERMISSION in names
+    ]
+    assert holders == [roles.REVIEWERS]
+    assert roles.can_manage_licence_register(UserFactory(roles=[roles.REVIEWERS]))
+    assert not roles.can_manage_licence_register(UserFactory(roles=[roles.EDITORS]))
 
 
 def test_sync_restores_a_changed_group_and_changes_nothing_twice():

@@ -35,7 +35,10 @@ def _plain_lines(rows, answers, texts, confirmed):
     """The README's records, written the obvious way."""
     lines = []
     for row in sorted(rows):
-        submission_id, kind, category, consent, late, group, name, language, review, reason = row
+        submission_id, kind, category, consent, late, group, name, language, review, reason = row[
+            :10
+        ]
+        licence = row[10]
         mine = sorted(
             (
                 (q, (0, 0) if c is None else (1, c), (0, 0) if n is None else (1, n), c, n)
@@ -53,6 +56,7 @@ def _plain_lines(rows, answers, texts, confirmed):
             "late": late,
             "channel": "web",
             "weight": 1,
+            "licence": licence,
             "name": name,
             "campaign": None
             if group is None
@@ -82,6 +86,7 @@ def data(draw):
             draw(strings),
             draw(st.sampled_from(("new", "accepted"))),
             draw(st.sampled_from(("", "spam"))),
+            draw(st.sampled_from(("licensed", "applicant", "other"))),
         )
         for i in ids
     ]
@@ -112,7 +117,7 @@ def data(draw):
 
 
 def _lines(rows, answers, texts, confirmed):
-    respondents = respondents_frame(row[:8] for row in rows).assign(
+    respondents = respondents_frame((*row[:8], row[10]) for row in rows).assign(
         review_status=[row[8] for row in rows], exclusion_reason=[row[9] for row in rows]
     )
     return counted_lines(

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from reports.models import CheckWaiver, Report, WordingRule
 from surveys import roles
+from surveys.licensing.services import register_replace
 from surveys.models import (
     Attachment,
     Channel,
@@ -61,6 +62,8 @@ EXPECTED: dict[str, dict[str, set[str]]] = {
         "campaigngroup": READ,
         "petition": READ,  # entering one needs surveys.add_petition, granted one by one
         "reviewevent": READ,
+        "registerupload": READ,
+        "registerentry": READ,
         "report": READ,
         "subscription": {"list"},
     },
@@ -72,6 +75,8 @@ EXPECTED: dict[str, dict[str, set[str]]] = {
         "campaigngroup": READ,  # groups come from detection
         "petition": {"list", "add", "change", "history"},  # entered, never edited or deleted
         "reviewevent": READ,  # the audit is read-only for everyone
+        "registerupload": READ,  # uploads go through the upload page; the record is the audit
+        "registerentry": READ,
         "report": READ,
         "subscription": READ,  # subscribers' addresses: with the personal-data permission
         "wordingrule": ALL,
@@ -113,6 +118,12 @@ def objects(db, private_storage_tmp, users):
     section = SectionFactory(consultation=fresh)
     question = QuestionFactory(section=section)
     event = ReviewEvent.objects.create(submission=submission, field="review_status")
+    upload = register_replace(
+        register="sfc",
+        file_name="sfc.csv",
+        content=b"number,name\nABC123,Harbour Digital Limited\n",
+        actor=users["superuser"],
+    )
     return {
         "consultation": fresh,
         "section": section,
@@ -129,6 +140,8 @@ def objects(db, private_storage_tmp, users):
             signatories=12,
         ),
         "reviewevent": event,
+        "registerupload": upload,
+        "registerentry": upload.entries.get(),
         "report": Report.objects.create(consultation=answered),
         "subscription": Subscription.objects.create(
             email="follower@example.com",
@@ -182,6 +195,8 @@ def test_every_admin_page_for_each_role(client, users, objects, role):
             "campaigngroup",
             "petition",
             "reviewevent",
+            "registerupload",
+            "registerentry",
         } | {
             "report",
             "subscription",
@@ -232,6 +247,7 @@ def custom_views(objects):
         "detect": reverse("admin:surveys_campaigngroup_detect"),
         "enter": reverse("admin:surveys_submission_enter"),
         "enter_new": reverse("admin:surveys_submission_enter_new", args=[answered]),
+        "register_upload": reverse("admin:surveys_registerupload_upload"),
     }
 
 
@@ -248,6 +264,7 @@ CUSTOM_ALLOWED = {
         "detect",
         "enter",
         "enter_new",
+        "register_upload",
     },
     "report_reader": set(),
     "superuser": {
@@ -260,6 +277,7 @@ CUSTOM_ALLOWED = {
         "detect",
         "enter",
         "enter_new",
+        "register_upload",
     },
 }
 

@@ -25,8 +25,9 @@ SECTION_GET = 2 + SESSION
 SECTION_POST = 5 + TRANSACTION + SESSION
 # Submitting locks, reads and numbers the response, stores it with a fresh resume link, and keeps
 # a revision of its answers and files and of the colleagues who drafted it, and queues the
-# receipt in the outbox (rendered and sent by a worker, not in the request).
-SUBMIT = 10 + TRANSACTION + SESSION
+# receipt in the outbox (rendered and sent by a worker, not in the request). A licence number
+# given (as here) is looked up in the register (one query).
+SUBMIT = 11 + TRANSACTION + SESSION
 # The check-your-answers page of a draft also reads its colleagues and its change history.
 REVIEW_GET = 5 + SESSION
 
