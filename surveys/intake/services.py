@@ -39,6 +39,7 @@ from surveys.journey.services import (
     answers_merge_section,
 )
 from surveys.journey.structure import Journey, answers_missing, answers_prune
+from surveys.licensing.services import licence_status_of
 from surveys.models import (
     Channel,
     Consultation,
@@ -337,8 +338,20 @@ def submission_enter(
     submission.updated_at = now
     submission.is_late = response_is_late(consultation=consultation, received_at=received_at)
     submission.entered_by = actor
+    # A licence number the letter gives is matched against the register, as a web response's is.
+    submission.licence_status = licence_status_of(
+        register=submission.licence_register, number=submission.licence_number
+    )
     submission.save(
-        update_fields=["reference", "state", "submitted_at", "updated_at", "is_late", "entered_by"]
+        update_fields=[
+            "reference",
+            "state",
+            "submitted_at",
+            "updated_at",
+            "is_late",
+            "entered_by",
+            "licence_status",
+        ]
     )
     comment = GeneralComment.objects.filter(submission=submission).first()
     _revision_add(

@@ -304,3 +304,26 @@ def test_respondents_still_may_attach_only_pdf_or_docx():
     with pytest.raises(attachments.AttachmentRejected) as rejected:
         attachments.check(stream(PNG_BYTES), name="scan.png", size=len(PNG_BYTES))
     assert rejected.value.code == "wrong_type"
+
+
+def test_a_letter_from_a_licensed_firm_is_matched_against_the_register(
+    consultation, reviewer, private_storage_tmp
+):
+    from surveys.licensing.services import register_replace
+
+    register_replace(
+        register="sfc",
+        file_name="sfc.csv",
+        content=b"number,name\nABC123,Harbour Exchange Ltd\n",
+        actor=reviewer,
+    )
+    draft = start(
+        consultation,
+        reviewer,
+        respondent={**RESPONDENT, "licence_register": "sfc", "licence_number": "ABC123"},
+    )
+    journey = journey_load(consultation=consultation)
+    answer_all(draft, journey)
+    intake.submission_enter(submission=draft, journey=journey, actor=reviewer)
+    entered = Submission.objects.get(pk=draft.pk)
+    assert (entered.licence_number, entered.licence_status) == ("ABC123", "licensed")
