@@ -11,6 +11,7 @@ Three groups, created by the data migration ``0002_staff_roles`` and kept in ste
   export without personal data. They hold ``review_submission`` rather than ``change_submission``:
   a submission changes only through the review services, never through a free edit of its fields.
   They read and request summary reports.
+  They import responses received outside the web form in bulk (``import_submissions``).
 - Report readers read reports and the list of consultations, nothing else.
 
 ``surveys.view_personal_data`` (names, email and network addresses) is held by no group: a
@@ -50,6 +51,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "surveys.view_campaigngroup",
             "surveys.change_campaigngroup",
             "surveys.view_reviewevent",
+            "surveys.view_submissionimport",
+            "surveys.import_submissions",
             "reports.view_report",
             "reports.add_report",
         ]
@@ -59,6 +62,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
 
 PERSONAL_DATA_PERMISSION = "surveys.view_personal_data"
 REVIEW_PERMISSION = "surveys.review_submission"
+IMPORT_PERMISSION = "surveys.import_submissions"
 
 
 def can_view_personal_data(user: Any) -> bool:
@@ -69,6 +73,11 @@ def can_view_personal_data(user: Any) -> bool:
 def can_review(user: Any) -> bool:
     """Whether ``user`` may change review status, notes, theme tags and campaign groups."""
     return bool(user.is_active and user.has_perm(REVIEW_PERMISSION))
+
+
+def can_import(user: Any) -> bool:
+    """Whether ``user`` may import responses in bulk (and download the import template)."""
+    return bool(user.is_active and user.has_perm(IMPORT_PERMISSION))
 
 
 def can_read_attachments(user: Any) -> bool:

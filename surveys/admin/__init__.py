@@ -8,9 +8,9 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from consultation.auth import StaffLoginForm
-from surveys.admin import audit, authoring, campaigns, submissions, themes
+from surveys.admin import audit, authoring, campaigns, imports, submissions, themes
 
-__all__ = ["audit", "authoring", "campaigns", "submissions", "themes"]
+__all__ = ["audit", "authoring", "campaigns", "imports", "submissions", "themes"]
 
 admin.site.site_header = _("Consult HK staff")
 admin.site.site_title = _("Consult HK staff")

@@ -27,6 +27,7 @@ from surveys.models.consultations import (
     Question,
     Section,
 )
+from surveys.models.imports import ImportState, SubmissionImport
 from surveys.models.responses import (
     Answer,
     Attachment,
@@ -48,6 +49,7 @@ __all__ = [
     "ConsultationDocument",
     "ConsultationStatus",
     "ExclusionReason",
+    "ImportState",
     "PrivacyAction",
     "PrivacyActionKind",
     "Question",
@@ -58,6 +60,7 @@ __all__ = [
     "ReviewStatus",
     "Section",
     "Submission",
+    "SubmissionImport",
     "SubmissionRevision",
     "SubmissionState",
     "Theme",

@@ -11,6 +11,15 @@ from tests.factories import UserFactory
 pytestmark = pytest.mark.django_db
 
 
+def latest_roles_migration() -> str:
+    """The last migration that froze the role mapping (each change of roles.py adds one)."""
+    from pathlib import Path
+
+    folder = Path(importlib.import_module("surveys.migrations").__file__).parent
+    names = sorted(p.stem for p in folder.glob("0*.py"))
+    return [n for n in names if "ROLE_PERMISSIONS" in (folder / f"{n}.py").read_text()][-1]
+
+
 def group_permissions() -> dict[str, set[str]]:
     return {
         group.name: {
@@ -30,13 +39,24 @@ def test_the_migration_creates_the_three_roles_with_their_permissions():
     Group.objects.filter(name__in=roles.ROLE_PERMISSIONS).delete()
     migration = importlib.import_module("surveys.migrations.0002_staff_roles")
     migration.create_roles(state.apps, None)
-    assert group_permissions() == {name: set(p) for name, p in roles.ROLE_PERMISSIONS.items()}
+    assert group_permissions() == {name: set(p) for name, p in migration.ROLE_PERMISSIONS.items()}
     migration.delete_roles(state.apps, None)
     assert group_permissions() == {}
 
 
-def test_the_migration_froze_the_same_mapping_as_roles_py():
-    migration = importlib.import_module("surveys.migrations.0002_staff_roles")
+def test_the_latest_roles_migration_gives_the_roles_their_permissions():
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    name = latest_roles_migration()
+    state = MigrationExecutor(connection).loader.project_state(("surveys", name))
+    Group.objects.filter(name__in=roles.ROLE_PERMISSIONS).delete()
+    importlib.import_module(f"surveys.migrations.{name}").create_roles(state.apps, None)
+    assert group_permissions() == {name: set(p) for name, p in roles.ROLE_PERMISSIONS.items()}
+
+
+def test_the_latest_roles_migration_froze_the_same_mapping_as_roles_py():
+    migration = importlib.import_module(f"surveys.migrations.{latest_roles_migration()}")
     assert migration.ROLE_PERMISSIONS == roles.ROLE_PERMISSIONS
 
 
