@@ -52,6 +52,20 @@ def _queue(job: SubmissionImport) -> None:
     transaction.on_commit(send)
 
 
+# Columns whose values name or reach a respondent: shown in a fault report only to staff who may
+# see personal data (surveys.roles); the row and reason are enough to find the cell.
+PERSONAL_COLUMNS = frozenset({"contact_name", "email", "organisation_name"})
+
+
+def _problems_shown(job: SubmissionImport, request: HttpRequest) -> list[dict[str, Any]]:
+    if roles.can_view_personal_data(request.user):
+        return list(job.problems)
+    return [
+        {**p, "value": "…"} if p.get("column") in PERSONAL_COLUMNS and p.get("value") else p
+        for p in job.problems
+    ]
+
+
 @admin.register(SubmissionImport)
 class SubmissionImportAdmin(admin.ModelAdmin[SubmissionImport]):
     list_display = (
@@ -161,6 +175,7 @@ class SubmissionImportAdmin(admin.ModelAdmin[SubmissionImport]):
                 request,
                 gettext("Import of %(name)s") % {"name": job.original_name},
                 job=job,
+                problems=_problems_shown(job, request),
                 to_import=max(job.rows_total - job.skipped, 0),
                 can_import=job.state == ImportState.CHECKED,
             ),

@@ -22,11 +22,10 @@ from django.utils.translation import gettext as _
 
 from surveys.imports.checks import CheckResult, Problem, RowData, rows_check
 from surveys.imports.reading import ImportFileError, file_format, table_read
+from surveys.imports.sql import AnswerValues, answers_write
 from surveys.journey.services import answer_row_values, references_allocate
-from surveys.journey.sql import answers_insert
 from surveys.journey.structure import Journey, journey_load
 from surveys.models import (
-    Answer,
     Consultation,
     ImportState,
     QuestionKind,
@@ -193,18 +192,18 @@ def _write(
                 for row, reference in zip(batch, references[start : start + BATCH], strict=True)
             ]
         )
-        answers: list[Answer] = []
+        answers: list[AnswerValues] = []
         revisions: list[SubmissionRevision] = []
         for submission, row in zip(submissions, batch, strict=True):
             answers += [
-                Answer(
-                    consultation_id=consultation.pk,
-                    submission_id=submission.pk,
-                    question_id=question_id,
-                    choice_id=choice_id,
-                    multiple=question_id in multiple,
-                    text=text,
-                    number=number,
+                (
+                    consultation.pk,
+                    submission.pk,
+                    question_id,
+                    choice_id,
+                    question_id in multiple,
+                    text,
+                    number,
                 )
                 for question_id, choice_id, number, text in answer_row_values(
                     answers=row.answers, journey=journey
@@ -225,7 +224,7 @@ def _write(
                     answers=row.answers,
                 )
             )
-        answers_insert(answers)
+        answers_write(answers)
         SubmissionRevision.objects.bulk_create(revisions)
         if progress is not None:
             progress("import", start + len(batch), len(rows))

@@ -31,7 +31,15 @@ from outbox.services import email_queue
 from reports.models import Report, ReportStatus
 from surveys.demo.loader import DEMO_DIR, demo_load
 from surveys.journey import resume_links
-from surveys.models import CampaignGroup, Consultation, ReviewEvent, Submission, Theme
+from surveys.models import (
+    CampaignGroup,
+    Consultation,
+    ImportState,
+    ReviewEvent,
+    Submission,
+    SubmissionImport,
+    Theme,
+)
 from surveys.roles import EDITORS, REPORT_READERS, REVIEWERS
 from tests.security.publication import Published, published_consultation
 from tests.security.responses import respond
@@ -134,6 +142,14 @@ def build_world(django_user_model) -> World:
             username="guess", ip_address="198.51.100.1", attempt_time=now
         ),
         "ctype": ContentType.objects.get_for_model(Consultation),
+        "import": SubmissionImport.objects.create(
+            consultation=custody,
+            original_name="letters.csv",
+            sha256="0" * 64,
+            operator="reviewer",
+            state=ImportState.INVALID,
+            problems=[{"row": 2, "column": "email", "value": A_EMAIL, "reason": "Bad email"}],
+        ),
     }
     return World(
         open=custody,
