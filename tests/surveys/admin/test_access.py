@@ -17,6 +17,7 @@ from surveys.models import (
     QuestionKind,
     ReviewEvent,
     Submission,
+    SubmissionImport,
 )
 from tests.factories import (
     AnswerFactory,
@@ -51,6 +52,7 @@ EXPECTED: dict[str, dict[str, set[str]]] = {
         "campaigngroup": READ,
         "reviewevent": READ,
         "report": READ,
+        "submissionimport": {"list", "add", "change", "history"},  # never changed or deleted
     },
     "report_reader": {"consultation": READ, "report": READ},
     "superuser": {
@@ -60,6 +62,7 @@ EXPECTED: dict[str, dict[str, set[str]]] = {
         "campaigngroup": READ,  # groups come from detection
         "reviewevent": READ,  # the audit is read-only for everyone
         "report": READ,
+        "submissionimport": {"list", "add", "change", "history"},
         "user": ALL,
         "group": ALL,
     },
@@ -106,6 +109,9 @@ def objects(db, private_storage_tmp, users):
         "campaigngroup": CampaignGroupFactory(consultation=answered),
         "reviewevent": event,
         "report": Report.objects.create(consultation=answered),
+        "submissionimport": SubmissionImport.objects.create(
+            consultation=answered, original_name="letters.csv", sha256="0" * 64, operator="rev"
+        ),
         "user": users["no_role"],
         "group": users["editor"].groups.first(),
         "attachment": attachment,
@@ -137,6 +143,7 @@ def test_every_admin_page_for_each_role(client, users, objects, role):
     for name, view, url in admin_urls(objects):
         if name not in {*AUTHORING, "submission", "theme", "campaigngroup", "reviewevent"} | {
             "report",
+            "submissionimport",
             "user",
             "group",
         }:
