@@ -152,7 +152,7 @@ class SubmissionImportAdmin(admin.ModelAdmin[SubmissionImport]):
                 request,
                 gettext("Import responses"),
                 form=form,
-                template_form=TemplateForm(),
+                template_form=TemplateForm(auto_id="template_%s"),
             ),
         )
 
