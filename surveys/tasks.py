@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from celery import shared_task
 from django.conf import settings
+from django.utils import translation
 
 from surveys.imports import services
 from surveys.models import ImportState, SubmissionImport
@@ -19,10 +20,15 @@ IMPORT_RESPONSES = "surveys.import_responses"
     soft_time_limit=settings.CELERY_TASK_SOFT_TIME_LIMIT,
     time_limit=settings.CELERY_TASK_TIME_LIMIT,
 )
-def import_responses(job_id: int) -> None:
-    """Check (a dry run) or import the upload ``job_id``, as its state asks. Delivered twice, an
-    import adds its rows once: its transaction is all or nothing, and rows already imported are
-    skipped by their key."""
+def import_responses(job_id: int, language: str = "en") -> None:
+    """Check (a dry run) or import the upload ``job_id``, as its state asks, writing the faults'
+    reasons in ``language`` (the staff member's). Delivered twice, an import adds its rows once:
+    its transaction is all or nothing, and rows already imported are skipped by their key."""
+    with translation.override(language):
+        _import_responses(job_id)
+
+
+def _import_responses(job_id: int) -> None:
     job = SubmissionImport.objects.select_related("consultation").filter(pk=job_id).first()
     if job is None:
         return

@@ -16,7 +16,7 @@ from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext
 
 from surveys import roles
@@ -35,12 +35,14 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _queue(job: SubmissionImport) -> None:
-    """Queue the job's task once the transaction that changed its state has committed."""
+    """Queue the job's task once the transaction that changed its state has committed; the
+    faults are reported in the language of the page that asked."""
+    language = translation.get_language() or "en"
     from surveys.tasks import import_responses  # the task module imports the services
 
     def send() -> None:
         try:
-            import_responses.delay(job.pk)
+            import_responses.delay(job.pk, language)
         except Exception:  # the broker is down: say so on the job, keep the upload
             logger.exception("import %s could not be queued", job.pk)
             SubmissionImport.objects.filter(pk=job.pk).update(

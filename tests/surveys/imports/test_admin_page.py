@@ -118,3 +118,13 @@ def test_the_list_of_imports_costs_a_fixed_number_of_queries(
         )
     with django_assert_max_num_queries(12):
         assert importer.get(reverse("admin:surveys_submissionimport_changelist")).status_code == 200
+
+
+def test_the_faults_are_reported_in_the_language_of_the_staff_member(
+    importer, consultation, eager, django_capture_on_commit_callbacks, settings
+):
+    importer.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hant"
+    with django_capture_on_commit_callbacks(execute=True):
+        upload(importer, consultation, csv_bytes([row(row_key="a", Q1="")]))
+    job = SubmissionImport.objects.get()
+    assert job.problems[0]["reason"] == "請選擇一個答案。"  # the form's "Select an answer."
