@@ -252,10 +252,13 @@ class RowChecker:
                     continue
                 values = [lookup[normalise(p)] for p in parts]
                 raw = values if question.kind == QuestionKind.MULTIPLE else values[0]
-            if raw in ("", []) and question.is_conditional:
+            field = self.fields[question.code]
+            # Blank and optional (or conditional: ``answers_missing`` decides below): what the
+            # field's clean would return, without the call (most cells of a real file are blank).
+            if raw in ("", []) and (question.is_conditional or not field.required):
                 continue
             try:
-                value = self.fields[question.code].clean(raw)
+                value = field.clean(raw)
             except forms.ValidationError as error:
                 for message in error.messages:
                     fault(question.code, text, message)

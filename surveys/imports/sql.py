@@ -1,10 +1,11 @@
 """The import's one raw statement: the answer rows written with PostgreSQL's ``COPY``.
 
-Measured gain (bench/README.md, "Bulk import"): writing the answers of 2,000 imported responses
-(about 25 rows each) took 15.0 s through ``bulk_create`` (model instances built, each value
-prepared, arrays sent) and <COPY> s through ``COPY ... FROM STDIN``, on this loaded 2-core
-machine. Other databases (SQLite for ``make run``) go through ``bulk_create``. Covered by
-tests/surveys/imports (PostgreSQL in ``make test``).
+Measured gain (``python -m bench.imports --rows 2000`` under cProfile, bench/README.md "Bulk
+import"): the 45,070 answer rows of 2,000 imported responses took about 10.9 s through
+``bulk_create`` (batches of 5,000) and 13.5 s through the journey's multi-row ``INSERT`` of 100
+rows (``surveys.journey.sql.answers_insert``), against 1.2 s through ``COPY ... FROM STDIN``, on
+this 2-core machine at a load average of 8. Other databases (SQLite for ``make run``) go through
+``bulk_create``. Covered by tests/surveys/imports (PostgreSQL in ``make test``).
 """
 
 from __future__ import annotations
