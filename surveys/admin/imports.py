@@ -59,12 +59,17 @@ def _queue(job: SubmissionImport) -> None:
 PERSONAL_COLUMNS = frozenset({"contact_name", "email", "organisation_name"})
 
 
+# A page lists this many faults at most; the command prints them all.
+PROBLEMS_SHOWN = 1000
+
+
 def _problems_shown(job: SubmissionImport, request: HttpRequest) -> list[dict[str, Any]]:
+    problems = job.problems[:PROBLEMS_SHOWN]
     if roles.can_view_personal_data(request.user):
-        return list(job.problems)
+        return list(problems)
     return [
         {**p, "value": "…"} if p.get("column") in PERSONAL_COLUMNS and p.get("value") else p
-        for p in job.problems
+        for p in problems
     ]
 
 
@@ -178,6 +183,7 @@ class SubmissionImportAdmin(admin.ModelAdmin[SubmissionImport]):
                 gettext("Import of %(name)s") % {"name": job.original_name},
                 job=job,
                 problems=_problems_shown(job, request),
+                problems_hidden=max(len(job.problems) - PROBLEMS_SHOWN, 0),
                 to_import=max(job.rows_total - job.skipped, 0),
                 can_import=job.state == ImportState.CHECKED,
             ),
