@@ -128,3 +128,22 @@ def test_the_faults_are_reported_in_the_language_of_the_staff_member(
         upload(importer, consultation, csv_bytes([row(row_key="a", Q1="")]))
     job = SubmissionImport.objects.get()
     assert job.problems[0]["reason"] == "請選擇一個答案。"  # the form's "Select an answer."
+
+
+def test_a_page_lists_the_first_thousand_faults_and_says_how_many_more(importer, consultation):
+    job = SubmissionImport.objects.create(
+        consultation=consultation,
+        original_name="big.csv",
+        sha256="0" * 64,
+        operator="rev",
+        state=ImportState.INVALID,
+        problems=[
+            {"row": n, "column": "Q3", "value": "x", "reason": "Enter a whole number."}
+            for n in range(2, 1007)
+        ],
+    )
+    html = importer.get(
+        reverse("admin:surveys_submissionimport_change", args=[job.pk])
+    ).content.decode()
+    assert html.count("<td>Q3</td>") == 1000
+    assert "… and 5 more faults" in html
