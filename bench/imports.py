@@ -104,6 +104,13 @@ def main(argv: list[str] | None = None) -> None:
     print(f"{args.rows:,} rows, {len(payload) / 1e6:.1f} MB of CSV")
 
     def timed(label: str, dry_run: bool) -> None:
+        # Phases from the progress calls: the check's last row, the write's last batch, and
+        # what follows it (the COMMIT, where the deferred foreign-key checks run).
+        marks: dict[str, float] = {}
+
+        def progress(phase: str, done: int, total: int) -> None:
+            marks[phase] = time.perf_counter()
+
         started = time.perf_counter()
         job = services.responses_import(
             consultation=consultation,
@@ -111,11 +118,19 @@ def main(argv: list[str] | None = None) -> None:
             name="bench.csv",
             operator="bench",
             dry_run=dry_run,
+            progress=progress,
         )
-        seconds = time.perf_counter() - started
+        ended = time.perf_counter()
+        phases = f"check {marks.get('check', ended) - started:.1f} s"
+        if "import" in marks:
+            phases += (
+                f", write {marks['import'] - marks['check']:.1f} s"
+                f", commit {ended - marks['import']:.1f} s"
+            )
         print(
-            f"{label:<28} {seconds:7.1f} s  state={job.state} imported={job.imported}"
-            f" skipped={job.skipped} faults={len(job.problems)}"
+            f"{label:<28} {ended - started:7.1f} s  ({phases}; load {os.getloadavg()[0]:.1f})"
+            f"  state={job.state} imported={job.imported} skipped={job.skipped}"
+            f" faults={len(job.problems)}"
         )
 
     timed("dry run (check only)", True)

@@ -46,6 +46,8 @@ from surveys.models import Channel, Choice, QuestionKind, Submission
 
 # Longest value shown back in a fault report.
 _SHOWN = 80
+# Distinct cells whose cleaning is kept (about 30 MB at most; free texts rarely repeat).
+_CELLS_KEPT = 200_000
 _DATE_FORMATS = ("%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d", "%Y/%m/%d %H:%M", "%Y/%m/%d")
 # The form fields a row's respondent columns feed (the PICS acknowledgement is not a column:
 # the row is a response received on paper; see services._submission).
@@ -128,6 +130,10 @@ class RowChecker:
         self.lookups = respondent_lookups()
         self.about_form = AboutYouForm(data={})
         self.choice_lookups = {q.code: question_lookup(q) for q in journey.questions if q.is_closed}
+        self.conditional = [q for q in journey.questions if q.is_conditional]
+        # Each distinct (question, cell) cleaned once: see ``_cell``.
+        self.cells: dict[tuple[str, str], tuple[Any, list[str]]] = {}
+        self.dates: dict[str, tuple[dt.datetime | None, str]] = {}
         # One form per section, only to lend its fields: Field.clean keeps no state.
         self.fields: dict[str, forms.Field] = {}
         for section in journey.sections:
@@ -180,11 +186,17 @@ class RowChecker:
         if not channel:
             fault("channel", channel_text, _("Give the channel as email, post, fax or import."))
         received_at = None
-        if cells.get("received_at"):
-            try:
-                received_at = _received_at(cells["received_at"], self.now)
-            except ValueError as error:
-                fault("received_at", cells["received_at"], str(error))
+        text = cells.get("received_at", "")
+        if text:
+            # A file's dates repeat (a day's post): each distinct one parsed once.
+            if text not in self.dates:
+                try:
+                    self.dates[text] = (_received_at(text, self.now), "")
+                except ValueError as error:
+                    self.dates[text] = (None, str(error))
+            received_at, message = self.dates[text]
+            if message:
+                fault("received_at", text, message)
         answers = self._answers(cells, fault)
         if found:
             problems.extend(found)
@@ -227,58 +239,67 @@ class RowChecker:
         respondent.pop("privacy_acknowledged", None)
         return respondent
 
+    def _cell(self, question: Any, text: str) -> tuple[Any, list[str]]:
+        """A cell's cleaned value (None: blank) or its faults, through the question's form
+        field. Depends only on (question, text), so ``_answers`` keeps it: a closed or number
+        column holds a handful of distinct values (100,000 rows, about 2.2 million answers)."""
+        raw: Any = text
+        if question.is_closed and text:
+            lookup = self.choice_lookups[question.code]
+            parts = [text]
+            if question.kind == QuestionKind.MULTIPLE:
+                for separator in SEPARATORS:
+                    parts = [p for part in parts for p in part.split(separator)]
+            parts = [p.strip() for p in parts if p.strip()]
+            unknown = [p for p in parts if normalise(p) not in lookup]
+            if unknown:
+                return None, [
+                    _("Unknown choice “%(choice)s”: use one of %(codes)s.")
+                    % {"choice": unknown[0], "codes": ", ".join(lookup_values(lookup))}
+                ]
+            values = [lookup[normalise(p)] for p in parts]
+            raw = values if question.kind == QuestionKind.MULTIPLE else values[0]
+        field = self.fields[question.code]
+        # Blank and optional (or conditional: ``answers_missing`` decides below): what the
+        # field's clean would return, without the call (most cells of a real file are blank).
+        if raw in ("", []) and (question.is_conditional or not field.required):
+            return None, []
+        try:
+            value = field.clean(raw)
+        except forms.ValidationError as error:
+            return None, [str(message) for message in error.messages]
+        if value in (None, "", []):
+            return None, []
+        alone = exclusive_mixed(question, value)
+        if alone is not None:
+            return None, [
+                _("“%(choice)s” cannot be chosen together with other answers.")
+                % {"choice": alone.value}
+            ]
+        return value, []
+
     def _answers(self, cells: dict[str, str], fault: Callable[..., None]) -> Answers:
         answers: Answers = {}
         faulty: set[str] = set()
+        cache = self.cells
         for question in self.journey.questions:
-            text = cells.get(question.code, "")
-            raw: Any = text
-            if question.is_closed and text:
-                lookup = self.choice_lookups[question.code]
-                parts = [text]
-                if question.kind == QuestionKind.MULTIPLE:
-                    for separator in SEPARATORS:
-                        parts = [p for part in parts for p in part.split(separator)]
-                parts = [p.strip() for p in parts if p.strip()]
-                unknown = [p for p in parts if normalise(p) not in lookup]
-                if unknown:
-                    fault(
-                        question.code,
-                        text,
-                        _("Unknown choice “%(choice)s”: use one of %(codes)s.")
-                        % {"choice": unknown[0], "codes": ", ".join(lookup_values(lookup))},
-                    )
-                    faulty.add(question.code)
-                    continue
-                values = [lookup[normalise(p)] for p in parts]
-                raw = values if question.kind == QuestionKind.MULTIPLE else values[0]
-            field = self.fields[question.code]
-            # Blank and optional (or conditional: ``answers_missing`` decides below): what the
-            # field's clean would return, without the call (most cells of a real file are blank).
-            if raw in ("", []) and (question.is_conditional or not field.required):
-                continue
-            try:
-                value = field.clean(raw)
-            except forms.ValidationError as error:
-                for message in error.messages:
-                    fault(question.code, text, message)
-                faulty.add(question.code)
-                continue
-            if value in (None, "", []):
-                continue
-            alone = exclusive_mixed(question, value)
-            if alone is not None:
-                fault(
-                    question.code,
-                    text,
-                    _("“%(choice)s” cannot be chosen together with other answers.")
-                    % {"choice": alone.value},
-                )
-                faulty.add(question.code)
-                continue
-            answers[question.code] = value
+            code = question.code
+            text = cells.get(code, "")
+            outcome = cache.get((code, text))
+            if outcome is None:
+                outcome = self._cell(question, text)
+                if len(cache) < _CELLS_KEPT:
+                    cache[(code, text)] = outcome
+            value, messages = outcome
+            if messages:
+                for message in messages:
+                    fault(code, text, message)
+                faulty.add(code)
+            elif value is not None:
+                # A list is the row's own: the kept outcome is shared by every row.
+                answers[code] = list(value) if isinstance(value, list) else value
         # Conditions, in form order: an answer to a question its row's answers do not show.
-        for question in self.journey.questions:
+        for question in self.conditional:
             if question.code in answers and not question_is_shown(question, answers, self.journey):
                 parent = self.journey.by_id[question.condition_question_id]
                 fault(

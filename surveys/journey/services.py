@@ -254,7 +254,7 @@ def answer_row_values(
         question = journey.by_code[code]
         if exclusive_mixed(question, value) is not None:
             raise AnswersInvalid(f"{code}: an exclusive choice ticked with others")
-        choices = {c.value: c.pk for c in question.choices.all()}
+        choices = journey.choice_ids[code]
         if question.kind == QuestionKind.MULTIPLE:
             # A multiple-choice answer is a list of choice values (or a single one).
             values = value if isinstance(value, list) else [cast(str, value)]
