@@ -22,7 +22,12 @@ from django.utils.translation import gettext as _
 
 from surveys.imports.checks import CheckResult, Problem, RowData, rows_check
 from surveys.imports.reading import ImportFileError, file_format, table_read
-from surveys.imports.sql import AnswerValues, answers_write
+from surveys.imports.sql import (
+    AnswerValues,
+    answers_write,
+    constraints_immediate,
+    objects_write,
+)
 from surveys.journey.services import answer_row_values, references_allocate
 from surveys.journey.structure import Journey, journey_load
 from surveys.models import (
@@ -182,16 +187,16 @@ def _write(
     progress: Progress | None,
 ) -> None:
     consultation = job.consultation
+    constraints_immediate(Submission)
     references = references_allocate(consultation=consultation, count=len(rows)) if rows else []
     multiple = {q.pk for q in journey.questions if q.kind == QuestionKind.MULTIPLE}
     for start in range(0, len(rows), BATCH):
         batch = rows[start : start + BATCH]
-        submissions = Submission.objects.bulk_create(
-            [
-                _submission(job, row, reference, now)
-                for row, reference in zip(batch, references[start : start + BATCH], strict=True)
-            ]
-        )
+        submissions = [
+            _submission(job, row, reference, now)
+            for row, reference in zip(batch, references[start : start + BATCH], strict=True)
+        ]
+        objects_write(submissions)
         answers: list[AnswerValues] = []
         revisions: list[SubmissionRevision] = []
         for submission, row in zip(submissions, batch, strict=True):
@@ -225,7 +230,7 @@ def _write(
                 )
             )
         answers_write(answers)
-        SubmissionRevision.objects.bulk_create(revisions)
+        objects_write(revisions)
         if progress is not None:
             progress("import", start + len(batch), len(rows))
 
