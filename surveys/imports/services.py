@@ -45,6 +45,8 @@ Progress = Callable[[str, int, int], None]
 BATCH = 2000
 # Refused above this size: 100,000 rows of a 30-question consultation are about 40 MB of CSV.
 MAX_FILE_BYTES = 100 * 1024 * 1024
+# Distinct answers whose rows ``_write`` keeps (free texts rarely repeat).
+ROWS_KEPT = 200_000
 
 
 class ImportRefused(Exception):
@@ -190,6 +192,19 @@ def _write(
     constraints_immediate(Submission)
     references = references_allocate(consultation=consultation, count=len(rows)) if rows else []
     multiple = {q.pk for q in journey.questions if q.kind == QuestionKind.MULTIPLE}
+    # An answer's rows depend on its question and value alone, and most values repeat: the
+    # journey's ``answer_row_values`` runs once per distinct answer (0.16 ms a response).
+    kept: dict[tuple[str, Any], list[tuple[int, int | None, int | None, str]]] = {}
+
+    def rows_of(code: str, value: Any) -> list[tuple[int, int | None, int | None, str]]:
+        key = (code, tuple(value) if isinstance(value, list) else value)
+        rows = kept.get(key)
+        if rows is None:
+            rows = answer_row_values(answers={code: value}, journey=journey)
+            if len(kept) < ROWS_KEPT:
+                kept[key] = rows
+        return rows
+
     for start in range(0, len(rows), BATCH):
         batch = rows[start : start + BATCH]
         submissions = [
@@ -210,9 +225,8 @@ def _write(
                     text,
                     number,
                 )
-                for question_id, choice_id, number, text in answer_row_values(
-                    answers=row.answers, journey=journey
-                )
+                for code, value in row.answers.items()
+                for question_id, choice_id, number, text in rows_of(code, value)
             ]
             revisions.append(
                 SubmissionRevision(
