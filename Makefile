@@ -9,7 +9,7 @@ REDIS_URL ?= redis://127.0.0.1:6379/0
 SIZE ?=
 BENCH_URL ?= postgres://postgres@127.0.0.1:5432/consult_bench
 
-.PHONY: run test test-sqlite lint format bench bench-pages bench-load setup messages openapi clean
+.PHONY: run test test-sqlite lint format bench bench-import bench-pages bench-load setup messages openapi clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -67,6 +67,11 @@ bench: setup
 	DATABASE_URL=$(BENCH_URL) $(PY) -m bench $(foreach size,$(SIZE),--size $(size))
 
 ## The respondent pages under load: gunicorn + locust on 127.0.0.1, 20 and 100 users.
+# make bench-import: a bulk import of ROWS responses (100,000 by default), timed.
+ROWS ?= 100000
+bench-import: setup
+	DATABASE_URL=$(BENCH_URL) $(PY) -m bench.imports --rows $(ROWS)
+
 bench-pages: setup
 	scripts/ensure-system.sh
 	DATABASE_URL=$(BENCH_URL) $(PY) -m bench.load

@@ -15,6 +15,7 @@ Three groups, created by the data migration ``0002_staff_roles`` and kept in ste
   read the responses and their papers.
   They also keep the public registers of licensed firms (``manage_licence_register``): an upload
   marks the responses of licensed firms and applicants, which the reports split by.
+  They import responses received outside the web form in bulk (``import_submissions``).
 - Report readers read reports and the list of consultations, nothing else.
 
 ``surveys.view_personal_data`` (names, email and network addresses) is held by no group: a
@@ -58,6 +59,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "surveys.manage_licence_register",
             "surveys.view_registerupload",
             "surveys.view_registerentry",
+            "surveys.view_submissionimport",
+            "surveys.import_submissions",
             "reports.view_report",
             "reports.add_report",
         ]
@@ -69,6 +72,7 @@ PERSONAL_DATA_PERMISSION = "surveys.view_personal_data"
 REVIEW_PERMISSION = "surveys.review_submission"
 ENTER_PERMISSION = "surveys.enter_submission"
 LICENCE_REGISTER_PERMISSION = "surveys.manage_licence_register"
+IMPORT_PERMISSION = "surveys.import_submissions"
 
 
 def can_view_personal_data(user: Any) -> bool:
@@ -84,6 +88,11 @@ def can_review(user: Any) -> bool:
 def can_enter(user: Any) -> bool:
     """Whether ``user`` may enter a response received by email, post or fax for a respondent."""
     return bool(user.is_active and user.has_perm(ENTER_PERMISSION))
+
+
+def can_import(user: Any) -> bool:
+    """Whether ``user`` may import responses in bulk (and download the import template)."""
+    return bool(user.is_active and user.has_perm(IMPORT_PERMISSION))
 
 
 def can_read_attachments(user: Any) -> bool:

@@ -267,6 +267,30 @@ def draft_advance(*, submission: Submission, step: int, now: dt.datetime | None 
         sql.progress_update(submission_id=submission.pk, step=step + 1, language=language, now=now)
 
 
+def answer_row_values(
+    *, answers: Answers, journey: Journey
+) -> list[tuple[int, int | None, int | None, str]]:
+    """The (question, choice, number, text) of each answer row that stores ``answers``
+    (validated and pruned): one per question, or per selected choice for multiple choice."""
+    wanted: list[tuple[int, int | None, int | None, str]] = []
+    for code, value in answers.items():
+        question = journey.by_code[code]
+        if exclusive_mixed(question, value) is not None:
+            raise AnswersInvalid(f"{code}: an exclusive choice ticked with others")
+        choices = journey.choice_ids[code]
+        if question.kind == QuestionKind.MULTIPLE:
+            # A multiple-choice answer is a list of choice values (or a single one).
+            values = value if isinstance(value, list) else [cast(str, value)]
+            wanted += [(question.pk, choices[v], None, "") for v in dict.fromkeys(values)]
+        elif question.is_closed:
+            wanted.append((question.pk, choices[str(value)], None, ""))
+        elif question.kind == QuestionKind.NUMBER:
+            wanted.append((question.pk, None, int(cast("str | int", value)), ""))
+        else:
+            wanted.append((question.pk, None, None, str(value)))
+    return wanted
+
+
 def _answers_replace(
     submission: Submission,
     journey: Journey,
@@ -280,22 +304,7 @@ def _answers_replace(
     """
     if stored is None:
         stored = submission_answer_rows(submission=submission)
-    wanted: list[tuple[int, int | None, int | None, str]] = []
-    for code, value in answers.items():
-        question = journey.by_code[code]
-        if exclusive_mixed(question, value) is not None:
-            raise AnswersInvalid(f"{code}: an exclusive choice ticked with others")
-        choices = {c.value: c.pk for c in question.choices.all()}
-        if question.kind == QuestionKind.MULTIPLE:
-            # A multiple-choice answer is a list of choice values (or a single one).
-            values = value if isinstance(value, list) else [cast(str, value)]
-            wanted += [(question.pk, choices[v], None, "") for v in dict.fromkeys(values)]
-        elif question.is_closed:
-            wanted.append((question.pk, choices[str(value)], None, ""))
-        elif question.kind == QuestionKind.NUMBER:
-            wanted.append((question.pk, None, int(cast("str | int", value)), ""))
-        else:
-            wanted.append((question.pk, None, None, str(value)))
+    wanted = answer_row_values(answers=answers, journey=journey)
     keep = set(wanted)
     kept: set[tuple[int, int | None, int | None, str]] = set()
     stale: list[int] = []
@@ -325,7 +334,13 @@ def _answers_replace(
 
 
 def _reference_allocate(consultation: Consultation) -> str:
-    """The next reference of ``consultation``: raise its counter and read it in one statement.
+    """The next reference of ``consultation`` (``references_allocate`` of one)."""
+    return references_allocate(consultation=consultation, count=1)[0]
+
+
+def references_allocate(*, consultation: Consultation, count: int) -> list[str]:
+    """The next ``count`` references of ``consultation``: raise its counter by ``count`` and read
+    it in one statement (a bulk import takes its whole block at once).
 
     Raw SQL, for a measured gain: the ORM needs an UPDATE (``F() + 1``) and a SELECT of the new
     value, two round trips while the consultation's row stays locked, and every respondent
@@ -341,11 +356,12 @@ def _reference_allocate(consultation: Consultation) -> str:
     pk = name(cast(str, Consultation._meta.pk.column))
     with connection.cursor() as cursor:
         cursor.execute(
-            f"UPDATE {table} SET {counter} = {counter} + 1 WHERE {pk} = %s RETURNING {counter}",  # noqa: S608 - names from the model
-            [consultation.pk],
+            f"UPDATE {table} SET {counter} = {counter} + %s WHERE {pk} = %s RETURNING {counter}",  # noqa: S608 - names from the model
+            [count, consultation.pk],
         )
-        (number,) = cursor.fetchone()
-    return f"{consultation.reference_prefix}-{number:06d}"
+        (last,) = cursor.fetchone()
+    prefix = consultation.reference_prefix
+    return [f"{prefix}-{number:06d}" for number in range(last - count + 1, last + 1)]
 
 
 def _revision_add(

@@ -62,6 +62,8 @@ class FormStructure:
     # Also looked up by a question's condition_question_id: None (no condition) finds nothing.
     by_id: dict[int | None, Question]
     choice_by_id: dict[int, Choice]
+    # A question's choice ids by value: the answer rows of a choice (``answer_row_values``).
+    choice_ids: dict[str, dict[str, int]]
     questions_by_section: dict[int, list[Question]]
 
     @classmethod
@@ -80,6 +82,7 @@ class FormStructure:
             by_code={q.code: q for q in questions},
             by_id={q.pk: q for q in questions},
             choice_by_id={c.pk: c for q in questions for c in q.choices.all()},
+            choice_ids={q.code: {c.value: c.pk for c in q.choices.all()} for q in questions},
             questions_by_section=by_section,
         )
 
@@ -114,6 +117,10 @@ class Journey:
     @property
     def choice_by_id(self) -> dict[int, Choice]:
         return self.structure.choice_by_id
+
+    @property
+    def choice_ids(self) -> dict[str, dict[str, int]]:
+        return self.structure.choice_ids
 
     @property
     def total(self) -> int:

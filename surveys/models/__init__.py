@@ -29,6 +29,7 @@ from surveys.models.consultations import (
     Section,
 )
 from surveys.models.drafting import DraftChange, DraftCollaborator
+from surveys.models.imports import ImportState, SubmissionImport
 from surveys.models.intake import GeneralComment, OriginalDocument
 from surveys.models.licensing import (
     LicenceRegister,
@@ -68,6 +69,7 @@ __all__ = [
     "NoticeEvent",
     "LicenceRegister",
     "LicenceStatus",
+    "ImportState",
     "PrivacyAction",
     "PrivacyActionKind",
     "Petition",
@@ -83,6 +85,7 @@ __all__ = [
     "Section",
     "SignatoriesSource",
     "Submission",
+    "SubmissionImport",
     "SubmissionRevision",
     "SubmissionState",
     "Subscription",

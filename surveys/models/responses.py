@@ -133,6 +133,10 @@ class Submission(models.Model):
         related_name="submissions",
     )
     personal_data_erased_at = models.DateTimeField(null=True, blank=True)
+    # A bulk import's row key (unique per consultation) and the SHA-256 of the row as imported:
+    # importing the same row again adds nothing; the same key with other content is refused.
+    import_key = models.CharField(max_length=100, blank=True, default="", editable=False)
+    import_digest = models.CharField(max_length=64, blank=True, default="", editable=False)
 
     objects = SubmissionQuerySet.as_manager()
 
@@ -160,6 +164,11 @@ class Submission(models.Model):
                 fields=["consultation", "start_key"],
                 condition=~Q(start_key=""),
                 name="submission_one_draft_per_start",
+            ),
+            models.UniqueConstraint(
+                fields=["consultation", "import_key"],
+                condition=~Q(import_key=""),
+                name="submission_import_key_unique",
             ),
         ]
         permissions = [

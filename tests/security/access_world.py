@@ -41,8 +41,10 @@ from surveys.models import (
     CampaignGroup,
     Channel,
     Consultation,
+    ImportState,
     ReviewEvent,
     Submission,
+    SubmissionImport,
     Subscription,
     Theme,
 )
@@ -194,6 +196,14 @@ def build_world(django_user_model) -> World:
             scopes=[ApiScope.REPORTS_READ],
             created_by=None,
         ).token,
+        "import": SubmissionImport.objects.create(
+            consultation=custody,
+            original_name="letters.csv",
+            sha256="0" * 64,
+            operator="reviewer",
+            state=ImportState.INVALID,
+            problems=[{"row": 2, "column": "email", "value": A_EMAIL, "reason": "Bad email"}],
+        ),
     }
     objects["register_entry"] = objects["register_upload"].entries.get()
     return World(

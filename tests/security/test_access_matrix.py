@@ -251,6 +251,16 @@ admin:surveys_registerentry_history           GET  register_entry       302 302 
 admin:surveys_registerentry_delete            GET  register_entry       302 302 302 403 403 403 403
 admin:surveys_registerentry_change            GET  register_entry       302 302 302 200 403 403 200
 admin/surveys/registerentry/<path:object_id>/ GET register_entry        302 302 302 302 302 302 302
+# Bulk imports of responses: reviewers (surveys.import_submissions) and superusers; the record of
+# an import is never changed or deleted. The template without a consultation goes back to the form.
+admin:surveys_submissionimport_template       GET  -                    302 302 302 302 403 403 302
+admin:surveys_submissionimport_import         GET  import               302 302 302 302 403 403 302
+admin:surveys_submissionimport_changelist     GET  -                    302 302 302 200 403 403 200
+admin:surveys_submissionimport_add            GET  -                    302 302 302 200 403 403 200
+admin:surveys_submissionimport_history        GET  import               302 302 302 200 403 403 200
+admin:surveys_submissionimport_delete         GET  import               302 302 302 403 403 403 403
+admin:surveys_submissionimport_change         GET  import               302 302 302 200 403 403 200
+admin/surveys/submissionimport/<path:object_id>/ GET import             302 302 302 302 302 302 302
 # Reports in the admin: a read-only list; requests go through the report pages.
 admin:reports_report_changelist               GET  -                    302 302 302 200 200 200 200
 admin:reports_report_add                      GET  -                    302 302 302 403 403 403 403

@@ -22,6 +22,7 @@ from surveys.models import (
     QuestionKind,
     ReviewEvent,
     Submission,
+    SubmissionImport,
     Subscription,
 )
 from surveys.review.petitions import petition_add
@@ -66,6 +67,7 @@ EXPECTED: dict[str, dict[str, set[str]]] = {
         "registerentry": READ,
         "report": READ,
         "subscription": {"list"},
+        "submissionimport": {"list", "add", "change", "history"},  # never changed or deleted
     },
     "report_reader": {"consultation": READ, "report": READ, "subscription": {"list"}},
     "superuser": {
@@ -81,6 +83,7 @@ EXPECTED: dict[str, dict[str, set[str]]] = {
         "subscription": READ,  # subscribers' addresses: with the personal-data permission
         "wordingrule": ALL,
         "checkwaiver": READ,
+        "submissionimport": {"list", "add", "change", "history"},
         "user": ALL,
         "group": ALL,
     },
@@ -159,6 +162,9 @@ def objects(db, private_storage_tmp, users):
             reason="Checked.",
             waived_by=users["editor"],
         ),
+        "submissionimport": SubmissionImport.objects.create(
+            consultation=answered, original_name="letters.csv", sha256="0" * 64, operator="rev"
+        ),
         "user": users["no_role"],
         "group": users["editor"].groups.first(),
         "attachment": attachment,
@@ -200,6 +206,7 @@ def test_every_admin_page_for_each_role(client, users, objects, role):
         } | {
             "report",
             "subscription",
+            "submissionimport",
             "user",
             "group",
             "wordingrule",
