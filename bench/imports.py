@@ -18,6 +18,7 @@ import io
 import json
 import os
 import random
+import resource
 import secrets
 import tempfile
 import time
@@ -136,6 +137,8 @@ def main(argv: list[str] | None = None) -> None:
     timed("dry run (check only)", True)
     timed("import (check + write)", False)
     timed("same file again (skips)", False)
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"peak RSS of this process: {peak:.0f} MiB")
 
 
 if __name__ == "__main__":

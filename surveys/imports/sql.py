@@ -72,7 +72,13 @@ def objects_write(objects: Sequence[Model]) -> None:
     fields = cast(list[Field], list(meta.concrete_fields))  # type: ignore[type-arg]
     columns = ", ".join(quote(cast(str, field.column)) for field in fields)
     statement = f"COPY {quote(meta.db_table)} ({columns}) FROM STDIN"  # noqa: S608 - names from the model
-    with connection.cursor() as cursor, cursor.cursor.copy(statement) as copy:
+    # The raw cursor's errors are psycopg's: wrapped, a row key another import added meanwhile
+    # is Django's IntegrityError, as it was from ``bulk_create``.
+    with (
+        connection.wrap_database_errors,
+        connection.cursor() as cursor,
+        cursor.cursor.copy(statement) as copy,
+    ):
         for obj in objects:
             values: list[Any] = [
                 field.get_db_prep_save(field.pre_save(obj, True), connection) for field in fields
@@ -96,6 +102,10 @@ def answers_write(rows: Sequence[AnswerValues]) -> None:
     columns = ", ".join(quote(cast(str, field.column)) for field in fields)
     statement = f"COPY {quote(Answer._meta.db_table)} ({columns}) FROM STDIN"  # noqa: S608 - names from the model
     # Django's cursor wraps psycopg's; its ``copy`` streams the rows in one statement.
-    with connection.cursor() as cursor, cursor.cursor.copy(statement) as copy:
+    with (
+        connection.wrap_database_errors,
+        connection.cursor() as cursor,
+        cursor.cursor.copy(statement) as copy,
+    ):
         for row in rows:
             copy.write_row(row)

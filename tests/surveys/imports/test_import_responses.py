@@ -193,6 +193,24 @@ def test_importing_the_same_file_again_adds_nothing(consultation):
     assert Submission.objects.count() == 3
 
 
+def test_a_row_key_added_by_another_import_after_the_check_fails_the_import_whole(
+    consultation, monkeypatch
+):
+    checked = services._checked
+
+    def meanwhile(job, progress, now):
+        result = checked(job, progress, now)
+        SubmissionFactory(consultation=consultation, import_key="b", import_digest="x")
+        return result
+
+    monkeypatch.setattr(services, "_checked", meanwhile)
+    job = run(consultation, csv_bytes([row(row_key="a"), row(row_key="b")]))
+    assert job.state == ImportState.FAILED
+    assert "Another import" in job.error
+    assert list(Submission.objects.values_list("import_key", flat=True)) == ["b"]
+    assert (Answer.objects.count(), SubmissionRevision.objects.count()) == (0, 0)
+
+
 def test_a_row_key_imported_before_with_other_content_is_a_fault(consultation):
     run(consultation, csv_bytes([row(row_key="a")]))
     job = run(consultation, csv_bytes([row(row_key="a", Q4="changed")]))
