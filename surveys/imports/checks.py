@@ -59,6 +59,8 @@ _ABOUT_FIELDS = (
     "contact_name",
     "email",
     "consent",
+    "licence_register",
+    "licence_number",
 )
 
 

@@ -12,7 +12,7 @@ from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from surveys.choices import Channel, Consent, RespondentCategory, RespondentType
-from surveys.models import Question, QuestionKind
+from surveys.models import LicenceRegister, Question, QuestionKind
 
 ROW_KEY = "row_key"
 # The respondent's columns, in template order; then one column per question code.
@@ -28,6 +28,8 @@ RESPONDENT_COLUMNS = (
     "language",
     "channel",
     "received_at",
+    "licence_register",
+    "licence_number",
 )
 # A row whose key starts with this is a note (the template's second row), not a response.
 NOTE_MARK = "#"
@@ -125,4 +127,6 @@ def respondent_notes() -> dict[str, str]:
         "channel": str(_("%(codes)s (default: import)"))
         % {"codes": " | ".join(str(c.value) for c in IMPORT_CHANNELS)},
         "received_at": str(_("YYYY-MM-DD or YYYY-MM-DD HH:MM, Hong Kong time")),
+        "licence_register": codes(LicenceRegister.choices) + " " + str(_("(optional)")),
+        "licence_number": str(_("With the register: e.g. ABC123 for an SFC CE number")),
     }

@@ -30,9 +30,11 @@ from surveys.imports.sql import (
 )
 from surveys.journey.services import answer_row_values, references_allocate
 from surveys.journey.structure import Journey, journey_load
+from surveys.licensing.services import licence_statuses_of
 from surveys.models import (
     Consultation,
     ImportState,
+    LicenceStatus,
     QuestionKind,
     Submission,
     SubmissionImport,
@@ -205,10 +207,15 @@ def _write(
                 kept[key] = rows
         return rows
 
+    # A licence number in a row is matched against the register, as a web response's is.
+    statuses = licence_statuses_of(
+        (row.respondent.get("licence_register", ""), row.respondent.get("licence_number", ""))
+        for row in rows
+    )
     for start in range(0, len(rows), BATCH):
         batch = rows[start : start + BATCH]
         submissions = [
-            _submission(job, row, reference, now)
+            _submission(job, row, reference, now, statuses)
             for row, reference in zip(batch, references[start : start + BATCH], strict=True)
         ]
         objects_write(submissions)
@@ -250,9 +257,14 @@ def _write(
 
 
 def _submission(
-    job: SubmissionImport, row: RowData, reference: str, now: dt.datetime
+    job: SubmissionImport,
+    row: RowData,
+    reference: str,
+    now: dt.datetime,
+    statuses: dict[tuple[str, str], str],
 ) -> Submission:
     received = row.received_at or now
+    licence = (row.respondent.get("licence_register", ""), row.respondent.get("licence_number", ""))
     return Submission(
         consultation_id=job.consultation_id,
         reference=reference,
@@ -270,6 +282,7 @@ def _submission(
         entered_by_id=job.uploaded_by_id,
         import_key=row.key,
         import_digest=row.digest,
+        licence_status=statuses.get(licence, LicenceStatus.OTHER),
     )
 
 

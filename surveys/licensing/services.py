@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from collections import defaultdict
+from collections.abc import Iterable
 from typing import Any
 
 from django.db import transaction
@@ -39,6 +40,22 @@ def licence_status_of(*, register: str, number: str) -> str:
         .first()
     )
     return found or LicenceStatus.OTHER
+
+
+def licence_statuses_of(pairs: Iterable[tuple[str, str]]) -> dict[tuple[str, str], str]:
+    """``licence_status_of`` for many (register, number) pairs at once (one query a register):
+    a pair the register does not hold is absent from the result (read it as ``other``)."""
+    wanted: dict[str, set[str]] = {}
+    for register, number in pairs:
+        if register and number:
+            wanted.setdefault(register, set()).add(number)
+    found: dict[tuple[str, str], str] = {}
+    for register, numbers in wanted.items():
+        for number, status in RegisterEntry.objects.filter(
+            register=register, number__in=numbers
+        ).values_list("number", "status"):
+            found[(register, number)] = status
+    return found
 
 
 @transaction.atomic

@@ -22,6 +22,8 @@ HEADER = [
     "language",
     "channel",
     "received_at",
+    "licence_register",
+    "licence_number",
     "Q1",
     "Q2",
     "Q3",

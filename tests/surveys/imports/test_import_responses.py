@@ -308,3 +308,32 @@ def test_an_unknown_column_and_a_missing_key_column_are_faults(consultation):
 def test_a_file_of_another_kind_is_refused(consultation):
     with pytest.raises(services.ImportFileError):
         run(consultation, b"x", name="letters.pdf")
+
+
+def test_a_licence_number_is_checked_and_matched_against_the_register(consultation, reviewer):
+    from surveys.licensing.services import register_replace
+
+    register_replace(
+        register="sfc",
+        file_name="sfc.csv",
+        content=b"number,name\nABC123,Harbour Digital Limited\n",
+        actor=reviewer,
+    )
+    refused = run(
+        consultation,
+        csv_bytes([row(row_key="bad", licence_register="sfc", licence_number="12")]),
+    )
+    assert faults(refused) == {(2, "licence_number")}
+    job = run(
+        consultation,
+        csv_bytes(
+            [
+                row(row_key="firm", licence_register="sfc", licence_number="abc123"),
+                row(row_key="person"),
+            ],
+        ),
+    )
+    assert job.state == ImportState.DONE, job.problems
+    firm = Submission.objects.get(import_key="firm")
+    assert (firm.licence_number, firm.licence_status) == ("ABC123", "licensed")
+    assert Submission.objects.get(import_key="person").licence_status == "other"
