@@ -329,8 +329,8 @@ def _parity_issues(place: Place) -> list[CheckIssue]:
                 gettext("%(what)s differ. English: %(en)s. Chinese: %(zh)s.")
                 % {
                     "what": KIND_LABELS[kind],
-                    "en": _values(english[kind]),
-                    "zh": _values(chinese[kind]),
+                    "en": _values(english[kind], kind),
+                    "zh": _values(chinese[kind], kind),
                 },
                 _key(
                     "parity",
@@ -385,11 +385,21 @@ def _length_issues(places: list[Place]) -> list[CheckIssue]:
     return issues
 
 
-def _values(counter: Counter[str]) -> str:
+def _shown(kind: str, value: str) -> str:
+    """A normalised value as staff read it: HK$5,000,000, 48%, 1,234."""
+    if kind in ("money", "number", "percent"):
+        whole, _, decimals = value.partition(".")
+        text = f"{int(whole):,}" + (f".{decimals}" if decimals else "")
+        return {"money": f"HK${text}", "percent": f"{text}%"}.get(kind, text)
+    return value
+
+
+def _values(counter: Counter[str], kind: str = "") -> str:
     if not counter:
         return gettext("none")
     return ", ".join(
-        value if count == 1 else f"{value} ×{count}" for value, count in sorted(counter.items())
+        _shown(kind, value) if count == 1 else f"{_shown(kind, value)} ×{count}"
+        for value, count in sorted(counter.items())
     )
 
 

@@ -128,7 +128,7 @@ def test_english_and_chinese_must_state_the_same_quantities():
         }
     )
     assert kinds(found) == ["parity"]
-    assert "5000000" in found[0].message and "6000000" in found[0].message
+    assert "HK$5,000,000" in found[0].message and "HK$6,000,000" in found[0].message
 
 
 def test_list_lengths_and_outlying_lengths_are_flagged():
@@ -219,7 +219,7 @@ def test_publishing_is_refused_for_each_planted_mismatch_and_allowed_once_waived
     )
     with pytest.raises(ConclusionsError, match="HK\\$ amounts differ") as refused:
         conclusion_services.conclusions_publish(consultation=consultation, user=editor)
-    assert "5000000" in str(refused.value)
+    assert "HK$5,000,000" in str(refused.value)
     assert not Publication.objects.exists()
 
     with pytest.raises(ConclusionsError, match="Say why"):
