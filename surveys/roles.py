@@ -70,6 +70,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
 
 PERSONAL_DATA_PERMISSION = "surveys.view_personal_data"
 REVIEW_PERMISSION = "surveys.review_submission"
+# Held by Consultation editors alone (and superusers): they also write the conclusions.
+EDITOR_PERMISSION = "surveys.change_consultation"
 ENTER_PERMISSION = "surveys.enter_submission"
 LICENCE_REGISTER_PERMISSION = "surveys.manage_licence_register"
 IMPORT_PERMISSION = "surveys.import_submissions"

@@ -22,7 +22,7 @@ from reports.models import (
     ReportStatus,
 )
 from surveys.models import Consultation, ConsultationStatus, Question
-from surveys.roles import EDITORS
+from surveys.roles import EDITOR_PERMISSION
 
 # The most characters of each text box: a conclusions paper is read, not skimmed to the end.
 MAX_TEXT = 20_000
@@ -44,12 +44,13 @@ class QuestionText:
 
 
 def conclusions_can_edit(user: User | AnonymousUser | None) -> bool:
-    """Consultation editors (and superusers) draft, publish and unpublish conclusions."""
+    """Consultation editors (and superusers) draft, publish and unpublish conclusions: those who
+    may change a consultation (``surveys.roles``: the editors' permission). A permission, not
+    the group's name, so that Django's per-request permission cache answers the admin's many
+    checks of one page without a query each."""
     if user is None or not user.is_authenticated or not user.is_active:
         return False
-    if user.is_superuser:
-        return True
-    return user.groups.filter(name=EDITORS).exists()
+    return user.has_perm(EDITOR_PERMISSION)
 
 
 def conclusions_open_for(consultation: Consultation, *, now: dt.datetime | None = None) -> bool:

@@ -134,3 +134,10 @@ def test_personal_data_is_granted_one_by_one_and_ends_with_the_account():
     user.is_active = False
     assert not roles.can_view_personal_data(user)
     assert not roles.can_review(user)
+
+
+def test_only_consultation_editors_hold_the_permission_that_makes_an_editor():
+    holders = [
+        name for name, names in roles.ROLE_PERMISSIONS.items() if roles.EDITOR_PERMISSION in names
+    ]
+    assert holders == [roles.EDITORS]
