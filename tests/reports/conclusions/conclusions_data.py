@@ -132,8 +132,8 @@ def reports_build(consultation: Consultation) -> dict[str, Report]:
 def question_texts(consultation: Consultation) -> dict[int, conclusion_selectors.QuestionText]:
     return {
         pk: conclusion_selectors.QuestionText(
-            views_summary_en=f"A significant majority agreed with {code}.",
-            views_summary_zh=f"大部分回應者同意{code}。",
+            views_summary_en=f"Respondents gave mixed views on {code}.",
+            views_summary_zh=f"回應者對{code}意見不一。",
             response_en=f"We will adopt the proposal in {code}.",
             response_zh=f"我們將採納{code}的建議。",
         )

@@ -220,7 +220,7 @@ def test_publish_freezes_reports_and_text_and_builds_the_public_files(closed, ed
     assert "Consultation conclusions" in text
     assert INTRO_EN in text
     first = Question.objects.filter(consultation=consultation).order_by("order").first()
-    assert f"A significant majority agreed with {first.code}." in text
+    assert f"Respondents gave mixed views on {first.code}." in text
     assert f"We will adopt the proposal in {first.code}." in text
     assert "Summary of views" in text and "Our response" in text
     assert "Appendix: list of respondents" in text
