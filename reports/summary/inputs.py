@@ -214,7 +214,8 @@ def check_sha256(rows: Iterable[tuple[int, dt.datetime]]) -> str:
 
 def respondents_frame(rows: Iterable[tuple[Any, ...]]) -> pd.DataFrame:
     """A ``respondents`` frame from tuples in the order of ``RESPONDENT_COLUMNS``; tuples without
-    the last three read as weight 1 by the web form, ``other``, and tuples without only the last,
+    the last three read as weight 1 by the web form, ``other``; tuples of the first eight and the
+    licence status, as weight 1 by the web form; and tuples without only the last,
     ``licence_status``, as ``other``."""
     base = len(RESPONDENT_COLUMNS) - 3
     filled = []
@@ -222,6 +223,8 @@ def respondents_frame(rows: Iterable[tuple[Any, ...]]) -> pd.DataFrame:
         record = tuple(row)
         if len(record) == base:
             record = (*record, 1, CHANNEL_WEB)
+        elif len(record) == base + 1:  # the licence status without weight and channel
+            record = (*record[:base], 1, CHANNEL_WEB, record[base])
         if len(record) == base + 2:
             record = (*record, LICENCE_OTHER)
         filled.append(record)

@@ -78,7 +78,9 @@ def test_respondents(data):
     assert respondents["by_language"] == {"en": 6, "zh-hant": 2}
     assert respondents["late"] == 1
     assert respondents["in_campaigns"] == 2
-    assert respondents["campaigns"] == [{"label": "C1", "size": 2, "confirmed": True}]
+    assert respondents["campaigns"] == [
+        {"label": "C1", "size": 2, "records": 2, "confirmed": True, "text": ""}
+    ]
 
 
 def test_questions_in_paper_order(data):

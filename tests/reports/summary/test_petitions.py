@@ -179,6 +179,7 @@ def test_fingerprint_record_holds_channel_and_weight():
         "texts": [],
         "channel": "post",
         "weight": SIGNATORIES,
+        "licence": "other",
     }
     text = json.dumps(record, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     assert lines == (hashlib.sha256(text.encode()).hexdigest() + "\n").encode()
