@@ -37,6 +37,12 @@ def private_root(tmp_path):
 
 @pytest.fixture
 def bench():
+    # Reports take seconds to build; only the figures need them (``bench_reported``).
+    return bench_build(reports=False)
+
+
+@pytest.fixture
+def bench_reported():
     return bench_build()
 
 
@@ -72,7 +78,8 @@ def test_the_drafting_page_links_each_question_to_its_workbench(client, bench, e
     assert url_of(bench) in page.content.decode()
 
 
-def test_the_workbench_shows_the_figures_by_type_and_by_category(client, bench, editor):
+def test_the_workbench_shows_the_figures_by_type_and_by_category(client, bench_reported, editor):
+    bench = bench_reported
     client.force_login(editor)
     page = client.get(url_of(bench)).content.decode()
     assert "Figures from report #" in page
@@ -277,7 +284,12 @@ def test_the_published_text_shows_a_quote_with_the_attribution_its_consent_allow
     assert f"“A.” ({NAMED_ORGANISATION})" in published.response_en
     assert anonymous.organisation_name not in published.response_en
     assert "(a respondent: " in published.response_en
-    assert f"({NAMED_ORGANISATION})" in published.response_zh
+    assert f"（{NAMED_ORGANISATION}）" in published.response_zh
+
+
+def test_without_a_report_the_workbench_says_so(client, bench, editor):
+    client.force_login(editor)
+    assert "No finished report yet" in client.get(url_of(bench)).content.decode()
 
 
 def test_a_quote_is_the_answer_trimmed_in_quotation_marks():
