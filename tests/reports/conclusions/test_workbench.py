@@ -306,3 +306,54 @@ def test_the_chinese_workbench_is_in_chinese(client, bench, editor):
     html = page.content.decode()
     assert "資本" in html
     assert CAMPAIGN_TEXT in html
+
+
+def test_the_published_conclusions_show_a_quote_as_its_attribution(tmp_path, editor):
+    import json
+    import subprocess
+
+    from reports.conclusions import services as conclusion_services
+    from reports.models import PublicationFile, PublicationFileKind
+    from tests.reports.conclusions.conclusions_data import (
+        closed_consultation,
+        question_texts,
+        reports_build,
+    )
+
+    consultation, known = closed_consultation(count=40)
+    reports_build(consultation)
+    draft_complete(consultation, editor)
+    texts = question_texts(consultation)
+    first = min(texts)
+    marker = f"[[quote:{known['named'].reference}]]"
+    texts[first] = QuestionText(
+        views_summary_en="Respondents gave their views.",
+        views_summary_zh="回應者提出了意見。",
+        response_en=f"{texts[first].response_en} “Too high.” {marker}",
+        response_zh=f"{texts[first].response_zh} 「太高」 {marker}",
+    )
+    conclusion_services.draft_save(
+        consultation=consultation,
+        author=editor,
+        intro_en=INTRO_EN,
+        intro_zh=conclusion_selectors.draft_latest(consultation=consultation).intro_zh,
+        questions=texts,
+    )
+    publication = conclusion_services.conclusions_publish(consultation=consultation, user=editor)
+    files = {f.kind: f for f in PublicationFile.objects.filter(publication=publication)}
+    raw = files[PublicationFileKind.JSON].file.open("rb").read().decode()
+    assert "[[quote:" not in raw
+    assert f"“Too high.” ({NAMED_ORGANISATION})" in raw
+    pdf = tmp_path / "en.pdf"
+    pdf.write_bytes(files[PublicationFileKind.PDF_EN].file.open("rb").read())
+    text = " ".join(
+        subprocess.run(  # noqa: S603 - fixed arguments, a file we wrote
+            ["pdftotext", "-layout", str(pdf), "-"],  # noqa: S607
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.split()
+    )
+    assert f"“Too high.” ({NAMED_ORGANISATION})" in text
+    assert "[[quote:" not in text
+    assert json.loads(raw)["conclusions"]["version"] == 2
