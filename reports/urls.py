@@ -3,6 +3,7 @@
 from django.urls import path
 
 from reports.conclusions import views as views_conclusions
+from reports.conclusions import workbench as views_workbench
 from reports.views import figures as views_figures
 from reports.views import staff as views
 
@@ -41,5 +42,10 @@ urlpatterns = [
         "consultations/<slug:slug>/conclusions/unpublish/",
         views_conclusions.conclusions_unpublish,
         name="conclusions_unpublish",
+    ),
+    path(
+        "consultations/<slug:slug>/conclusions/<str:code>/",
+        views_workbench.question_workbench,
+        name="workbench",
     ),
 ]

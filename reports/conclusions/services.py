@@ -29,7 +29,7 @@ from django.db.models import Max
 from django.utils import timezone, translation
 from django.utils.translation import gettext, ngettext
 
-from reports.conclusions import checks
+from reports.conclusions import checks, quotes
 from reports.conclusions import points as points_raised
 from reports.conclusions.content import (
     conclusions_content,
@@ -117,6 +117,7 @@ def draft_save(
                 % {"n": labels.count_text(MAX_TEXT)}
             )
     texts = {pk: text for pk, text in texts.items() if any(text_values(text))}
+    quotes.quotes_check(consultation=consultation, texts=texts.values())
     with transaction.atomic():
         # One writer at a time per consultation, so that two saves never take the same number.
         Consultation.objects.select_for_update().filter(pk=consultation.pk).first()
@@ -182,6 +183,8 @@ def conclusions_publish(*, consultation: Consultation, user: User) -> Publicatio
                 "Build the missing report first."
             )
         )
+    # A quoted respondent may have asked for confidentiality since the quote was saved.
+    quotes.quotes_check(consultation=consultation, texts=draft_texts(draft=draft).values())
     stored = report_json(report=report_en)
     undecided = points_raised.points_undecided(
         points_raised.points_state(
@@ -412,7 +415,7 @@ def _public_files(
 ) -> dict[str, Path]:
     from reports.render.pdf import write_pdf
 
-    texts = draft_texts(draft=draft)
+    texts = quotes.texts_published(consultation=draft.consultation, texts=draft_texts(draft=draft))
     codes = dict(
         Question.objects.filter(consultation_id=draft.consultation_id).values_list("code", "pk")
     )

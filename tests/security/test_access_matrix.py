@@ -119,6 +119,8 @@ reports:conclusions_publish                   POST pslug                302 302 
 reports:conclusions_unpublish                 POST pslug                302 302 302 403 403 302 302
 reports:conclusions_waive                     POST pslug                302 302 302 403 403 302 302
 reports:conclusions_disposition               POST pslug                302 302 302 403 403 302 302
+reports:workbench                             GET  pslug,Q1             302 302 302 403 403 200 200
+reports:workbench                             POST pslug,Q1             302 302 302 403 403 302 302
 # The staff admin
 admin:index                                   GET  -                    302 302 302 200 200 200 200
 admin:login                                   GET  -                    200 200 200 302 302 302 302

@@ -160,3 +160,12 @@ def test_the_page_records_a_decision(ready, client):
     )
     assert [state.decided for state in states] == [True]
     assert states[0].disposition.outcome == "noted"
+
+
+def test_a_licensed_firm_raises_a_point_in_the_split_as_summary_json_writes_it():
+    summary = summary_with(
+        [theme(7, 1, "Custody")],
+        by_licence={"licensed": {"themes": [{"id": 7, "count": 1}]}},
+    )
+    found = points.points_raised(summary=summary, min_respondents=5)
+    assert [(p.theme_id, p.licensed) for p in found] == [(7, 1)]
