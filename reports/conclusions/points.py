@@ -53,6 +53,9 @@ def _licensed(question: Mapping[str, Any], theme_id: int) -> int:
     if not isinstance(row, Mapping):
         return 0
     themes = row.get("themes") or {}
+    if isinstance(themes, list):
+        # summary.json writes a subset's themes as [{"id": ..., "count": ...}] (render/json.py).
+        return sum(int(item.get("count") or 0) for item in themes if item.get("id") == theme_id)
     return int(themes.get(str(theme_id), themes.get(theme_id, 0)) or 0)
 
 
