@@ -2,6 +2,7 @@
 
 from django.urls import path
 
+from reports.audit import views as views_audit
 from reports.conclusions import views as views_conclusions
 from reports.views import figures as views_figures
 from reports.views import staff as views
@@ -41,5 +42,10 @@ urlpatterns = [
         "consultations/<slug:slug>/conclusions/unpublish/",
         views_conclusions.conclusions_unpublish,
         name="conclusions_unpublish",
+    ),
+    path(
+        "consultations/<slug:slug>/conclusions/audit-pack.zip",
+        views_audit.conclusions_audit_pack,
+        name="conclusions_audit_pack",
     ),
 ]

@@ -72,7 +72,11 @@ def audit_pack_key() -> bytes:
         return signing_key(settings.AUDIT_PACK_SIGNING_KEY)
     except SigningKeyError as error:
         raise AuditPackRefused(
-            _("The audit pack cannot be signed: %(problem)s.") % {"problem": error}
+            _(
+                "The audit pack cannot be signed: AUDIT_PACK_SIGNING_KEY must be set to the "
+                "base64 of at least 32 bytes (%(problem)s)."
+            )
+            % {"problem": error}
         ) from error
 
 

@@ -108,7 +108,7 @@ def verify_pack(data: bytes | io.BufferedIOBase | str, key: bytes) -> Verdict:
                 continue
             digest = hashlib.sha256()
             with archive.open(name) as member:
-                for block in iter(lambda member=member: member.read(1 << 20), b""):
+                while block := member.read(1 << 20):
                     digest.update(block)
             if digest.hexdigest() != expected:
                 verdict.problems.append(f"{name}: SHA-256 differs from the manifest")

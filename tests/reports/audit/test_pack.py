@@ -10,6 +10,7 @@ import zipfile
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.urls import reverse
 
 from reports.audit.verify import signing_key, verify_pack
 from surveys.models import Answer, Submission
@@ -154,3 +155,27 @@ def test_export_is_refused_before_publication(published, tmp_path):
     published.publication.save(update_fields=["unpublished_at"])
     with pytest.raises(CommandError, match="not published"):
         export(published, tmp_path)
+
+
+def test_an_editor_downloads_the_pack_from_the_conclusions_page(published, client):
+    editor = published.publication.published_by
+    client.force_login(editor)
+    page = client.get(reverse("reports:conclusions", args=[published.consultation.slug]))
+    url = reverse("reports:conclusions_audit_pack", args=[published.consultation.slug])
+    assert url in page.content.decode()
+    response = client.get(url)
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/zip"
+    data = b"".join(response.streaming_content)
+    assert verify_pack(data, signing_key(KEY)).problems == []
+
+
+def test_the_download_without_a_key_goes_back_with_the_reason(published, client, settings):
+    settings.AUDIT_PACK_SIGNING_KEY = "too-short"
+    client.force_login(published.publication.published_by)
+    url = reverse("reports:conclusions_audit_pack", args=[published.consultation.slug])
+    response = client.get(url, follow=True)
+    assert response.redirect_chain[-1][0].endswith(
+        reverse("reports:conclusions", args=[published.consultation.slug])
+    )
+    assert "AUDIT_PACK_SIGNING_KEY" in response.content.decode()
