@@ -20,7 +20,7 @@ from typing import IO, Any
 
 import pandas as pd
 from django.conf import settings
-from django.db import transaction
+from django.db import connections, router, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -103,7 +103,14 @@ def audit_pack_write(*, consultation: Consultation, out: IO[bytes]) -> list[str]
     Reads only, in one transaction (one snapshot on PostgreSQL); refuses without a signing key
     or a live publication before writing anything."""
     key = audit_pack_key()
-    with transaction.atomic():
+    connection = connections[router.db_for_read(Submission)]
+    outermost = not connection.in_atomic_block
+    with transaction.atomic(using=connection.alias):
+        if connection.vendor == "postgresql" and outermost:
+            with connection.cursor() as cursor:
+                # Raw SQL: Django sets an isolation level per connection only; every file of
+                # the pack is read from this one snapshot (as reports.loading does).
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
         publication = audit_pack_publication(consultation=consultation)
         digests: dict[str, str] = {}
         with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
@@ -131,7 +138,11 @@ def audit_pack_write(*, consultation: Consultation, out: IO[bytes]) -> list[str]
                 xlsx = report.files.filter(format=ReportFormat.XLSX).first()
                 if xlsx is not None:
                     add(f"figures-{language}.xlsx", _file_chunks(xlsx.file))
-            add(REGISTER, _csv_chunks(_register_rows(consultation, publication.report_en)))
+            fingerprint: list[str] = []
+            add(
+                REGISTER,
+                _csv_chunks(_register_rows(consultation, publication.report_en, fingerprint)),
+            )
             dispositions = _dispositions(consultation)
             add("dispositions.csv", _csv_chunks(_table(dispositions)))
             add("dispositions.json", [_json_bytes(dispositions)])
@@ -146,6 +157,10 @@ def audit_pack_write(*, consultation: Consultation, out: IO[bytes]) -> list[str]
                     "publication": publication.pk,
                     "published_at": publication.published_at.isoformat(),
                     "snapshot_sha256": publication.report_en.snapshot_sha256,
+                    # False when the record changed after the report (a review, a withdrawal):
+                    # the register is today's, and verifying shows which figures moved.
+                    "register_matches_snapshot": fingerprint
+                    == [publication.report_en.snapshot_sha256],
                     "created_at": timezone.now().isoformat(),
                     "algorithm": "HMAC-SHA256 over the bytes of manifest.json",
                     "files": digests,
@@ -186,12 +201,15 @@ def _stamp(value: dt.datetime | None) -> str:
     return "" if value is None else value.isoformat()
 
 
-def _register_rows(consultation: Consultation, report: Report) -> Iterator[list[Any]]:
+def _register_rows(
+    consultation: Consultation, report: Report, fingerprint: list[str]
+) -> Iterator[list[Any]]:
     """The register as the report counted it (as of its snapshot), with each counted
     submission's answers: choice values, numbers, and for free text only whether answered and
     the themes it was coded with."""
     as_of = report.snapshot_as_of or report.queued_at
     inputs = report_inputs(consultation=consultation, as_of=as_of)
+    fingerprint.append(inputs.snapshot.sha256)
     questions = list(inputs.meta.questions)
     value_of = {choice.id: choice.value for q in questions for choice in q.choices}
     header = list(REGISTER_COLUMNS)

@@ -66,6 +66,8 @@ def test_an_exported_pack_verifies_and_its_figures_are_recomputed(published, tmp
     verdict = verify_pack(str(path), signing_key(KEY))
     assert verdict.problems == []
     assert verdict.figures_checked > 100
+    with zipfile.ZipFile(path) as pack:
+        assert json.loads(pack.read("manifest.json"))["register_matches_snapshot"] is True
     out = io.StringIO()
     call_command("verify_audit_pack", str(path), stdout=out)
     assert "OK" in out.getvalue()
