@@ -27,7 +27,7 @@ logger = logging.getLogger(__name__)
 @editors_only
 def conclusions_audit_pack(request: StaffRequest, slug: str) -> HttpResponseBase:
     """Build the pack on request into a temporary file (never the whole ZIP in memory) and send
-    it. At the demo's size it takes well under a second (README, "Audit pack")."""
+    it. 200 responses: 0.13 s (README, "Audit pack")."""
     consultation = get_object_or_404(Consultation, slug=slug)
     # Deleted when the response closes it.
     spool = tempfile.TemporaryFile()  # noqa: SIM115
