@@ -200,6 +200,9 @@ PERSONAL_DATA_RETENTION_DAYS = env.int("PERSONAL_DATA_RETENTION_DAYS", default=3
 # A theme coded on the answers of at least this many respondents to a question is a point raised
 # that the conclusions must answer with a recorded disposition before they are published.
 DISPOSITION_MIN_RESPONDENTS = env.int("DISPOSITION_MIN_RESPONDENTS", default=5)
+# The key that signs an audit pack's manifest (HMAC-SHA256): base64 of at least 32 bytes. Empty:
+# no pack can be exported or verified. The regulator's records office keeps it.
+AUDIT_PACK_SIGNING_KEY = env("AUDIT_PACK_SIGNING_KEY", default="")
 
 # Subscriptions by email (surveys.subscriptions). The address where the site is served, for the
 # links in notices that beat sends without a request to take it from.

@@ -2,6 +2,7 @@
 
 from django.urls import path
 
+from reports.audit import views as views_audit
 from reports.conclusions import views as views_conclusions
 from reports.conclusions import workbench as views_workbench
 from reports.views import figures as views_figures
@@ -42,6 +43,11 @@ urlpatterns = [
         "consultations/<slug:slug>/conclusions/unpublish/",
         views_conclusions.conclusions_unpublish,
         name="conclusions_unpublish",
+    ),
+    path(
+        "consultations/<slug:slug>/conclusions/audit-pack.zip",
+        views_audit.conclusions_audit_pack,
+        name="conclusions_audit_pack",
     ),
     path(
         "consultations/<slug:slug>/conclusions/<str:code>/",

@@ -54,8 +54,8 @@ def _licensed(question: Mapping[str, Any], theme_id: int) -> int:
         return 0
     themes = row.get("themes") or {}
     if isinstance(themes, list):
-        # summary.json writes a split's themes as [{"id": ..., "count": ...}] (render/json.py).
-        themes = {str(item.get("id")): item.get("count") for item in themes}
+        # summary.json writes a subset's themes as [{"id": ..., "count": ...}] (render/json.py).
+        return sum(int(item.get("count") or 0) for item in themes if item.get("id") == theme_id)
     return int(themes.get(str(theme_id), themes.get(theme_id, 0)) or 0)
 
 

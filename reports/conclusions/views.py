@@ -14,6 +14,7 @@ from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import translation
@@ -36,13 +37,13 @@ from surveys.models import Consultation, Question
 if TYPE_CHECKING:
     from consultation.http import StaffRequest
 
-View = Callable[..., HttpResponse]
+View = Callable[..., HttpResponseBase]
 VERSIONS_SHOWN = 20
 
 
 def editors_only(view: View) -> View:
     @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
         if not selectors.conclusions_can_edit(request.user):

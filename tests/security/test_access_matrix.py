@@ -121,6 +121,9 @@ reports:conclusions_waive                     POST pslug                302 302 
 reports:conclusions_disposition               POST pslug                302 302 302 403 403 302 302
 reports:workbench                             GET  pslug,Q1             302 302 302 403 403 200 200
 reports:workbench                             POST pslug,Q1             302 302 302 403 403 302 302
+# The audit pack of published conclusions: editors; before publication, back with a message.
+reports:conclusions_audit_pack                GET  pslug                302 302 302 403 403 200 200
+reports:conclusions_audit_pack                GET  slug                 302 302 302 403 403 302 302
 # The staff admin
 admin:index                                   GET  -                    302 302 302 200 200 200 200
 admin:login                                   GET  -                    200 200 200 302 302 302 302
@@ -369,7 +372,8 @@ def _state_of_a(world: World) -> tuple:
 
 
 @pytest.fixture
-def world(db, django_user_model, tmp_path) -> Iterator[World]:
+def world(db, django_user_model, tmp_path, settings) -> Iterator[World]:
+    settings.AUDIT_PACK_SIGNING_KEY = "dGVzdC1rZXktb2YtdGhlLWFjY2Vzcy1tYXRyaXgtMzJieXRlcw=="
     with conclusions_storage(tmp_path / "private"):
         yield build_world(django_user_model)
 

@@ -26,6 +26,19 @@ def theme(theme_id, count, name="Capital"):
     return {"id": theme_id, "name": {"en": name, "zh-hant": "資本"}, "count": count}
 
 
+def test_a_licensed_firms_theme_is_a_point_in_the_shape_summary_json_writes():
+    # render/json.py writes a subset's themes as a list of {"id", "count"}.
+    summary = summary_with(
+        [theme(1, 5, "Capital"), theme(3, 1, "Custody")],
+        by_licence={
+            "licensed": {"themes": [{"id": 1, "count": 0}, {"id": 3, "count": 1}]},
+            "other": {"themes": [{"id": 1, "count": 5}, {"id": 3, "count": 0}]},
+        },
+    )
+    found = points.points_raised(summary=summary, min_respondents=5)
+    assert [(p.theme_id, p.count, p.licensed) for p in found] == [(1, 5, 0), (3, 1, 1)]
+
+
 def test_a_theme_is_a_point_from_the_threshold_or_from_one_licensed_firm():
     summary = summary_with(
         [theme(1, 5, "Capital"), theme(2, 4, "Fees"), theme(3, 1, "Custody")],

@@ -1,0 +1,1 @@
+"""The audit pack of published conclusions: export (``pack``) and verification (``verify``)."""
