@@ -7,12 +7,20 @@ import logging
 from typing import Any
 
 from django import forms
-from django.contrib.admin import TabularInline
+from django.contrib.admin import ModelAdmin, TabularInline
 from django.contrib.admin.options import BaseModelAdmin
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
 from django.http import (
+    FileResponse,
+    Http404,
     HttpRequest,
 )
 from django.utils.translation import gettext
+
+from consultation.downloads import file_download
+from surveys import roles
+from surveys.models import Attachment, OriginalDocument, Submission
 
 logger = logging.getLogger(__name__)
 
@@ -61,3 +69,31 @@ class NamedWidgetsMixin(BaseModelAdmin[Any]):
         if formfield is not None:
             widget_name(formfield, all_widgets=isinstance(self, TabularInline))
         return formfield
+
+
+def paper_download(
+    request: HttpRequest,
+    model_admin: ModelAdmin[Submission],
+    object_id: str,
+    papers: QuerySet[Attachment] | QuerySet[OriginalDocument],
+    pk: int,
+) -> FileResponse:
+    """A respondent's paper (an attachment, or the original of a response received by email,
+    post or fax) of the submission ``object_id``, to staff who may view the submission and read
+    respondents' papers."""
+    submission = model_admin.get_object(request, object_id)
+    if submission is None:
+        raise Http404
+    if not (
+        model_admin.has_view_permission(request, submission)
+        and roles.can_read_attachments(request.user)
+    ):
+        raise PermissionDenied
+    paper = papers.filter(pk=pk, submission=submission).first()
+    if paper is None:
+        raise Http404
+    return file_download(
+        paper.file,
+        filename=paper.original_name,
+        content_type=paper.content_type or "application/octet-stream",
+    )

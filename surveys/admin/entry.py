@@ -23,8 +23,8 @@ from django.urls import URLPattern, path, reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from consultation.downloads import file_download
 from surveys import roles
+from surveys.admin.common import paper_download
 from surveys.intake import selectors
 from surveys.intake import services as intake
 from surveys.intake.forms import EntryDetailsForm, GeneralCommentsForm
@@ -420,19 +420,6 @@ def original_download(
     request: HttpRequest, model_admin: ModelAdmin[Submission], object_id: str, document_id: int
 ) -> FileResponse:
     """An original letter, email or scan, to staff who may read respondents' papers."""
-    submission = model_admin.get_object(request, object_id)
-    if submission is None:
-        raise Http404
-    if not (
-        model_admin.has_view_permission(request, submission)
-        and roles.can_read_attachments(request.user)
-    ):
-        raise PermissionDenied
-    document = OriginalDocument.objects.filter(pk=document_id, submission=submission).first()
-    if document is None:
-        raise Http404
-    return file_download(
-        document.file,
-        filename=document.original_name,
-        content_type=document.content_type or "application/octet-stream",
+    return paper_download(
+        request, model_admin, object_id, OriginalDocument.objects.all(), document_id
     )

@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING, Any, TypedDict, cast
 
 from django import forms
 from django.contrib import admin
-from django.core.exceptions import PermissionDenied
 from django.db.models import (
     Exists,
     OuterRef,
@@ -18,7 +17,6 @@ from django.db.models import (
 from django.db.models.expressions import Combinable
 from django.http import (
     FileResponse,
-    Http404,
     HttpRequest,
     HttpResponse,
 )
@@ -28,9 +26,8 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from consultation.downloads import file_download
 from surveys import exports, privacy, roles
-from surveys.admin.common import ReadOnlyRecordMixin, plain_select
+from surveys.admin.common import ReadOnlyRecordMixin, paper_download, plain_select
 from surveys.admin.confirmation import EmailConfirmationAdminMixin, EmailConfirmationFilter
 from surveys.admin.drafting import drafting_review
 from surveys.admin.entry import entry_urls
@@ -400,19 +397,4 @@ class SubmissionAdmin(SubmissionActionsMixin, ReadOnlyRecordMixin, EmailConfirma
         self, request: HttpRequest, object_id: str, attachment_id: int
     ) -> FileResponse:
         """Serve a respondent's attachment from private storage to staff who may view it."""
-        submission = self.get_object(request, object_id)
-        if submission is None:
-            raise Http404
-        if not (
-            self.has_view_permission(request, submission)
-            and roles.can_read_attachments(request.user)
-        ):
-            raise PermissionDenied
-        attachment = Attachment.objects.filter(pk=attachment_id, submission=submission).first()
-        if attachment is None:
-            raise Http404
-        return file_download(
-            attachment.file,
-            filename=attachment.original_name,
-            content_type=attachment.content_type or "application/octet-stream",
-        )
+        return paper_download(request, self, object_id, Attachment.objects.all(), attachment_id)

@@ -8,7 +8,7 @@ from django.shortcuts import render
 from django_ratelimit.decorators import ratelimit
 
 from surveys.journey.confirmation import Outcome, email_confirm
-from surveys.journey.views import resume_rate
+from surveys.journey.rates import resume_rate
 
 # The status each outcome answers with: the page explains it either way.
 _STATUS = {

@@ -10,7 +10,6 @@ the invitation is withdrawn or the response submitted (``respondent.collaboratio
 
 from __future__ import annotations
 
-from functools import partial
 from typing import Any, cast
 
 from django.conf import settings
@@ -27,6 +26,7 @@ from surveys.drafting import services as drafting_services
 from surveys.drafting.forms import InviteForm
 from surveys.journey import rules
 from surveys.journey.errors import InvitationRefused, JourneyError
+from surveys.journey.rates import resume_rate
 from surveys.journey.respondent import (
     Respondent,
     blocked_page,
@@ -40,14 +40,8 @@ from surveys.journey.respondent import (
 from surveys.journey.structure import Step
 from surveys.models import Submission, SubmissionState
 
-
-def _rate(setting: str, group: str, request: HttpRequest) -> str:
-    rate: str = getattr(settings, setting)
-    return rate
-
-
 # Each invitation sends an email, like asking for the resume link again: the same limit.
-invite_rate = partial(_rate, "RATELIMIT_RESUME")
+invite_rate = resume_rate
 
 
 def _owner_page(request: HttpRequest, who: Respondent) -> HttpResponse | None:

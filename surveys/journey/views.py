@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import re
 import secrets
-from functools import partial
 from typing import Any, cast
 
 from django.conf import settings
@@ -40,6 +39,7 @@ from surveys.journey import (
 from surveys.journey.attachments import AttachmentRejected
 from surveys.journey.errors import JourneyError, SubmissionIncomplete, SubmitNotAllowed
 from surveys.journey.forms import AboutYouForm, AttachmentForm, ResumeRequestForm, SubmitForm
+from surveys.journey.rates import resume_rate, submit_rate
 from surveys.journey.respondent import (
     SESSION_KEY,
     Respondent,
@@ -69,16 +69,8 @@ from surveys.models import (
     SubmissionState,
 )
 
-
-def _rate(setting: str, group: str, request: HttpRequest) -> str:
-    rate: str = getattr(settings, setting)
-    return rate
-
-
-submit_rate = partial(_rate, "RATELIMIT_SUBMIT")
 # The "About you" page's key, as ``secrets.token_urlsafe(24)`` writes it.
 START_KEY = re.compile(r"[A-Za-z0-9_-]{32}")
-resume_rate = partial(_rate, "RATELIMIT_RESUME")
 
 
 # --- Public pages ------------------------------------------------------------------------------
