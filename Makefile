@@ -9,7 +9,7 @@ REDIS_URL ?= redis://127.0.0.1:6379/0
 SIZE ?=
 BENCH_URL ?= postgres://postgres@127.0.0.1:5432/consult_bench
 
-.PHONY: run test test-sqlite lint format bench bench-import bench-pages bench-load setup messages openapi clean
+.PHONY: run test test-sqlite lint format bench bench-chord bench-chunks bench-import bench-pages bench-load setup messages openapi clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -65,6 +65,20 @@ openapi: setup
 bench: setup
 	scripts/ensure-system.sh
 	DATABASE_URL=$(BENCH_URL) $(PY) -m bench $(foreach size,$(SIZE),--size $(size))
+
+## A chunked report of the million on four real Celery workers (Redis db 10 as broker and result
+## backend): which worker took each chunk, each chunk's time, the wall time, merged == one-pass.
+CHORD_SLUG ?= bench-otc-1000000
+CHORD_CHUNK ?= 100000
+CHORD_REDIS ?= redis://127.0.0.1:6379/10
+bench-chord: setup
+	scripts/ensure-system.sh
+	DATABASE_URL=$(BENCH_URL) $(PY) -m bench.chord --slug $(CHORD_SLUG) --chunk-size $(CHORD_CHUNK) --redis $(CHORD_REDIS)
+
+## The chunked path's costs step by step (per chunk read, reduce, memory; merge; render; COPY rate;
+## table sizes): what docs/SCALING.md extrapolates from.
+bench-chunks: setup
+	DATABASE_URL=$(BENCH_URL) $(PY) -m bench.chunk_costs --slug $(CHORD_SLUG) --chunk-size $(CHORD_CHUNK)
 
 ## The respondent pages under load: gunicorn + locust on 127.0.0.1, 20 and 100 users.
 # make bench-import: a bulk import of ROWS responses (100,000 by default), timed.
