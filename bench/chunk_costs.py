@@ -127,15 +127,15 @@ def measure(slug: str, chunk_size: int, work: Path, limit: int | None) -> dict:
     result["chunks"] = []
     for chunk in chunks[:limit]:
         peak.take()
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         inputs = loading.report_inputs(
             consultation=consultation, as_of=as_of, id_range=(chunk.first_id, chunk.last_id)
         )
-        read = time.perf_counter() - started
+        read, read_cpu = time.perf_counter() - started, time.process_time() - cpu
         rows, texts = len(inputs.answers), len(inputs.texts)
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         partial = partial_compute(inputs)
-        reduce = time.perf_counter() - started
+        reduce, reduce_cpu = time.perf_counter() - started, time.process_time() - cpu
         del inputs
         started = time.perf_counter()
         stored.append(partial_dumps(partial))
@@ -148,7 +148,9 @@ def measure(slug: str, chunk_size: int, work: Path, limit: int | None) -> dict:
                 "answer_rows": rows,
                 "texts": texts,
                 "read_s": read,
+                "read_cpu_s": read_cpu,
                 "reduce_s": reduce,
+                "reduce_cpu_s": reduce_cpu,
                 "store_s": dump,
                 "partial_bytes": len(stored[-1]),
                 "peak_rss_mib": peak.take(),
@@ -159,22 +161,29 @@ def measure(slug: str, chunk_size: int, work: Path, limit: int | None) -> dict:
         peak.take()
         meta, themes = loading.report_meta_and_themes(consultation=consultation)
         merge = PartialMerge(meta=meta, themes=themes)
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         for data, chunk in zip(stored, chunks, strict=True):
             merge.add(partial_loads(data), expected=chunk)
-        added = time.perf_counter() - started
-        started = time.perf_counter()
+        added, added_cpu = time.perf_counter() - started, time.process_time() - cpu
+        started, cpu = time.perf_counter(), time.process_time()
         summary = merge.summary(
             snapshot=replace(snapshot, sha256=merge.fingerprint(left_out=left_out))
         )
-        built = time.perf_counter() - started
-        result["merge"] = {"add_s": added, "summary_s": built, "peak_rss_mib": peak.take()}
+        built, built_cpu = time.perf_counter() - started, time.process_time() - cpu
+        result["merge"] = {
+            "add_s": added,
+            "add_cpu_s": added_cpu,
+            "summary_s": built,
+            "summary_cpu_s": built_cpu,
+            "peak_rss_mib": peak.take(),
+        }
         result["render"] = {}
         for fmt in ("json", "csv", "xlsx", "pdf"):
-            started = time.perf_counter()
+            started, cpu = time.perf_counter(), time.process_time()
             path = render(summary=summary, language="en", fmt=fmt, directory=work)
             result["render"][fmt] = {
                 "seconds": time.perf_counter() - started,
+                "cpu_s": time.process_time() - cpu,
                 "bytes": path.stat().st_size,
             }
         result["render_peak_rss_mib"] = peak.take()
