@@ -69,6 +69,8 @@ def test_the_job_is_judged_against_five_floors_and_the_pdf_against_three_seconds
     assert verdicts[(100_000, "report job time")] == "met"  # < 20 s
     assert verdicts[(100_000, "report job peak memory")] == "met"
     assert verdicts[(100_000, "PDF (English) time")] == "met"
+    # At the other sizes the job's ratio is shown, without a target.
+    assert _verdicts({10_000: records[100_000]})[(10_000, "report job / COPY floor")] == "info"
     records[100_000]["pdf"] = _record(3.0)
     records[100_000]["job"] = _record(9.9, 800)
     verdicts = _verdicts(records)
