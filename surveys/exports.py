@@ -23,11 +23,14 @@ from __future__ import annotations
 import csv
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
 from typing import IO, Any
 
+import xlsxwriter
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
-from openpyxl import Workbook
+from xlsxwriter.worksheet import Worksheet
 
 from consultation.spreadsheet import safe_cell, xlsx_text
 from surveys.models import (
@@ -43,6 +46,9 @@ from surveys.names import organisation_name_shown
 
 FORMATS = ("csv", "xlsx")
 CHUNK = 2000
+# Excel's most rows a sheet, the header included; past it the submissions go on to another sheet.
+SHEET_ROWS = 1_048_576
+SHEET_NAME = "Submissions"
 
 # Respondent and review columns, in order; the personal ones only with personal=True.
 RESPONDENT_COLUMNS = [
@@ -293,39 +299,87 @@ def export_csv_lines(
         yield writer.writerow(_neutralise(row, layout.free_text))
 
 
+def sheet_name(index: int) -> str:
+    """The name of the ``index``-th sheet of submissions (0 first): "Submissions", then
+    "Submissions (2)", "Submissions (3)", ..."""
+    return SHEET_NAME if index == 0 else f"{SHEET_NAME} ({index + 1})"
+
+
 def export_xlsx(
     *,
     consultation: Consultation,
     personal: bool,
     out: IO[bytes] | str,
     submissions: QuerySet[Submission] | None = None,
+    sheet_rows: int = SHEET_ROWS,
 ) -> int:
-    """Write an XLSX workbook (sheets "Submissions" and "Questions") to ``out``; return rows.
+    """Write an XLSX workbook to ``out``; return the number of submissions written.
 
-    openpyxl's write-only mode keeps only the current row in memory.
+    The submissions fill "Submissions", then "Submissions (2)" and so on, each sheet at most
+    ``sheet_rows`` rows with its header row (Excel's limit by default), then a sheet
+    "Questions". XlsxWriter's constant-memory mode writes each row to a temporary file as soon as
+    the next one starts, so memory stays flat whatever the size. Cells are typed: text as text,
+    numbers as numbers, dates as dates (naive HKT), blanks left out.
     """
+    if sheet_rows < 2:
+        raise ValueError("A sheet needs room for the header and one row.")
     layout = _layout(consultation, personal)
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet("Submissions")
-    sheet.append(layout.header)
+    workbook = xlsxwriter.Workbook(out, {"constant_memory": True})
+    moment = workbook.add_format({"num_format": "yyyy-mm-dd hh:mm:ss"})
+    header = [xlsx_text(name) for name in layout.header]
+    free_text = frozenset(layout.free_text)
+    sheets = 0
+    sheet = workbook.add_worksheet(sheet_name(0))
+    line = sheet_rows  # the row the next submission goes to; full: start a sheet
     count = 0
+    writers: dict[type, Any] = {}
+    write_moment = sheet.write_datetime
     for row in export_rows(consultation=consultation, personal=personal, submissions=submissions):
-        for position in layout.free_text:
-            if isinstance(row[position], str):
-                row[position] = xlsx_text(row[position])
-        sheet.append(_neutralise(row, layout.free_text))
+        if line == sheet_rows:
+            if sheets:
+                sheet = workbook.add_worksheet(sheet_name(sheets))
+            sheets += 1
+            _write_header(sheet, header)
+            writers = {
+                str: sheet.write_string,
+                int: sheet.write_number,
+                float: sheet.write_number,
+                Decimal: sheet.write_number,
+                bool: sheet.write_boolean,
+            }
+            write_moment = sheet.write_datetime
+            line = 1
+        for column, value in enumerate(row):
+            if value is None or value == "":
+                continue
+            kind = type(value)
+            if kind is datetime:
+                write_moment(line, column, value, moment)
+            elif kind is str and column in free_text:
+                writers[str](line, column, xlsx_text(value))
+            else:
+                writers[kind](line, column, value)
+        line += 1
         count += 1
-    questions = workbook.create_sheet("Questions")
-    questions.append(["code", "kind", "text_en", "text_zh"])
-    for question in Question.objects.filter(consultation=consultation).order_by("order"):
-        questions.append(
-            [
-                safe_cell(xlsx_text(v))
-                for v in (question.code, question.kind, question.text_en, question.text_zh)
-            ]
-        )
-    workbook.save(out)
+    if not sheets:
+        _write_header(sheet, header)
+    questions = workbook.add_worksheet("Questions")
+    _write_header(questions, ["code", "kind", "text_en", "text_zh"])
+    for line, question in enumerate(
+        Question.objects.filter(consultation=consultation).order_by("order"), start=1
+    ):
+        for column, value in enumerate(
+            (question.code, question.kind, question.text_en, question.text_zh)
+        ):
+            if value:
+                questions.write_string(line, column, xlsx_text(value))
+    workbook.close()
     return count
+
+
+def _write_header(sheet: Worksheet, header: list[str]) -> None:
+    for column, name in enumerate(header):
+        sheet.write_string(0, column, name)
 
 
 def export_filename(*, consultation: Consultation, fmt: str, personal: bool) -> str:
