@@ -23,16 +23,14 @@ from __future__ import annotations
 import csv
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
-from decimal import Decimal
 from typing import IO, Any
 
 import xlsxwriter
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
-from xlsxwriter.worksheet import Worksheet
 
 from consultation.spreadsheet import safe_cell, xlsx_text
+from consultation.xlsx_stream import write_xlsx
 from surveys.models import (
     Answer,
     Choice,
@@ -219,6 +217,7 @@ def export_rows(
     group = layout.respondent.index("campaign_group")
     organisation = layout.respondent.index("organisation_name")
     respondent_type = layout.respondent.index("respondent_type")
+    hong_kong = timezone.get_current_timezone()
     next_answers = next(answers, None)
     next_tags = next(tags, None)
     for values in people:
@@ -226,7 +225,7 @@ def export_rows(
         row: list[Any] = [*values[1:], *([None] * (width - respondent_width))]
         for moment in moments:
             if row[moment] is not None:
-                row[moment] = timezone.localtime(row[moment]).replace(tzinfo=None, microsecond=0)
+                row[moment] = row[moment].astimezone(hong_kong).replace(tzinfo=None, microsecond=0)
         row[late] = int(row[late])
         row[comments] = row[comments] or ""
         row[group] = row[group] or ""
@@ -317,69 +316,31 @@ def export_xlsx(
 
     The submissions fill "Submissions", then "Submissions (2)" and so on, each sheet at most
     ``sheet_rows`` rows with its header row (Excel's limit by default), then a sheet
-    "Questions". XlsxWriter's constant-memory mode writes each row to a temporary file as soon as
-    the next one starts, so memory stays flat whatever the size. Cells are typed: text as text,
-    numbers as numbers, dates as dates (naive HKT), blanks left out.
+    "Questions". Cells are typed: text as text, numbers as numbers, dates as dates (naive HKT),
+    blanks left out. Streamed with flat memory (``consultation.xlsx_stream``).
     """
-    if sheet_rows < 2:
-        raise ValueError("A sheet needs room for the header and one row.")
     layout = _layout(consultation, personal)
-    workbook = xlsxwriter.Workbook(out, {"constant_memory": True})
-    moment = workbook.add_format({"num_format": "yyyy-mm-dd hh:mm:ss"})
-    header = [xlsx_text(name) for name in layout.header]
-    free_text = frozenset(layout.free_text)
-    sheets = 0
-    sheet = workbook.add_worksheet(sheet_name(0))
-    line = sheet_rows  # the row the next submission goes to; full: start a sheet
-    count = 0
-    writers: dict[type, Any] = {}
-    write_moment = sheet.write_datetime
-    for row in export_rows(consultation=consultation, personal=personal, submissions=submissions):
-        if line == sheet_rows:
-            if sheets:
-                sheet = workbook.add_worksheet(sheet_name(sheets))
-            sheets += 1
-            _write_header(sheet, header)
-            writers = {
-                str: sheet.write_string,
-                int: sheet.write_number,
-                float: sheet.write_number,
-                Decimal: sheet.write_number,
-                bool: sheet.write_boolean,
-            }
-            write_moment = sheet.write_datetime
-            line = 1
-        for column, value in enumerate(row):
-            if value is None or value == "":
-                continue
-            kind = type(value)
-            if kind is datetime:
-                write_moment(line, column, value, moment)
-            elif kind is str and column in free_text:
-                writers[str](line, column, xlsx_text(value))
-            else:
-                writers[kind](line, column, value)
-        line += 1
-        count += 1
-    if not sheets:
-        _write_header(sheet, header)
-    questions = workbook.add_worksheet("Questions")
-    _write_header(questions, ["code", "kind", "text_en", "text_zh"])
-    for line, question in enumerate(
-        Question.objects.filter(consultation=consultation).order_by("order"), start=1
-    ):
-        for column, value in enumerate(
-            (question.code, question.kind, question.text_en, question.text_zh)
-        ):
-            if value:
-                questions.write_string(line, column, xlsx_text(value))
-    workbook.close()
-    return count
 
+    def questions(workbook: xlsxwriter.Workbook) -> None:
+        sheet = workbook.add_worksheet("Questions")
+        for column, name in enumerate(["code", "kind", "text_en", "text_zh"]):
+            sheet.write_string(0, column, name)
+        rows = Question.objects.filter(consultation=consultation).order_by("order")
+        for line, question in enumerate(rows, start=1):
+            values = (question.code, question.kind, question.text_en, question.text_zh)
+            for column, value in enumerate(values):
+                if value:
+                    sheet.write_string(line, column, xlsx_text(value))
 
-def _write_header(sheet: Worksheet, header: list[str]) -> None:
-    for column, name in enumerate(header):
-        sheet.write_string(0, column, name)
+    return write_xlsx(
+        out,
+        sheet_names=sheet_name,
+        header=layout.header,
+        rows=export_rows(consultation=consultation, personal=personal, submissions=submissions),
+        text_columns=layout.free_text,
+        sheet_rows=sheet_rows,
+        finish=questions,
+    )
 
 
 def export_filename(*, consultation: Consultation, fmt: str, personal: bool) -> str:
