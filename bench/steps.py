@@ -174,6 +174,32 @@ def export_xlsx(slug: str, work: Path) -> dict:
     return {"rows": rows, "bytes": path.stat().st_size}
 
 
+def export_xlsx_openpyxl(slug: str, work: Path) -> dict:
+    """The responses XLSX as it was written before XlsxWriter: openpyxl's write-only mode over the
+    same rows, one sheet (kept to compare the two writers in one run)."""
+    from openpyxl import Workbook
+
+    from consultation.spreadsheet import safe_cell
+    from consultation.spreadsheet import xlsx_text as text
+    from surveys.exports import _layout, export_rows
+
+    consultation = _consultation(slug)
+    layout = _layout(consultation, False)
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("Submissions")
+    sheet.append(layout.header)
+    rows = 0
+    for row in export_rows(consultation=consultation, personal=False):
+        for position in layout.free_text:
+            if isinstance(row[position], str):
+                row[position] = safe_cell(text(row[position]))
+        sheet.append(row)
+        rows += 1
+    path = work / "export-openpyxl.xlsx"
+    workbook.save(path)
+    return {"rows": rows, "bytes": path.stat().st_size}
+
+
 def campaigns(slug: str, work: Path) -> dict:
     from surveys.review.campaigns import campaign_detect
 
@@ -194,6 +220,7 @@ STEPS: dict[str, Callable[[str, Path], dict]] = {
     "job": job,
     "export_csv": export_csv,
     "export_xlsx": export_xlsx,
+    "export_xlsx_openpyxl": export_xlsx_openpyxl,
     "campaigns": campaigns,
 }
 

@@ -25,11 +25,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import IO, Any
 
+import xlsxwriter
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
-from openpyxl import Workbook
 
 from consultation.spreadsheet import safe_cell, xlsx_text
+from consultation.xlsx_stream import write_xlsx
 from surveys.models import (
     Answer,
     Choice,
@@ -43,6 +44,9 @@ from surveys.names import organisation_name_shown
 
 FORMATS = ("csv", "xlsx")
 CHUNK = 2000
+# Excel's most rows a sheet, the header included; past it the submissions go on to another sheet.
+SHEET_ROWS = 1_048_576
+SHEET_NAME = "Submissions"
 
 # Respondent and review columns, in order; the personal ones only with personal=True.
 RESPONDENT_COLUMNS = [
@@ -213,6 +217,7 @@ def export_rows(
     group = layout.respondent.index("campaign_group")
     organisation = layout.respondent.index("organisation_name")
     respondent_type = layout.respondent.index("respondent_type")
+    hong_kong = timezone.get_current_timezone()
     next_answers = next(answers, None)
     next_tags = next(tags, None)
     for values in people:
@@ -220,7 +225,7 @@ def export_rows(
         row: list[Any] = [*values[1:], *([None] * (width - respondent_width))]
         for moment in moments:
             if row[moment] is not None:
-                row[moment] = timezone.localtime(row[moment]).replace(tzinfo=None, microsecond=0)
+                row[moment] = row[moment].astimezone(hong_kong).replace(tzinfo=None, microsecond=0)
         row[late] = int(row[late])
         row[comments] = row[comments] or ""
         row[group] = row[group] or ""
@@ -293,39 +298,49 @@ def export_csv_lines(
         yield writer.writerow(_neutralise(row, layout.free_text))
 
 
+def sheet_name(index: int) -> str:
+    """The name of the ``index``-th sheet of submissions (0 first): "Submissions", then
+    "Submissions (2)", "Submissions (3)", ..."""
+    return SHEET_NAME if index == 0 else f"{SHEET_NAME} ({index + 1})"
+
+
 def export_xlsx(
     *,
     consultation: Consultation,
     personal: bool,
     out: IO[bytes] | str,
     submissions: QuerySet[Submission] | None = None,
+    sheet_rows: int = SHEET_ROWS,
 ) -> int:
-    """Write an XLSX workbook (sheets "Submissions" and "Questions") to ``out``; return rows.
+    """Write an XLSX workbook to ``out``; return the number of submissions written.
 
-    openpyxl's write-only mode keeps only the current row in memory.
+    The submissions fill "Submissions", then "Submissions (2)" and so on, each sheet at most
+    ``sheet_rows`` rows with its header row (Excel's limit by default), then a sheet
+    "Questions". Cells are typed: text as text, numbers as numbers, dates as dates (naive HKT),
+    blanks left out. Streamed with flat memory (``consultation.xlsx_stream``).
     """
     layout = _layout(consultation, personal)
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet("Submissions")
-    sheet.append(layout.header)
-    count = 0
-    for row in export_rows(consultation=consultation, personal=personal, submissions=submissions):
-        for position in layout.free_text:
-            if isinstance(row[position], str):
-                row[position] = xlsx_text(row[position])
-        sheet.append(_neutralise(row, layout.free_text))
-        count += 1
-    questions = workbook.create_sheet("Questions")
-    questions.append(["code", "kind", "text_en", "text_zh"])
-    for question in Question.objects.filter(consultation=consultation).order_by("order"):
-        questions.append(
-            [
-                safe_cell(xlsx_text(v))
-                for v in (question.code, question.kind, question.text_en, question.text_zh)
-            ]
-        )
-    workbook.save(out)
-    return count
+
+    def questions(workbook: xlsxwriter.Workbook) -> None:
+        sheet = workbook.add_worksheet("Questions")
+        for column, name in enumerate(["code", "kind", "text_en", "text_zh"]):
+            sheet.write_string(0, column, name)
+        rows = Question.objects.filter(consultation=consultation).order_by("order")
+        for line, question in enumerate(rows, start=1):
+            values = (question.code, question.kind, question.text_en, question.text_zh)
+            for column, value in enumerate(values):
+                if value:
+                    sheet.write_string(line, column, xlsx_text(value))
+
+    return write_xlsx(
+        out,
+        sheet_names=sheet_name,
+        header=layout.header,
+        rows=export_rows(consultation=consultation, personal=personal, submissions=submissions),
+        text_columns=layout.free_text,
+        sheet_rows=sheet_rows,
+        finish=questions,
+    )
 
 
 def export_filename(*, consultation: Consultation, fmt: str, personal: bool) -> str:

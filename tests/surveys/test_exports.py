@@ -1,6 +1,9 @@
 """CSV and XLSX exports: one row per submission, the same answers as the database, streamed."""
 
+import csv
 import io
+import re
+from datetime import datetime
 
 import pandas as pd
 import pytest
@@ -8,6 +11,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.urls import reverse
 
+from consultation.spreadsheet import XLSX_CELL_LIMIT, XLSX_CUT_NOTE, safe_cell, xlsx_text
 from surveys import exports
 from surveys.models import Answer, QuestionKind, Submission
 from tests.factories import (
@@ -268,3 +272,206 @@ class TestAdminDownloads:
         assert client.get(self.url(paper, "csv")).status_code == 403
         client.force_login(reviewer)
         assert client.get(self.url(paper, "pdf")).status_code == 404
+
+
+def excel_text(value):
+    """Text as Excel reads it: ``_xHHHH_`` is the character HHHH (how XLSX keeps a carriage
+    return, ``_x005F_`` an underscore), which openpyxl leaves as it is."""
+    if not isinstance(value, str):
+        return value
+    return re.sub(r"_x([0-9A-Fa-f]{4})_", lambda match: chr(int(match.group(1), 16)), value)
+
+
+def xlsx_sheets(out) -> dict[str, list[list]]:
+    """Every sheet of a workbook read back by openpyxl: rows of values, padded to the header."""
+    from openpyxl import load_workbook
+
+    workbook = load_workbook(out)
+    sheets = {}
+    for sheet in workbook:
+        rows = [[excel_text(v) for v in row] for row in sheet.iter_rows(values_only=True)]
+        width = len(rows[0])
+        sheets[sheet.title] = [row + [None] * (width - len(row)) for row in rows]
+    return sheets
+
+
+# The columns whose text comes from respondents or reviewers.
+TEXT_COLUMNS = {
+    "category_other",
+    "organisation_name",
+    "contact_name",
+    "email",
+    "general_comments",
+    "Q4",
+    "Q4__themes",
+}
+
+
+def as_csv_field(value) -> str:
+    """An XLSX cell as the CSV export writes the same value."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.isoformat(sep=" ")
+    return str(value)
+
+
+def csv_rows(consultation, personal=False) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(csv_text(consultation, personal).lstrip("\ufeff"))))
+
+
+def add_submissions(consultation, count):
+    """``count`` more sent submissions, each with an answer: text, a choice and a number."""
+    q1, q3, q4 = (consultation.questions.get(code=code) for code in ("Q1", "Q3", "Q4"))
+    yes = q1.choices.get(value="yes")
+    for index, submission in enumerate(
+        SubmissionFactory.create_batch(count, consultation=consultation, submitted=True)
+    ):
+        AnswerFactory(submission=submission, question=q4, text=f"Answer {index} & <more>")
+        AnswerFactory(submission=submission, question=q1, choice=yes)
+        AnswerFactory(submission=submission, question=q3, number=index)
+
+
+@pytest.mark.parametrize("personal", [False, True])
+def test_xlsx_past_the_row_limit_goes_on_to_further_sheets_each_with_its_header(
+    paper, tmp_path, personal
+):
+    consultation = paper["consultation"]
+    add_submissions(consultation, 7)  # 10 submissions: sheets of 3 rows hold 2 each
+    out = tmp_path / "split.xlsx"
+    written = exports.export_xlsx(
+        consultation=consultation, personal=personal, out=str(out), sheet_rows=3
+    )
+    assert written == 10
+    sheets = xlsx_sheets(out)
+    names = ["Submissions", *(f"Submissions ({n})" for n in range(2, 6))]
+    assert list(sheets) == [*names, "Questions"]
+    expected = csv_rows(consultation, personal)
+    header = exports.export_header(consultation=consultation, personal=personal)
+    assert expected[0] == header
+    assert ("email" in header) is personal
+    rows = []
+    for name in names:
+        assert sheets[name][0] == header
+        assert len(sheets[name]) == 3
+        rows += sheets[name][1:]
+    # Every submission once, in order, each value as in the CSV export.
+    assert [[as_csv_field(v) for v in row] for row in rows] == expected[1:]
+
+
+def test_a_full_last_sheet_starts_no_empty_one(paper, tmp_path):
+    out = tmp_path / "exact.xlsx"
+    assert (
+        exports.export_xlsx(
+            consultation=paper["consultation"], personal=False, out=str(out), sheet_rows=4
+        )
+        == 3
+    )
+    assert list(xlsx_sheets(out)) == ["Submissions", "Questions"]
+
+
+def test_an_empty_consultation_has_the_header_only(tmp_path):
+    consultation = ConsultationFactory(slug="empty")
+    out = tmp_path / "empty.xlsx"
+    assert exports.export_xlsx(consultation=consultation, personal=False, out=str(out)) == 0
+    sheets = xlsx_sheets(out)
+    assert sheets["Submissions"] == [
+        exports.export_header(consultation=consultation, personal=False)
+    ]
+
+
+HOSTILE = [
+    "=1+2",
+    "+1",
+    "-1",
+    "@SUM(A1)",
+    "\tTabbed",
+    "\r=cmd",
+    "\x01=hidden start",
+    "<b>bold</b> & 'quoted' \"double\"",
+    "_x000D_ literal escape",
+    "  spaces kept  ",
+    "line one\r\nline two\nline three",
+    "中文意見：成本太高，第二段。😀",
+]
+
+
+def test_xlsx_text_cells_match_the_csv_neutralised_and_typed(paper, tmp_path):
+    consultation = paper["consultation"]
+    q4 = consultation.questions.get(code="Q4")
+    for text in HOSTILE:
+        submission = SubmissionFactory(
+            consultation=consultation, submitted=True, organisation_name=text
+        )
+        AnswerFactory(submission=submission, question=q4, text=text)
+    out = tmp_path / "text.xlsx"
+    exports.export_xlsx(consultation=consultation, personal=False, out=str(out))
+    sheet = xlsx_sheets(out)["Submissions"]
+    header = sheet[0]
+    expected = csv_rows(consultation)
+    # The CSV keeps control characters XLSX cannot hold; the XLSX drops them (and only them),
+    # then neutralises what they hid.
+    csv_fields = [[safe_cell(field.replace("\x01", "")) for field in row] for row in expected[1:]]
+    assert [[as_csv_field(v) for v in row] for row in sheet[1:]] == csv_fields
+    texts = [row[header.index("Q4")] for row in sheet[1:]]
+    assert not any(t.startswith(("=", "+", "-", "@", "\t", "\r")) for t in texts if t)
+    assert "'=1+2" in texts and "'\r=cmd" in texts and "'=hidden start" in texts
+    assert "中文意見：成本太高，第二段。😀" in texts
+    assert "line one\r\nline two\nline three" in texts
+    # Dates are dates, numbers numbers.
+    first = sheet[1]
+    assert isinstance(first[header.index("submitted_at_hkt")], datetime)
+    assert first[header.index("Q3")] == 5_000_000
+    assert first[header.index("late")] == 0
+
+
+def test_a_text_past_a_cell_s_limit_is_cut_with_a_note_and_whole_in_the_csv(paper, tmp_path):
+    consultation = paper["consultation"]
+    long = "長" * 20_000 + "a" * 20_000 + "END"
+    submission = SubmissionFactory(consultation=consultation, submitted=True)
+    AnswerFactory(submission=submission, question=consultation.questions.get(code="Q4"), text=long)
+    out = tmp_path / "long.xlsx"
+    exports.export_xlsx(consultation=consultation, personal=False, out=str(out))
+    sheet = xlsx_sheets(out)["Submissions"]
+    cell = sheet[-1][sheet[0].index("Q4")]
+    assert len(cell) == XLSX_CELL_LIMIT
+    assert cell.endswith(XLSX_CUT_NOTE)
+    assert long.startswith(cell.removesuffix(XLSX_CUT_NOTE))
+    assert csv_rows(consultation)[-1][sheet[0].index("Q4")] == long
+
+
+def test_the_streamed_rows_read_back_as_xlsxwriter_writes_them(paper, tmp_path):
+    """The spliced rows against the same cells written one by one through XlsxWriter."""
+    import xlsxwriter
+
+    consultation = paper["consultation"]
+    q4 = consultation.questions.get(code="Q4")
+    for text in HOSTILE:
+        AnswerFactory(
+            submission=SubmissionFactory(consultation=consultation, submitted=True),
+            question=q4,
+            text=text,
+        )
+    ours = tmp_path / "ours.xlsx"
+    exports.export_xlsx(consultation=consultation, personal=True, out=str(ours))
+    reference = tmp_path / "reference.xlsx"
+    workbook = xlsxwriter.Workbook(str(reference), {"constant_memory": True})
+    sheet = workbook.add_worksheet("Submissions")
+    moment = workbook.add_format({"num_format": "yyyy-mm-dd hh:mm:ss"})
+    header = exports.export_header(consultation=consultation, personal=True)
+    text_columns = {i for i, name in enumerate(header) if name in TEXT_COLUMNS}
+    sheet.write_row(0, 0, header)
+    rows = exports.export_rows(consultation=consultation, personal=True)
+    for line, row in enumerate(rows, start=1):
+        for column, value in enumerate(row):
+            if value is None or value == "":
+                continue
+            if isinstance(value, datetime):
+                sheet.write_datetime(line, column, value, moment)
+            elif isinstance(value, str):
+                text = xlsx_text(value) if column in text_columns else value
+                sheet.write_string(line, column, text)
+            else:
+                sheet.write_number(line, column, value)
+    workbook.close()
+    assert xlsx_sheets(ours)["Submissions"] == xlsx_sheets(reference)["Submissions"]
