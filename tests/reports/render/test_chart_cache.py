@@ -1,11 +1,20 @@
 """The PDF's charts kept by the hash of their data: read back when the same chart is asked for
 again, drawn again when anything that sets its pixels changes or the stored file is damaged."""
 
+import datetime as dt
 import os
+import shutil
+import subprocess
 from pathlib import Path
 
-from reports.render import chart_cache, charts
+import pytest
+
+from reports.render import chart_cache, charts, render
 from reports.render.charts import Bar, Chart, bar_chart, draw_charts
+from reports.summary.compute import summarise
+from tests.reports.summary.datasets import handmade_inputs
+
+GENERATED = dt.datetime(2026, 4, 13, 9, 0, tzinfo=dt.UTC)
 
 ENGLISH = Chart(
     (Bar("Agree", 0.6, "60.0% (6)", "#5b8cc0"), Bar("Disagree", 0.4, "40.0% (4)", "#e59a52")),
@@ -117,3 +126,33 @@ def test_pruning_keeps_the_most_recently_used_entries(tmp_path):
         os.utime(path, (1_000_000 + n, 1_000_000 + n))
     assert chart_cache.prune(tmp_path, keep=3) == 2
     assert [path.parent.name for path in _entries(tmp_path)] == ["02", "03", "04"]
+
+
+@pytest.mark.skipif(not shutil.which("pdftotext"), reason="poppler-utils is not installed")
+def test_a_pdf_from_cached_charts_is_the_pdf_drawn_afresh(tmp_path, settings, monkeypatch):
+    """The PDF's charts go through the cache: the first edition draws and stores them, the
+    same edition again draws none and says the same thing."""
+    summary = summarise(handmade_inputs(), generated_at=GENERATED)
+    settings.REPORT_CHART_CACHE_DIR = str(tmp_path / "charts")
+    # All drawn in this process, where they are counted (a forked child's are not).
+    monkeypatch.setattr(charts, "PARALLEL_FROM", 1000)
+    drawn = _drawing_counted(monkeypatch)
+    first = render(summary=summary, language="zh-hant", fmt="pdf", directory=tmp_path / "one")
+    assert len(drawn) >= 3
+    assert len(_entries(tmp_path / "charts")) == len(drawn)
+    drawn.clear()
+    again = render(summary=summary, language="zh-hant", fmt="pdf", directory=tmp_path / "two")
+    assert drawn == []
+    text = [_poppler("pdftotext", "-layout", str(path), "-") for path in (first, again)]
+    assert text[0] == text[1]
+    assert "關於本摘要" in text[0]
+    # The same images, of the same sizes, in the same places.
+    images = [_poppler("pdfimages", "-list", str(path)) for path in (first, again)]
+    assert images[0] == images[1]
+    assert images[0].count("image") >= len(_entries(tmp_path / "charts"))
+
+
+def _poppler(*arguments: str) -> str:
+    return subprocess.run(  # noqa: S603 - fixed arguments, a file we wrote
+        arguments, capture_output=True, check=True, text=True
+    ).stdout
