@@ -6,6 +6,10 @@ the PDF is opened, and chart labels do not interleave with the tables in the PDF
 tables carry the same figures as text). An image rather than an SVG with text as outlines:
 WeasyPrint draws SVG paths in Python, glyph by glyph, which took about a quarter of the PDF's time
 for a report's 22 charts; a PNG is copied in as one image.
+
+``draw_charts`` takes every chart of an edition at once: those drawn before come from the chart
+cache (``reports.render.chart_cache``), the others are drawn, half of them by a forked child.
+matplotlib is imported only to draw: a PDF whose charts are all cached never loads it.
 """
 
 from __future__ import annotations
