@@ -312,6 +312,10 @@ REPORT_CHUNK_SIZE = env.int("REPORT_CHUNK_SIZE", default=100_000)
 # A report's PDF is typeset by a forked child while its build writes the other formats (a second
 # core shortens a build by the other formats' time); off, the build typesets it itself.
 REPORT_PDF_ASIDE = env.bool("REPORT_PDF_ASIDE", default=True)
+# The PDF's charts are kept here by the hash of their data (reports.render.chart_cache): the next
+# report with the same figures, or the other language where the chart's words are the same,
+# reads them instead of drawing them again. Empty: no cache, every chart drawn.
+REPORT_CHART_CACHE_DIR = env("REPORT_CHART_CACHE_DIR", default=str(VAR_DIR / "cache" / "charts"))
 CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=3000)
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=3600)
 CELERY_TIMEZONE = TIME_ZONE

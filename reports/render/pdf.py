@@ -15,12 +15,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.translation import gettext, gettext_noop
 
 from reports.render import charts, headline, labels, method
-from reports.render.charts import Bar
+from reports.render.charts import Bar, Chart
 from reports.render.method import Row
 from reports.render.pdf_split import SplitTables, closed_split, cross_row, number_split, text_split
 from reports.summary.inputs import QuestionMeta
@@ -50,7 +51,8 @@ class QuestionView:
     kind: str
     text: str
     note: str = ""
-    chart: str = ""
+    chart: str = ""  # a data URI, drawn from ``chart_spec`` once every chart is known
+    chart_spec: Chart | None = None
     chart_title: str = ""
     counts_header: list[str] = field(default_factory=list)
     counts: list[Row] = field(default_factory=list)
@@ -118,6 +120,9 @@ def _context(summary: Summary, language: str, *, public: bool) -> dict[str, Any]
     meta = summary.meta
     snapshot = summary.snapshot
     title = meta.title.get(language)
+    respondents = _respondents(summary, language)
+    sections = _sections(summary, language, public=public)
+    _draw_charts(respondents, sections)
     return {
         "language": language,
         "html_lang": "zh-Hant-HK" if labels.is_chinese(language) else "en-HK",
@@ -146,9 +151,24 @@ def _context(summary: Summary, language: str, *, public: bool) -> dict[str, Any]
         "excluded": method.excluded_rows(summary, public=public),
         "excluded_total": labels.count_text(sum(snapshot.excluded.values())),
         "method": method.method_texts(summary, language, public=public),
-        "respondents": _respondents(summary, language),
-        "sections": _sections(summary, language, public=public),
+        "respondents": respondents,
+        "sections": sections,
     }
+
+
+def _draw_charts(respondents: dict[str, Any], sections: list[SectionView]) -> None:
+    """Draw every chart of the edition at once (from the chart cache where it holds them;
+    the rest in parallel) and put each one's data URI in its place."""
+    views = [view for section in sections for view in section.questions if view.chart_spec]
+    specs = [view.chart_spec for view in views if view.chart_spec is not None]
+    if respondents["chart_spec"] is not None:
+        specs.insert(0, respondents["chart_spec"])
+    configured = getattr(settings, "REPORT_CHART_CACHE_DIR", None)
+    uris = charts.draw_charts(specs, cache_dir=Path(configured) if configured else None)
+    if respondents["chart_spec"] is not None:
+        respondents["chart"] = uris.pop(0)
+    for view, uri in zip(views, uris, strict=True):
+        view.chart = uri
 
 
 def _add_conclusions(context: dict[str, Any], conclusions: dict[str, Any]) -> None:
@@ -210,17 +230,17 @@ def _respondents(summary: Summary, language: str) -> dict[str, Any]:
         )
     )
     present = [(category, n) for category, n in respondents.by_category.items() if n]
-    chart = ""
+    chart = None
     if present:
-        chart = charts.bar_chart(
-            [
+        chart = Chart(
+            tuple(
                 Bar(
                     labels.category_label(summary, category, language),
                     n,
                     f"{labels.count_text(n)} ({labels.percent_text(n / total)})",
                 )
                 for category, n in sorted(present, key=lambda item: -item[1])
-            ],
+            ),
             percent_axis=False,
         )
     return {
@@ -228,7 +248,8 @@ def _respondents(summary: Summary, language: str) -> dict[str, Any]:
         "header": [gettext("Category"), *(labels.type_label(t) for t in types)]
         + [gettext("Total"), gettext("Share")],
         "rows": rows,
-        "chart": chart,
+        "chart": "",
+        "chart_spec": chart,
         "consents": [
             Row(
                 labels.option_label(summary.meta.consents, consent, language),
@@ -355,8 +376,8 @@ def _closed(view: QuestionView, summary: Summary, question: QuestionSummary, lan
     # xgettext:no-python-format
     view.chart_title = gettext("% of those answering")
     if question.answered:
-        view.chart = charts.bar_chart(
-            [
+        view.chart_spec = Chart(
+            tuple(
                 Bar(
                     choice.label.get(language),
                     question.shares.get(choice.value) or 0.0,
@@ -367,7 +388,7 @@ def _closed(view: QuestionView, summary: Summary, question: QuestionSummary, lan
                     else charts.BAR,
                 )
                 for choice in meta.choices
-            ],
+            ),
             maximum=1.0,
         )
     if meta.kind == "multiple":
@@ -418,8 +439,8 @@ def _numbers(
     ] + _answered_rows(question, 1)
     if numbers.count:
         view.chart_title = gettext("Answers by range of value")
-        view.chart = charts.bar_chart(
-            [
+        view.chart_spec = Chart(
+            tuple(
                 Bar(
                     _band_label(band.lower, band.upper),
                     band.count,
@@ -427,7 +448,7 @@ def _numbers(
                     f"({labels.percent_text(band.count / numbers.count)})",
                 )
                 for band in numbers.bands
-            ],
+            ),
             percent_axis=False,
         )
     _answered_by_category(view, summary, question, language)
@@ -485,11 +506,11 @@ def _free_text(
     }
     if text.themes:
         view.chart_title = gettext("Answers coded with each theme")
-        view.chart = charts.bar_chart(
-            [
+        view.chart_spec = Chart(
+            tuple(
                 Bar(row.label, theme.count, f"{row.cells[0]} ({row.cells[1]})")
                 for row, theme in zip(view.themes[:12], text.themes[:12], strict=True)
-            ],
+            ),
             percent_axis=False,
         )
     if public:
