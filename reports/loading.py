@@ -22,6 +22,7 @@ from django.db.models import Case, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.utils import timezone, translation
 
 from reports.copy_reader import answers_copy_frame
+from reports.grouped_read import grouped_answers, written_answers
 from reports.summary.chunks import ChunkPlanner, ChunkSpec
 from reports.summary.fingerprint import (
     FingerprintParts,
@@ -81,6 +82,7 @@ def report_inputs(
     as_of: dt.datetime,
     id_range: tuple[int, int] | None = None,
     texts: bool = True,
+    grouped: bool | None = None,
 ) -> ReportInputs:
     """Everything a summary report of ``consultation`` reads, counting submissions up to ``as_of``.
 
@@ -89,6 +91,11 @@ def report_inputs(
     its ``sha256`` is the chunk's check hash: the merge makes the fingerprint from the chunks'
     ``inputs.fingerprint`` parts). ``texts=False`` skips the free-text answers (the bench's
     aggregation of closed questions) and with them the fingerprint (``sha256`` is empty).
+
+    ``grouped``: the choice and number answers counted by the database (``inputs.grouped``,
+    ``reports.grouped_read``) instead of read as rows (``inputs.answers``, then empty), and the
+    fingerprint's answers written by it too. By default on PostgreSQL for a whole report, where
+    it is exact and faster (bench/notes-groupby.md); never for a chunk (its partial needs rows).
 
     The fingerprint (``reports.summary.fingerprint``, defined in the README) is computed from the
     rows read here, in the same repeatable-read snapshot as the figures.
@@ -108,8 +115,11 @@ def report_inputs(
                 # Raw SQL: Django sets an isolation level per connection only (OPTIONS), not
                 # for one transaction; the one-snapshot test of the loader covers it.
                 cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
-            return _report_inputs_read(consultation, as_of, connection, id_range, texts)
-    return _report_inputs_read(consultation, as_of, connection, id_range, texts)
+                # JIT compiling each grouped query cost 0.5-0.7 s of its 0.8 s on
+                # bench-otc-10000 (EXPLAIN ANALYZE; bench/notes-groupby.md): not for a report.
+                cursor.execute("SET LOCAL jit = off")
+            return _report_inputs_read(consultation, as_of, connection, id_range, texts, grouped)
+    return _report_inputs_read(consultation, as_of, connection, id_range, texts, grouped)
 
 
 def _report_counted(
@@ -129,6 +139,7 @@ def _report_inputs_read(
     connection: BaseDatabaseWrapper,
     id_range: tuple[int, int] | None,
     with_texts: bool,
+    grouped: bool | None,
 ) -> ReportInputs:
     counted = _report_counted(consultation, as_of, id_range)
     meta = _report_meta(consultation)
@@ -137,7 +148,14 @@ def _report_inputs_read(
         excluded, left_out = _report_left_out(consultation, as_of)
     else:
         excluded, left_out = {}, None
-    answers = _report_answers(consultation, counted, connection)
+    if grouped is None:
+        grouped = connection.vendor == "postgresql" and id_range is None
+    counts = None
+    if grouped:
+        answers = answers_frame([])
+        counts = grouped_answers(answers=_report_answers_queryset(consultation, counted), meta=meta)
+    else:
+        answers = _report_answers(consultation, counted, connection)
     texts = _report_texts(consultation, counted) if with_texts else texts_frame([])
     themes = themes_frame(
         Theme.objects.filter(consultation=consultation)
@@ -148,11 +166,20 @@ def _report_inputs_read(
     if with_texts:
         parts = FingerprintParts(
             header=header_digest(meta, themes),
-            counted=counted_lines(
-                respondents=respondents.assign(**review),
-                answers=answers,
-                texts=texts,
-                campaigns_confirmed=meta.campaigns_confirmed,
+            counted=(
+                _counted_lines_written(
+                    consultation, counted, respondents.assign(**review), texts, meta
+                )
+                if grouped and connection.vendor == "postgresql"
+                else counted_lines(
+                    respondents=respondents.assign(**review),
+                    # Grouped elsewhere than on PostgreSQL (tests): the rows for this only.
+                    answers=_report_answers(consultation, counted, connection)
+                    if grouped
+                    else answers,
+                    texts=texts,
+                    campaigns_confirmed=meta.campaigns_confirmed,
+                )
             ),
             left_out=left_out,
         )
@@ -176,7 +203,44 @@ def _report_inputs_read(
         themes=themes,
         snapshot=snapshot,
         fingerprint=parts,
+        grouped=counts,
     )
+
+
+# Respondents whose fingerprint records are written at a time from the database's written
+# answers (``written_answers``): memory follows the batch, not the consultation.
+_WRITTEN_BATCH = 50_000
+
+
+def _counted_lines_written(
+    consultation: Consultation,
+    counted: QuerySet[Submission],
+    respondents: pd.DataFrame,
+    texts: pd.DataFrame,
+    meta: ConsultationMeta,
+) -> bytes:
+    """``counted_lines`` of the respondents (in ascending id order, as ``_report_respondents``
+    reads them), with their answers written by the database, a batch of respondents at a time."""
+    answers = _report_answers_queryset(consultation, counted)
+    text_ids = texts["submission_id"].to_numpy()
+    lines = bytearray()
+    for start in range(0, len(respondents), _WRITTEN_BATCH):
+        batch = respondents.iloc[start : start + _WRITTEN_BATCH]
+        ids = batch["submission_id"].tolist()
+        parts = dict.fromkeys(ids, "")
+        within_ids = answers.filter(submission_id__gte=ids[0], submission_id__lte=ids[-1])
+        for submission_id, written in written_answers(answers=within_ids):
+            if submission_id in parts:
+                parts[submission_id] = written
+        within = (text_ids >= ids[0]) & (text_ids <= ids[-1])
+        lines += counted_lines(
+            respondents=batch,
+            answers=None,
+            texts=texts[within],
+            campaigns_confirmed=meta.campaigns_confirmed,
+            answer_parts=list(parts.values()),
+        )
+    return bytes(lines)
 
 
 def _options(choices: type[models.TextChoices]) -> tuple[Option, ...]:

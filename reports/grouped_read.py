@@ -1,0 +1,138 @@
+"""The choice and number answers of a report counted by the database: GROUP BY, not rows.
+
+``grouped_answers`` runs three grouped queries over the same answer rows ``reports.loading``
+streams (``report_answers``: one rule for which rows are answers) and returns their counts per
+respondent profile (``reports.summary.grouped.PROFILE_COLUMNS``), for the pure code to turn into
+the same tables as the rows give. Django's ORM writes them (``values().annotate()``), so they run
+on SQLite too; the report uses them on PostgreSQL, where they replace the COPY of every row.
+
+Measured on bench-otc-100000 (1.93 million answer rows), see bench/notes-groupby.md.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.postgres.aggregates import StringAgg
+from django.db.models import BooleanField, Case, CharField, Count, F, Q, QuerySet, Value, When
+from django.db.models.functions import Cast, Coalesce, Concat
+
+from reports.summary.grouped import GroupedAnswers, grouped_frames
+from reports.summary.inputs import ConsultationMeta
+from surveys.models import Answer, QuestionKind
+
+# The respondent's profile (PROFILE_COLUMNS, in that order) as seen from an answer row.
+_PROFILE = (
+    "submission__category",
+    "submission__respondent_type",
+    "submission__is_late",
+    "submission__campaign_group__label",
+    "submission__licence_status",
+    "submission__signatories",
+)
+
+
+def grouped_answers(*, answers: QuerySet[Answer, Any], meta: ConsultationMeta) -> GroupedAnswers:
+    """The counts of the answer rows ``answers`` (``reports.loading.report_answers``) by
+    respondent profile (``GroupedAnswers``).
+
+    Two grouped queries: every answer row by (question, choice, number, profile), which the pure
+    code checks as it checks rows (a choice counts for its own closed question only, a number for
+    a number question); and, for the multiple-choice questions only, distinct respondents per
+    (question, profile, whether the row's choice is one of the question's own). A respondent
+    answers a single-valued question at most once (the ``answer_one_per_question`` constraint;
+    ``report_answers`` keeps only the ``multiple=False`` rows of those), so its respondents
+    answering are its valid rows summed over the choices, with no DISTINCT to sort.
+
+    Which choice is a question's own is a column of the result, not a filter: as a filter (an OR
+    of (question, choices) pairs, or a join to the choice table, seldom analysed) it made
+    PostgreSQL expect a handful of rows and choose nested loops, 10 to 50 times slower.
+    """
+    closed = [q for q in meta.questions if q.kind in QuestionKind.closed()]
+    rows = (
+        answers.values("question_id", "choice_id", "number", *_PROFILE)
+        .annotate(rows=Count("*"))
+        .order_by()
+        .values_list("question_id", "choice_id", "number", *_PROFILE, "rows")
+    )
+    own = {c.id: q.id for q in closed for c in q.choices}
+    numbered = {q.id for q in meta.questions if q.kind == QuestionKind.NUMBER}
+    single_ids = {q.id for q in closed if q.kind != QuestionKind.MULTIPLE}
+    choices: list[tuple[object, ...]] = []
+    numbers: list[tuple[object, ...]] = []
+    single: dict[tuple[object, ...], int] = {}
+    for question_id, choice_id, number, *profile, n in rows:
+        if choice_id is not None and own.get(choice_id) == question_id:
+            choices.append((question_id, choice_id, *profile, n))
+            if question_id in single_ids:
+                key = (question_id, *profile)
+                single[key] = single.get(key, 0) + n
+        if number is not None and question_id in numbered:
+            numbers.append((question_id, number, *profile, n))
+    answered = [(*key, n) for key, n in single.items()]
+    multiple = [q for q in closed if q.kind == QuestionKind.MULTIPLE and q.choices]
+    if multiple:
+        own_choice = Q(pk__in=[])
+        for question in multiple:
+            own_choice |= Q(question_id=question.id, choice_id__in=[c.id for c in question.choices])
+        answered += [
+            (question_id, *profile, n)
+            for question_id, valid, *profile, n in answers.filter(
+                question_id__in=[q.id for q in multiple]
+            )
+            .annotate(
+                own=Case(When(own_choice, then=True), default=False, output_field=BooleanField())
+            )
+            .values("question_id", "own", *_PROFILE)
+            .annotate(respondents=Count("submission_id", distinct=True))
+            .order_by()
+            .values_list("question_id", "own", *_PROFILE, "respondents")
+            if valid
+        ]
+    return grouped_frames(choices, answered, numbers)
+
+
+def _text(field: str, *, null: bool) -> Any:
+    text = Cast(field, CharField())
+    return Coalesce(text, Value("null"), output_field=CharField()) if null else text
+
+
+def written_answers(*, answers: QuerySet[Answer, Any]) -> list[tuple[int, str]]:
+    """Each submission's answer rows written as the fingerprint writes them
+    (``reports.summary.fingerprint``: ``[question,choice,number],...`` ordered by question, then
+    choice, then number, a null first), by the database, in ascending submission id; streamed.
+
+    A string per submission instead of a row per answer: on bench-otc-100000 the database writes
+    the 100,000 strings in less time than the COPY of the 1.93 million rows takes (10.8 s against
+    14.8 s measured together on a loaded machine, see bench/notes-groupby.md), and the rows never
+    reach Python. PostgreSQL only (``string_agg``); the row path writes the same bytes. One
+    plain query (a server-side cursor made PostgreSQL plan for the first rows: 10 times slower):
+    the caller asks for a batch of submissions at a time.
+    """
+    part = Concat(
+        Value("["),
+        _text("question_id", null=False),
+        Value(","),
+        _text("choice_id", null=True),
+        Value(","),
+        _text("number", null=True),
+        Value("]"),
+        output_field=CharField(),
+    )
+    rows = (
+        answers.values("submission_id")
+        .annotate(
+            parts=StringAgg(
+                part,
+                delimiter=",",
+                order_by=(
+                    "question_id",
+                    F("choice_id").asc(nulls_first=True),
+                    F("number").asc(nulls_first=True),
+                ),
+            )
+        )
+        .order_by("submission_id")
+        .values_list("submission_id", "parts")
+    )
+    return list(rows)
