@@ -47,7 +47,7 @@ def floor(slug: str, work: Path) -> dict:
     from django.db import connection, transaction
     from django.utils import timezone
 
-    from surveys.selectors import report_answers_sql
+    from reports.loading import report_answers_sql
 
     consultation = _consultation(slug)
     sql, params = report_answers_sql(consultation=consultation, as_of=timezone.now())
