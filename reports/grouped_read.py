@@ -11,9 +11,12 @@ Measured on bench-otc-100000 (1.93 million answer rows), see bench/notes-groupby
 
 from __future__ import annotations
 
+import re
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 from django.contrib.postgres.aggregates import StringAgg
+from django.db import connections, transaction
 from django.db.models import BooleanField, Case, CharField, Count, F, Q, QuerySet, Value, When
 from django.db.models.functions import Cast, Coalesce, Concat
 
@@ -90,6 +93,41 @@ def grouped_answers(*, answers: QuerySet[Answer, Any], meta: ConsultationMeta) -
             if valid
         ]
     return grouped_frames(choices, answered, numbers)
+
+
+_SNAPSHOT_ID = re.compile(r"[0-9A-F]+-[0-9A-F]+(-[0-9]+)?")
+
+
+def grouped_answers_beside(
+    *, answers: QuerySet[Answer, Any], meta: ConsultationMeta, alias: str, snapshot: str
+) -> Future[GroupedAnswers]:
+    """``grouped_answers`` run on a second connection, in a thread, while the caller reads the
+    rest: in the same snapshot of the database, the one the caller's repeatable-read transaction
+    exported (``pg_export_snapshot()``; the caller keeps it open until the result is in).
+
+    The grouped queries keep the database busy and this process waiting, while reading the
+    respondents and the free text keeps this process busy (psycopg makes each row's Python
+    objects): side by side they take about the longer of the two (bench/notes-groupby.md).
+    Raw SQL: Django has no API to import a snapshot or set a transaction's isolation level.
+    """
+    if not _SNAPSHOT_ID.fullmatch(snapshot):
+        raise ValueError(f"not a snapshot id: {snapshot!r}")
+
+    def run() -> GroupedAnswers:
+        try:
+            with transaction.atomic(using=alias), connections[alias].cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+                # The id comes from the database and was checked above: SET takes no parameters.
+                cursor.execute(f"SET TRANSACTION SNAPSHOT '{snapshot}'")
+                cursor.execute("SET LOCAL jit = off")
+                return grouped_answers(answers=answers, meta=meta)
+        finally:
+            connections[alias].close()
+
+    executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="grouped-answers")
+    future = executor.submit(run)
+    executor.shutdown(wait=False)
+    return future
 
 
 def _text(field: str, *, null: bool) -> Any:

@@ -22,7 +22,7 @@ from django.db.models import Case, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.utils import timezone, translation
 
 from reports.copy_reader import answers_copy_frame
-from reports.grouped_read import grouped_answers, written_answers
+from reports.grouped_read import grouped_answers, grouped_answers_beside, written_answers
 from reports.summary.chunks import ChunkPlanner, ChunkSpec
 from reports.summary.fingerprint import (
     FingerprintParts,
@@ -118,8 +118,14 @@ def report_inputs(
                 # JIT compiling each grouped query cost 0.5-0.7 s of its 0.8 s on
                 # bench-otc-10000 (EXPLAIN ANALYZE; bench/notes-groupby.md): not for a report.
                 cursor.execute("SET LOCAL jit = off")
-            return _report_inputs_read(consultation, as_of, connection, id_range, texts, grouped)
-    return _report_inputs_read(consultation, as_of, connection, id_range, texts, grouped)
+                # For the grouped counts to be read beside the rest, in this snapshot.
+                cursor.execute("SELECT pg_export_snapshot()")
+                exported = cursor.fetchone()
+                snapshot = str(exported[0]) if exported else None
+            return _report_inputs_read(
+                consultation, as_of, connection, id_range, texts, grouped, snapshot
+            )
+    return _report_inputs_read(consultation, as_of, connection, id_range, texts, grouped, None)
 
 
 def _report_counted(
@@ -140,20 +146,33 @@ def _report_inputs_read(
     id_range: tuple[int, int] | None,
     with_texts: bool,
     grouped: bool | None,
+    snapshot: str | None,
 ) -> ReportInputs:
     counted = _report_counted(consultation, as_of, id_range)
     meta = _report_meta(consultation)
+    if grouped is None:
+        grouped = connection.vendor == "postgresql" and id_range is None
+    beside = None
+    if grouped and snapshot is not None:
+        # The database counts while this process reads the respondents and the free text.
+        beside = grouped_answers_beside(
+            answers=_report_answers_queryset(consultation, counted),
+            meta=meta,
+            alias=connection.alias,
+            snapshot=snapshot,
+        )
     respondents, check_rows, review = _report_respondents(counted)
     if id_range is None:
         excluded, left_out = _report_left_out(consultation, as_of)
     else:
         excluded, left_out = {}, None
-    if grouped is None:
-        grouped = connection.vendor == "postgresql" and id_range is None
     counts = None
     if grouped:
         answers = answers_frame([])
-        counts = grouped_answers(answers=_report_answers_queryset(consultation, counted), meta=meta)
+        if beside is None:
+            counts = grouped_answers(
+                answers=_report_answers_queryset(consultation, counted), meta=meta
+            )
     else:
         answers = _report_answers(consultation, counted, connection)
     texts = _report_texts(consultation, counted) if with_texts else texts_frame([])
@@ -188,7 +207,7 @@ def _report_inputs_read(
     else:
         # Without the free text there is no fingerprint (the bench's closed-question read).
         sha256 = fingerprint_of(parts) if parts is not None else ""
-    snapshot = Snapshot(
+    snapshot_read = Snapshot(
         count=len(respondents),
         sha256=sha256,
         as_of=as_of,
@@ -201,9 +220,9 @@ def _report_inputs_read(
         answers=answers,
         texts=texts,
         themes=themes,
-        snapshot=snapshot,
+        snapshot=snapshot_read,
         fingerprint=parts,
-        grouped=counts,
+        grouped=counts if beside is None else beside.result(),
     )
 
 

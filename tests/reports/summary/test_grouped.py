@@ -59,4 +59,3 @@ def test_grouped_summary_equals_rows_on_a_large_consultation():
 @given(inputs=consultations())
 def test_grouped_summary_equals_rows_on_random_consultations(inputs):
     _assert_same(inputs)
-
