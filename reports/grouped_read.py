@@ -1,10 +1,14 @@
 """The choice and number answers of a report counted by the database: GROUP BY, not rows.
 
-``grouped_answers`` runs three grouped queries over the same answer rows ``reports.loading``
-streams (``report_answers``: one rule for which rows are answers) and returns their counts per
-respondent profile (``reports.summary.grouped.PROFILE_COLUMNS``), for the pure code to turn into
-the same tables as the rows give. Django's ORM writes them (``values().annotate()``), so they run
-on SQLite too; the report uses them on PostgreSQL, where they replace the COPY of every row.
+A helper of ``reports.loading`` (which passes it the answer rows a report counts,
+``report_answers``: one rule for which rows are answers). ``grouped_answers`` runs two grouped
+queries over them and returns their counts per respondent profile
+(``reports.summary.grouped.PROFILE_COLUMNS``), for the pure code to turn into the same tables as
+the rows give; ``grouped_answers_beside`` runs them on a second connection in the report's
+snapshot; ``counted_lines_written`` makes the fingerprint's counted section with each
+submission's answers written by the database (``written_answers``). Django's ORM writes the
+grouped queries (``values().annotate()``, they run on SQLite too); the written answers need
+PostgreSQL's ``string_agg``, and the report takes this path on PostgreSQL only.
 
 Measured on bench-otc-100000 (1.93 million answer rows), see bench/notes-groupby.md.
 """
@@ -15,11 +19,13 @@ import re
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
+import pandas as pd
 from django.contrib.postgres.aggregates import StringAgg
 from django.db import connections, transaction
 from django.db.models import BooleanField, Case, CharField, Count, F, Q, QuerySet, Value, When
 from django.db.models.functions import Cast, Coalesce, Concat
 
+from reports.summary.fingerprint import counted_lines
 from reports.summary.grouped import GroupedAnswers, grouped_frames
 from reports.summary.inputs import ConsultationMeta
 from surveys.models import Answer, QuestionKind
@@ -174,3 +180,39 @@ def written_answers(*, answers: QuerySet[Answer, Any]) -> list[tuple[int, str]]:
         .values_list("submission_id", "parts")
     )
     return list(rows)
+
+
+# Respondents whose fingerprint records are written at a time from the database's written
+# answers (``written_answers``): memory follows the batch, not the consultation.
+_WRITTEN_BATCH = 50_000
+
+
+def counted_lines_written(
+    *,
+    answers: QuerySet[Answer, Any],
+    respondents: pd.DataFrame,
+    texts: pd.DataFrame,
+    meta: ConsultationMeta,
+) -> bytes:
+    """``counted_lines`` of the respondents (ascending ids, as ``reports.loading`` reads them,
+    with the review columns), their answer rows ``answers`` written by the database
+    (``written_answers``), a batch of respondents at a time."""
+    text_ids = texts["submission_id"].to_numpy()
+    lines = bytearray()
+    for start in range(0, len(respondents), _WRITTEN_BATCH):
+        batch = respondents.iloc[start : start + _WRITTEN_BATCH]
+        ids = batch["submission_id"].tolist()
+        parts = dict.fromkeys(ids, "")
+        within_ids = answers.filter(submission_id__gte=ids[0], submission_id__lte=ids[-1])
+        for submission_id, written in written_answers(answers=within_ids):
+            if submission_id in parts:
+                parts[submission_id] = written
+        within = (text_ids >= ids[0]) & (text_ids <= ids[-1])
+        lines += counted_lines(
+            respondents=batch,
+            answers=None,
+            texts=texts[within],
+            campaigns_confirmed=meta.campaigns_confirmed,
+            answer_parts=list(parts.values()),
+        )
+    return bytes(lines)

@@ -22,7 +22,7 @@ from django.db.models import Case, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.utils import timezone, translation
 
 from reports.copy_reader import answers_copy_frame
-from reports.grouped_read import grouped_answers, grouped_answers_beside, written_answers
+from reports.grouped_read import counted_lines_written, grouped_answers, grouped_answers_beside
 from reports.summary.chunks import ChunkPlanner, ChunkSpec
 from reports.summary.fingerprint import (
     FingerprintParts,
@@ -101,8 +101,10 @@ def report_inputs(
     rows read here, in the same repeatable-read snapshot as the figures.
 
     Counted: submitted (not drafts, not withdrawn), not excluded by review, submitted at or before
-    ``as_of``. The answers of every question arrive from one streamed query (COPY on PostgreSQL);
-    the rest is a handful of small queries, whatever the number of responses. On PostgreSQL the
+    ``as_of``. The answers of every question arrive from one streamed query (COPY), or on
+    PostgreSQL as the counts of two GROUP BYs and the fingerprint's strings
+    (``reports.grouped_read``, this module's helper); the rest is a handful of small queries,
+    whatever the number of responses. On PostgreSQL the
     reads share one repeatable-read snapshot, so a response submitted or withdrawn while the report
     reads cannot be counted in one table and missing from another.
     """
@@ -186,8 +188,11 @@ def _report_inputs_read(
         parts = FingerprintParts(
             header=header_digest(meta, themes),
             counted=(
-                _counted_lines_written(
-                    consultation, counted, respondents.assign(**review), texts, meta
+                counted_lines_written(
+                    answers=_report_answers_queryset(consultation, counted),
+                    respondents=respondents.assign(**review),
+                    texts=texts,
+                    meta=meta,
                 )
                 if grouped and connection.vendor == "postgresql"
                 else counted_lines(
@@ -224,42 +229,6 @@ def _report_inputs_read(
         fingerprint=parts,
         grouped=counts if beside is None else beside.result(),
     )
-
-
-# Respondents whose fingerprint records are written at a time from the database's written
-# answers (``written_answers``): memory follows the batch, not the consultation.
-_WRITTEN_BATCH = 50_000
-
-
-def _counted_lines_written(
-    consultation: Consultation,
-    counted: QuerySet[Submission],
-    respondents: pd.DataFrame,
-    texts: pd.DataFrame,
-    meta: ConsultationMeta,
-) -> bytes:
-    """``counted_lines`` of the respondents (in ascending id order, as ``_report_respondents``
-    reads them), with their answers written by the database, a batch of respondents at a time."""
-    answers = _report_answers_queryset(consultation, counted)
-    text_ids = texts["submission_id"].to_numpy()
-    lines = bytearray()
-    for start in range(0, len(respondents), _WRITTEN_BATCH):
-        batch = respondents.iloc[start : start + _WRITTEN_BATCH]
-        ids = batch["submission_id"].tolist()
-        parts = dict.fromkeys(ids, "")
-        within_ids = answers.filter(submission_id__gte=ids[0], submission_id__lte=ids[-1])
-        for submission_id, written in written_answers(answers=within_ids):
-            if submission_id in parts:
-                parts[submission_id] = written
-        within = (text_ids >= ids[0]) & (text_ids <= ids[-1])
-        lines += counted_lines(
-            respondents=batch,
-            answers=None,
-            texts=texts[within],
-            campaigns_confirmed=meta.campaigns_confirmed,
-            answer_parts=list(parts.values()),
-        )
-    return bytes(lines)
 
 
 def _options(choices: type[models.TextChoices]) -> tuple[Option, ...]:
