@@ -22,6 +22,7 @@ from django.db.models import Case, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.utils import timezone, translation
 
 from reports.copy_reader import answers_copy_frame
+from reports.grouped_read import counted_lines_written, grouped_answers, grouped_answers_beside
 from reports.summary.chunks import ChunkPlanner, ChunkSpec
 from reports.summary.fingerprint import (
     FingerprintParts,
@@ -81,6 +82,7 @@ def report_inputs(
     as_of: dt.datetime,
     id_range: tuple[int, int] | None = None,
     texts: bool = True,
+    grouped: bool | None = None,
 ) -> ReportInputs:
     """Everything a summary report of ``consultation`` reads, counting submissions up to ``as_of``.
 
@@ -90,12 +92,19 @@ def report_inputs(
     ``inputs.fingerprint`` parts). ``texts=False`` skips the free-text answers (the bench's
     aggregation of closed questions) and with them the fingerprint (``sha256`` is empty).
 
+    ``grouped``: the choice and number answers counted by the database (``inputs.grouped``,
+    ``reports.grouped_read``) instead of read as rows (``inputs.answers``, then empty), and the
+    fingerprint's answers written by it too. By default on PostgreSQL for a whole report, where
+    it is exact and faster (bench/notes-groupby.md); never for a chunk (its partial needs rows).
+
     The fingerprint (``reports.summary.fingerprint``, defined in the README) is computed from the
     rows read here, in the same repeatable-read snapshot as the figures.
 
     Counted: submitted (not drafts, not withdrawn), not excluded by review, submitted at or before
-    ``as_of``. The answers of every question arrive from one streamed query (COPY on PostgreSQL);
-    the rest is a handful of small queries, whatever the number of responses. On PostgreSQL the
+    ``as_of``. The answers of every question arrive from one streamed query (COPY), or on
+    PostgreSQL as the counts of two GROUP BYs and the fingerprint's strings
+    (``reports.grouped_read``, this module's helper); the rest is a handful of small queries,
+    whatever the number of responses. On PostgreSQL the
     reads share one repeatable-read snapshot, so a response submitted or withdrawn while the report
     reads cannot be counted in one table and missing from another.
     """
@@ -108,8 +117,17 @@ def report_inputs(
                 # Raw SQL: Django sets an isolation level per connection only (OPTIONS), not
                 # for one transaction; the one-snapshot test of the loader covers it.
                 cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
-            return _report_inputs_read(consultation, as_of, connection, id_range, texts)
-    return _report_inputs_read(consultation, as_of, connection, id_range, texts)
+                # JIT compiling each grouped query cost 0.5-0.7 s of its 0.8 s on
+                # bench-otc-10000 (EXPLAIN ANALYZE; bench/notes-groupby.md): not for a report.
+                cursor.execute("SET LOCAL jit = off")
+                # For the grouped counts to be read beside the rest, in this snapshot.
+                cursor.execute("SELECT pg_export_snapshot()")
+                exported = cursor.fetchone()
+                snapshot = str(exported[0]) if exported else None
+            return _report_inputs_read(
+                consultation, as_of, connection, id_range, texts, grouped, snapshot
+            )
+    return _report_inputs_read(consultation, as_of, connection, id_range, texts, grouped, None)
 
 
 def _report_counted(
@@ -129,15 +147,36 @@ def _report_inputs_read(
     connection: BaseDatabaseWrapper,
     id_range: tuple[int, int] | None,
     with_texts: bool,
+    grouped: bool | None,
+    snapshot: str | None,
 ) -> ReportInputs:
     counted = _report_counted(consultation, as_of, id_range)
     meta = _report_meta(consultation)
+    if grouped is None:
+        grouped = connection.vendor == "postgresql" and id_range is None
+    beside = None
+    if grouped and snapshot is not None:
+        # The database counts while this process reads the respondents and the free text.
+        beside = grouped_answers_beside(
+            answers=_report_answers_queryset(consultation, counted),
+            meta=meta,
+            alias=connection.alias,
+            snapshot=snapshot,
+        )
     respondents, check_rows, review = _report_respondents(counted)
     if id_range is None:
         excluded, left_out = _report_left_out(consultation, as_of)
     else:
         excluded, left_out = {}, None
-    answers = _report_answers(consultation, counted, connection)
+    counts = None
+    if grouped:
+        answers = answers_frame([])
+        if beside is None:
+            counts = grouped_answers(
+                answers=_report_answers_queryset(consultation, counted), meta=meta
+            )
+    else:
+        answers = _report_answers(consultation, counted, connection)
     texts = _report_texts(consultation, counted) if with_texts else texts_frame([])
     themes = themes_frame(
         Theme.objects.filter(consultation=consultation)
@@ -148,11 +187,23 @@ def _report_inputs_read(
     if with_texts:
         parts = FingerprintParts(
             header=header_digest(meta, themes),
-            counted=counted_lines(
-                respondents=respondents.assign(**review),
-                answers=answers,
-                texts=texts,
-                campaigns_confirmed=meta.campaigns_confirmed,
+            counted=(
+                counted_lines_written(
+                    answers=_report_answers_queryset(consultation, counted),
+                    respondents=respondents.assign(**review),
+                    texts=texts,
+                    meta=meta,
+                )
+                if grouped and connection.vendor == "postgresql"
+                else counted_lines(
+                    respondents=respondents.assign(**review),
+                    # Grouped elsewhere than on PostgreSQL (tests): the rows for this only.
+                    answers=_report_answers(consultation, counted, connection)
+                    if grouped
+                    else answers,
+                    texts=texts,
+                    campaigns_confirmed=meta.campaigns_confirmed,
+                )
             ),
             left_out=left_out,
         )
@@ -161,7 +212,7 @@ def _report_inputs_read(
     else:
         # Without the free text there is no fingerprint (the bench's closed-question read).
         sha256 = fingerprint_of(parts) if parts is not None else ""
-    snapshot = Snapshot(
+    snapshot_read = Snapshot(
         count=len(respondents),
         sha256=sha256,
         as_of=as_of,
@@ -174,8 +225,9 @@ def _report_inputs_read(
         answers=answers,
         texts=texts,
         themes=themes,
-        snapshot=snapshot,
+        snapshot=snapshot_read,
         fingerprint=parts,
+        grouped=counts if beside is None else beside.result(),
     )
 
 

@@ -208,7 +208,8 @@ def _register_rows(
     submission's answers: choice values, numbers, and for free text only whether answered and
     the themes it was coded with."""
     as_of = report.snapshot_as_of or report.queued_at
-    inputs = report_inputs(consultation=consultation, as_of=as_of)
+    # Each submission's answers, so the rows (not the database's grouped counts).
+    inputs = report_inputs(consultation=consultation, as_of=as_of, grouped=False)
     fingerprint.append(inputs.snapshot.sha256)
     questions = list(inputs.meta.questions)
     value_of = {choice.id: choice.value for q in questions for choice in q.choices}

@@ -13,8 +13,11 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 
-from reports.summary.closed import closed_question, closed_tables
-from reports.summary.context import answer_arrays, context_of
+import pandas as pd
+
+from reports.summary.closed import ClosedTables, closed_question, closed_tables
+from reports.summary.context import Context, answer_arrays, context_of
+from reports.summary.grouped import grouped_tables
 from reports.summary.inputs import ReportInputs
 from reports.summary.numbers import number_question, number_tables
 from reports.summary.respondents import respondent_groups, respondent_summary
@@ -31,9 +34,7 @@ def summarise(
     """The summary of ``inputs``. ``on_question(done, total, code)`` is told of each question."""
     meta = inputs.meta
     context, respondents = context_of(inputs)
-    answers = answer_arrays(context, inputs.answers)
-    closed = closed_tables(context, answers)
-    numbers = number_tables(context, answers)
+    closed, numbers = _tables(context, inputs)
     texts = texts_prepared(context, inputs.texts, respondents)
     themes = themes_by_id(inputs.themes)
 
@@ -64,7 +65,16 @@ def closed_and_number_tables(inputs: ReportInputs) -> int:
     question's figures are read from); return how many answer rows were counted. The benchmark
     times this against the cost of reading the same rows (see bench/README.md)."""
     context, _respondents = context_of(inputs)
-    answers = answer_arrays(context, inputs.answers)
-    closed_tables(context, answers)
-    number_tables(context, answers)
+    _tables(context, inputs)
+    if inputs.grouped is not None:
+        return int(inputs.grouped.choices["rows"].sum() + inputs.grouped.numbers["rows"].sum())
     return len(inputs.answers)
+
+
+def _tables(context: Context, inputs: ReportInputs) -> tuple[ClosedTables, pd.DataFrame]:
+    """The closed questions' tables and the number answers: from the database's grouped counts
+    when the loader read them (``inputs.grouped``), else counted from the answer rows."""
+    if inputs.grouped is not None:
+        return grouped_tables(context, inputs.grouped)
+    answers = answer_arrays(context, inputs.answers)
+    return closed_tables(context, answers), number_tables(context, answers)

@@ -26,7 +26,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -175,20 +175,28 @@ def left_out_digest(rows: Iterable[tuple[int, str]]) -> str:
 def counted_lines(
     *,
     respondents: pd.DataFrame,
-    answers: pd.DataFrame,
+    answers: pd.DataFrame | None,
     texts: pd.DataFrame,
     campaigns_confirmed: Mapping[str, bool],
+    answer_parts: Sequence[str] | None = None,
 ) -> bytes:
     """The counted submissions' ``"<digest>\\n"`` lines, in ascending id order.
 
     ``respondents`` needs ``REVIEW_COLUMNS`` besides the usual ones. Each record is written by
     hand in exactly the bytes ``canonical_json`` gives (``test_fingerprint`` checks it): keys in
-    sorted order, strings through ``json.dumps``.
+    sorted order, strings through ``json.dumps``. The answers come as rows (``answers``) or
+    already written (``answer_parts``, as ``reports.grouped_read.written_answers`` reads them),
+    one string per respondent in ascending id order.
     """
     frame = weighted(respondents).sort_values("submission_id", kind="stable")
     frame = licence_statuses_filled(frame.reset_index(drop=True))
     ids = frame["submission_id"].to_numpy(dtype=np.int64)
-    answer_parts = _answer_parts(ids, answers)
+    if answer_parts is None:
+        if answers is None:
+            raise ValueError("counted_lines needs the answers as rows or as written parts")
+        answer_parts = _answer_parts(ids, answers)
+    elif len(answer_parts) != len(ids):
+        raise ValueError("one written answer part per respondent")
     text_parts = _text_parts(ids, texts)
     quoted: dict[Any, str] = {}
 

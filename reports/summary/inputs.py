@@ -40,6 +40,7 @@ import pandas as pd
 
 if TYPE_CHECKING:
     from reports.summary.fingerprint import FingerprintParts
+    from reports.summary.grouped import GroupedAnswers
 
 # Why a submission was left out of a report, in the order the method note lists them.
 EXCLUSION_REASONS: tuple[str, ...] = (
@@ -190,6 +191,9 @@ class ReportInputs:
     # What this read contributes to the fingerprint (``reports.summary.fingerprint``); None when
     # it was not computed (hand-made inputs, a read without the free text).
     fingerprint: FingerprintParts | None = None
+    # The choice and number answers counted by the database (``reports.summary.grouped``),
+    # read instead of their rows on PostgreSQL: ``answers`` is then empty.
+    grouped: GroupedAnswers | None = None
 
 
 # The kinds answered by picking choices, and those of them where a respondent picks exactly one.

@@ -89,6 +89,8 @@ def _pairs(counter: Mapping[Any, int]) -> list[list[Any]]:
 
 def partial_compute(inputs: ReportInputs) -> dict[str, Any]:
     """The additive counts of one chunk's inputs, as plain JSON data (see the module docstring)."""
+    if inputs.grouped is not None:
+        raise ValueError("a chunk's partial is counted from its answer rows, not grouped counts")
     meta = inputs.meta
     context, respondents = context_of(inputs)
     categories = list(context.categories)
