@@ -68,7 +68,8 @@ def _fingerprints(signatures: np.ndarray) -> np.ndarray:
     """Each 64-bit slot folded to 16 bits (equal slots, equal fingerprints)."""
     folded = signatures ^ (signatures >> np.uint64(32))
     folded = folded ^ (folded >> np.uint64(16))
-    return (folded & np.uint64(0xFFFF)).astype(np.uint16)
+    prints: np.ndarray = (folded & np.uint64(0xFFFF)).astype(np.uint16)
+    return prints
 
 
 def _roots(union: _UnionFind) -> np.ndarray:

@@ -18,7 +18,7 @@ from tests.textkit.texts import (
 )
 from textkit import minhash, nearduplicates
 
-EN_FILLER = "licence capital custody wallet client shop cash risk fee regulator customs".split()
+EN_FILLER = "licence capital custody wallet client shop cash risk fee regulator".split()  # noqa: SIM905
 ZH_FILLER = list("牌照資本託管錢包客戶商店現金風險費用監管海關")
 
 
@@ -50,9 +50,7 @@ def edited(texts, rng, filler, joiner):
 def corpus(seed, copies=120):
     rng = random.Random(seed)
     english = edited(campaign_texts(EN_CAMPAIGN, EN_WORDS, copies, seed), rng, EN_FILLER, " ")
-    chinese = edited(
-        campaign_texts(ZH_CAMPAIGN, ZH_WORDS, copies, seed + 1), rng, ZH_FILLER, ""
-    )
+    chinese = edited(campaign_texts(ZH_CAMPAIGN, ZH_WORDS, copies, seed + 1), rng, ZH_FILLER, "")
     # A campaign pasted into two answers of one submission, with the respondent's own words.
     pasted = [
         f"{text}\n\nAlso: {other}"
