@@ -57,7 +57,7 @@ from textkit.minhash import (
 # Distinct texts hashed per block (numpy work on ~1.6 million words at a time).
 BLOCK = 20_000
 # Distinct paragraphs whose words are remembered (campaign and template paragraphs recur).
-_PARAGRAPHS_KEPT = 200_000
+_PARAGRAPHS_KEPT = 10_000
 # Candidate pairs checked exactly per numpy pass.
 _PAIR_BATCH = 20_000
 
@@ -158,7 +158,10 @@ class NearDuplicates:
             doc = self._distinct[key] = self.docs
             self.docs += 1
             vocabulary = self._vocabulary
-            ids = [vocabulary.setdefault(token, len(vocabulary)) + 1 for token in tokens]
+            known = list(map(vocabulary.get, tokens))
+            if None in known:  # new words get the next ids, in the order met
+                known = [vocabulary.setdefault(token, len(vocabulary)) for token in tokens]
+            ids = [word + 1 for word in known]  # type: ignore[operator]
             self._pending.append(ids + [0] * (SHINGLE - len(ids)))
             if len(self._pending) == BLOCK:
                 self._flush()
