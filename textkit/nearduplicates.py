@@ -296,10 +296,10 @@ class NearDuplicates:
                 agree = (self._prints_all[a] == self._prints_all[b]).sum(axis=2) / SLOTS
                 keep = agree >= lowest
                 rows = np.nonzero(keep)[0]
-                firsts.append(a[keep])
-                seconds.append(b[keep])
-                buckets.append(chosen[begin + rows])
-                agrees.append(agree[keep])
+                firsts.append(a[keep].astype(np.int32))
+                seconds.append(b[keep].astype(np.int32))
+                buckets.append((chosen[begin + rows]).astype(np.int32))
+                agrees.append(agree[keep].astype(np.float32))
         if firsts:
             first, second = np.concatenate(firsts), np.concatenate(seconds)
             bucket, agree = np.concatenate(buckets), np.concatenate(agrees)
@@ -318,14 +318,21 @@ class NearDuplicates:
         large.append(len(sizes))  # a sentinel: no bucket comes after it
         upcoming = 0
         find, join = union.find, union.union
-        for one, other, at, ok in zip(
-            first.tolist(), second.tolist(), bucket.tolist(), passes.tolist(), strict=True
-        ):
-            while large[upcoming] < at:
-                self._large_join(order, starts, sizes, large[upcoming], copies, union)
-                upcoming += 1
-            if ok and find(one) != find(other):
-                join(one, other)
+        # Only the pairs that pass can join anything; in buckets' order, a slice at a time.
+        first, second, bucket = first[passes], second[passes], bucket[passes]
+        for begin in range(0, first.size, _PAIR_BATCH):
+            end = begin + _PAIR_BATCH
+            for one, other, at in zip(
+                first[begin:end].tolist(),
+                second[begin:end].tolist(),
+                bucket[begin:end].tolist(),
+                strict=True,
+            ):
+                while large[upcoming] < at:
+                    self._large_join(order, starts, sizes, large[upcoming], copies, union)
+                    upcoming += 1
+                if find(one) != find(other):
+                    join(one, other)
         for index in large[upcoming:-1]:
             self._large_join(order, starts, sizes, index, copies, union)
 
