@@ -82,6 +82,16 @@ def _roots(union: _UnionFind) -> np.ndarray:
         roots = higher
 
 
+def _grown(values: np.ndarray, size: int, axis: int) -> np.ndarray:
+    """``values`` with room for ``size`` along ``axis`` (the new room left uninitialised)."""
+    shape = list(values.shape)
+    shape[axis] = size
+    grown = np.empty(shape, dtype=values.dtype)
+    index = tuple(slice(0, n) for n in values.shape)
+    grown[index] = values
+    return grown
+
+
 def _ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
     """The indices start..start+length of every (start, length), concatenated."""
     total = int(lengths.sum())
@@ -103,7 +113,9 @@ class NearDuplicates:
         threshold: float = DEFAULT_THRESHOLD,
         min_chars: int = MIN_CHARS,
         seed: int = 1,
+        expected: int = 0,
     ) -> None:
+        """``expected``: about how many texts will come (room is made for them at once)."""
         if not LOWEST_THRESHOLD <= threshold <= 1:
             raise ValueError(f"threshold must be between {LOWEST_THRESHOLD} and 1")
         self.threshold = threshold
@@ -115,10 +127,13 @@ class NearDuplicates:
         self._doc_of = array("q")  # per text: its distinct doc, -1 when too short
         self._paragraphs: dict[str, tuple[list[str], int, bool]] = {}
         self._pending: list[list[int]] = []  # word ids + 1 of docs not hashed yet
-        self._words: list[np.ndarray] = []
-        self._lengths: list[np.ndarray] = []
-        self._keys: list[np.ndarray] = []
-        self._prints: list[np.ndarray] = []
+        # Grown in place (by doubling) rather than kept in blocks and joined at the end: freed
+        # blocks of a few megabytes stay in the C heap, large arrays go back to the system.
+        capacity = max(expected, BLOCK)
+        self._keys = np.empty((SLOTS // self.rows, capacity), dtype=np.uint64)
+        self._prints_all = np.empty((capacity, SLOTS), dtype=np.uint16)
+        self._all_words = np.empty(capacity * 96, dtype=np.uint16)
+        self._ends = array("q")  # where each doc's word ids end in _all_words
         self.docs = 0
 
     # --- Reading -------------------------------------------------------------------------------
@@ -189,11 +204,22 @@ class NearDuplicates:
             for column in range(band * self.rows, (band + 1) * self.rows):
                 key = _mix(key ^ signatures[:, column])
             keys[band] = key
-        self._keys.append(keys)
-        self._prints.append(_fingerprints(signatures))
-        small = int(ids.max()) < (1 << 16)
-        self._words.append(ids.astype(np.uint16 if small else np.uint32))
-        self._lengths.append(lengths.astype(np.int32))
+        first, size = len(self._ends), len(lengths)
+        if first + size > self._keys.shape[1]:
+            room = max(2 * self._keys.shape[1], first + size)
+            self._keys = _grown(self._keys, room, axis=1)
+            self._prints_all = _grown(self._prints_all, room, axis=0)
+        self._keys[:, first : first + size] = keys
+        self._prints_all[first : first + size] = _fingerprints(signatures)
+        start = self._ends[-1] if self._ends else 0
+        if start + ids.size > self._all_words.size:
+            self._all_words = _grown(
+                self._all_words, max(2 * self._all_words.size, start + ids.size), axis=0
+            )
+        if int(ids.max()) >= (1 << 16) and self._all_words.dtype == np.uint16:
+            self._all_words = self._all_words.astype(np.uint32)
+        self._all_words[start : start + ids.size] = ids
+        self._ends.extend((start + np.cumsum(lengths)).tolist())
 
     def _signatures(self, ids: np.ndarray, lengths: np.ndarray) -> np.ndarray:
         """One-permutation MinHash of each doc (word ids + 1, concatenated), densified."""
@@ -234,23 +260,8 @@ class NearDuplicates:
     def _join(self, doc_of: np.ndarray, union: _UnionFind, progress: Progress | None) -> None:
         n = self.docs
         bands = SLOTS // self.rows
-        keys = np.empty((bands, n), dtype=np.uint64)
-        self._prints_all = np.empty((n, SLOTS), dtype=np.uint16)
-        lengths = np.concatenate(self._lengths)
-        self._offsets = np.concatenate([[0], np.cumsum(lengths, dtype=np.int64)])
-        dtype = np.uint32 if any(w.dtype == np.uint32 for w in self._words) else np.uint16
-        self._all_words = np.empty(int(self._offsets[-1]), dtype=dtype)
-        row = position = 0
-        while self._keys:
-            block_keys, block_prints = self._keys.pop(0), self._prints.pop(0)
-            block_words = self._words.pop(0)
-            size = block_keys.shape[1]
-            keys[:, row : row + size] = block_keys
-            self._prints_all[row : row + size] = block_prints
-            self._all_words[position : position + block_words.size] = block_words
-            row += size
-            position += block_words.size
-        self._lengths.clear()
+        keys = self._keys
+        self._offsets = np.concatenate([[0], np.frombuffer(self._ends, dtype=np.int64)])
         copies = np.bincount(doc_of[doc_of >= 0], minlength=n)
         self._known_keys = np.zeros(0, dtype=np.int64)
         self._known_pass = np.zeros(0, dtype=bool)
@@ -258,7 +269,7 @@ class NearDuplicates:
         self._fresh_pass: list[np.ndarray] = []
         self._singles: dict[tuple[int, int], bool] = {}
         for band in range(bands):
-            key = keys[band]
+            key = keys[band, :n]
             order = np.argsort(key, kind="stable")
             ordered = key[order]
             starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])

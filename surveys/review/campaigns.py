@@ -114,15 +114,13 @@ def _find(
 ) -> _Found:
     """Stream the texts into the near-duplicate index, then group them. Only compact arrays
     are kept per submission: its id, earlier group and a hash of its text."""
-    index = NearDuplicates(threshold=threshold, min_chars=min_chars)
-    ids, previous, hashes = array("q"), array("q"), array("q")
     total = (
         Submission.objects.filter(consultation=consultation, state=SubmissionState.SUBMITTED)
         .order_by()
         .count()
-        if progress is not None
-        else 0
     )
+    index = NearDuplicates(threshold=threshold, min_chars=min_chars, expected=total)
+    ids, previous, hashes = array("q"), array("q"), array("q")
     for submission_id, group_id, text in _campaign_texts(consultation):
         ids.append(submission_id)
         previous.append(group_id or 0)
