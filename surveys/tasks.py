@@ -7,9 +7,11 @@ from django.conf import settings
 from django.utils import translation
 
 from surveys.imports import services
-from surveys.models import ImportState, SubmissionImport
+from surveys.models import CampaignDetectionJob, ImportState, SubmissionImport
+from surveys.review.campaign_jobs import campaign_job_run
 
 IMPORT_RESPONSES = "surveys.import_responses"
+DETECT_CAMPAIGNS = "surveys.detect_campaigns"
 
 
 @shared_task(
@@ -36,3 +38,23 @@ def _import_responses(job_id: int) -> None:
         services.submission_import_check(job=job)
     elif job.state in (ImportState.QUEUED, ImportState.IMPORTING):
         services.submission_import_run(job=job)
+
+
+@shared_task(
+    name=DETECT_CAMPAIGNS,
+    ignore_result=True,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    soft_time_limit=settings.CELERY_TASK_SOFT_TIME_LIMIT,
+    time_limit=settings.CELERY_TASK_TIME_LIMIT,
+)
+def detect_campaigns(job_id: int, language: str = "en") -> None:
+    """Run the campaign detection ``job_id`` (``surveys.review.campaign_jobs``), its audit
+    notes in ``language``. Delivered again after a lost worker, it runs again: detection
+    recomputes the groups from the texts, so a second run gives the same groups."""
+    job = CampaignDetectionJob.objects.select_related("consultation", "requested_by").filter(
+        pk=job_id
+    )
+    with translation.override(language):
+        for found in job:
+            campaign_job_run(job=found)

@@ -9,6 +9,7 @@ signer's name, are left out of the comparison: a campaign's copies differ in the
 design.
 
 Comparing every pair is quadratic; at 100,000 texts it is not an option. ``near_duplicate_groups``
+(``textkit.nearduplicates.NearDuplicates``, which streams the texts and keeps compact arrays)
 therefore:
 
 1. splits the texts into words (NFKC, case-folded) and collapses exact copies;
@@ -31,11 +32,11 @@ identical short answers are common and are not a campaign.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
-from textkit.tokenise import comparable_form, tokens
+from textkit.tokenise import _OTHER, HAN, WORD, comparable_form, tokens
 
 SHINGLE = 2
 SLOTS = 128
@@ -65,6 +66,8 @@ _CHUNK_WORDS = 1_000_000
 _SIGNATURE_CHARS = 40
 _SIGNATURE_WORDS = 5
 PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
+# ``textkit.tokenise.TOKEN`` without its clause ends: the tokens ``words`` keeps, in one scan.
+word_pattern = re.compile(rf"[{HAN}]|{WORD}|{_OTHER}")
 
 
 def _is_signature(paragraph: str) -> bool:
@@ -107,41 +110,6 @@ def _mix(values: np.ndarray) -> np.ndarray:
     return mixed
 
 
-def _shingle_sets(docs: Sequence[list[int]], seed: int) -> tuple[np.ndarray, list[np.ndarray]]:
-    """MinHash signatures (len(docs) x SLOTS) and the sorted distinct shingle hashes of each doc.
-
-    ``docs`` are word-id lists at least SHINGLE long.
-    """
-    signatures = np.full((len(docs), SLOTS), _EMPTY, dtype=np.uint64)
-    shingles: list[np.ndarray] = []
-    salt = _mix(np.array([seed], dtype=np.uint64))[0]
-    start = 0
-    while start < len(docs):
-        stop, size = start, 0
-        while stop < len(docs) and (size < _CHUNK_WORDS or stop == start):
-            size += len(docs[stop])
-            stop += 1
-        chunk = docs[start:stop]
-        ids = np.fromiter((word + 1 for doc in chunk for word in doc), dtype=np.uint64, count=size)
-        lengths = np.fromiter((len(doc) for doc in chunk), dtype=np.int64, count=len(chunk))
-        ends = np.cumsum(lengths)
-        count = ids.size - SHINGLE + 1
-        hashes = np.zeros(count, dtype=np.uint64)
-        for offset in range(SHINGLE):
-            hashes = hashes * _BASE + ids[offset : offset + count]
-        owner = np.repeat(np.arange(len(chunk)), lengths)[:count]
-        # A shingle that runs over the end of its text into the next one is not a shingle.
-        keep = np.arange(count) + SHINGLE <= ends[owner]
-        hashes = _mix(hashes[keep] ^ salt)
-        owner = owner[keep]
-        slots = (hashes >> np.uint64(_VALUE_BITS)).astype(np.intp)
-        np.minimum.at(signatures, (owner + start, slots), hashes & _VALUE_MASK)
-        bounds = np.searchsorted(owner, np.arange(len(chunk) + 1))
-        shingles.extend(np.unique(hashes[bounds[i] : bounds[i + 1]]) for i in range(len(chunk)))
-        start = stop
-    return _densify(signatures), shingles
-
-
 def _densify(signatures: np.ndarray) -> np.ndarray:
     """Fill each empty slot from the next full slot to its right (circularly), marked by the
     distance so that borrowed values only match values borrowed the same way. In place, by
@@ -162,36 +130,18 @@ def _densify(signatures: np.ndarray) -> np.ndarray:
     return signatures
 
 
-def _buckets(signatures: np.ndarray, rows: int) -> Iterator[np.ndarray]:
-    """Per band of ``rows`` slots, the doc indices (ascending) of each bucket of several docs."""
-    n = signatures.shape[0]
-    for band in range(SLOTS // rows):
-        key = np.zeros(n, dtype=np.uint64)
-        for column in range(band * rows, (band + 1) * rows):
-            key = _mix(key ^ signatures[:, column])
-        order = np.argsort(key, kind="stable")
-        ordered = key[order]
-        starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
-        sizes = np.diff(np.r_[starts, n])
-        for first, size in zip(starts[sizes > 1].tolist(), sizes[sizes > 1].tolist(), strict=True):
-            yield order[first : first + size]
-
-
-def _jaccard(first: np.ndarray, second: np.ndarray) -> float:
-    common = np.intersect1d(first, second, assume_unique=True).size
-    return common / (first.size + second.size - common)
-
-
 def jaccard(a: str, b: str) -> float:
     """Jaccard similarity of two texts as the detection compares them: sets of word pairs,
     signatures left out."""
-    vocabulary: dict[str, int] = {}
-    docs = [
-        [vocabulary.setdefault(w, len(vocabulary)) for w in words(comparable(t))] for t in (a, b)
-    ]
-    docs = [doc + [-1] * (SHINGLE - len(doc)) for doc in docs]
-    _signatures, (first, second) = _shingle_sets(docs, seed=1)
-    return _jaccard(first, second)
+    first, second = (_word_pairs(text) for text in (a, b))
+    common = len(first & second)
+    return common / (len(first) + len(second) - common)
+
+
+def _word_pairs(text: str) -> set[tuple[str, str]]:
+    found = words(comparable(text))
+    found += [""] * (SHINGLE - len(found))
+    return set(zip(found, found[1:], strict=False))
 
 
 class _UnionFind:
@@ -212,60 +162,6 @@ class _UnionFind:
             self.parent[max(root_a, root_b)] = min(root_a, root_b)
 
 
-def _bucket_join(
-    bucket: np.ndarray,
-    signatures: np.ndarray,
-    shingles: Sequence[np.ndarray],
-    union: _UnionFind,
-    threshold: float,
-) -> None:
-    """Join the texts of one bucket that are similar enough.
-
-    Each text is compared with the first text of each group met so far in the bucket and with
-    the texts just before it, but never with one already in its own group: a text close to two
-    groups is the bridge that joins them. Candidates go by the signatures' estimate first; only
-    the most promising few get the exact check, so a bucket of 40,000 copies stays linear.
-    """
-    docs = bucket.tolist()
-    first = union.find(docs[0])
-    if all(union.find(doc) == first for doc in docs):
-        return  # joined already, through an earlier band
-    if len(docs) <= _SMALL_BUCKET:
-        # Few texts: estimate every pair at once and check the promising ones, best first.
-        block = signatures[bucket]
-        agree = (block[:, None, :] == block[None, :, :]).sum(axis=2) / SLOTS
-        first_index, second_index = np.nonzero(np.triu(agree >= threshold - _ESTIMATE_MARGIN, 1))
-        order = np.argsort(-agree[first_index, second_index], kind="stable")
-        for a, b in zip(first_index[order].tolist(), second_index[order].tolist(), strict=True):
-            one, other = docs[a], docs[b]
-            if union.find(one) != union.find(other) and (
-                _jaccard(shingles[one], shingles[other]) >= threshold
-            ):
-                union.union(one, other)
-        return
-    leaders: list[int] = []
-    for position, doc in enumerate(docs):
-        nearby = docs[max(0, position - _WINDOW) : position]
-        candidates = [
-            c for c in dict.fromkeys(leaders + nearby) if union.find(c) != union.find(doc)
-        ]
-        if candidates:
-            agree = (signatures[candidates] == signatures[doc]).sum(axis=1) / SLOTS
-            checked = 0
-            for index in np.argsort(-agree, kind="stable").tolist():
-                if agree[index] < threshold - _ESTIMATE_MARGIN or checked == _EXACT_CHECKS:
-                    break
-                other = candidates[index]
-                if union.find(other) == union.find(doc):
-                    continue
-                checked += 1
-                if _jaccard(shingles[doc], shingles[other]) >= threshold:
-                    union.union(doc, other)
-        root = union.find(doc)
-        if len(leaders) < _BUCKET_GROUPS and all(union.find(leader) != root for leader in leaders):
-            leaders.append(doc)
-
-
 def near_duplicate_groups(
     texts: Sequence[str],
     *,
@@ -277,38 +173,8 @@ def near_duplicate_groups(
 
     Largest group first; within a group, indices ascend.
     """
-    if not LOWEST_THRESHOLD <= threshold <= 1:
-        raise ValueError(f"threshold must be between {LOWEST_THRESHOLD} and 1")
-    vocabulary: dict[str, int] = {}
-    distinct: dict[str, int] = {}
-    docs: list[list[int]] = []
-    doc_of: list[int] = []  # the distinct doc of each input text, -1 when too short
-    for text in texts:
-        tokens = words(comparable(text))
-        if _letters(tokens) < min_chars:
-            doc_of.append(-1)
-            continue
-        key = "\x1f".join(tokens)
-        index = distinct.get(key)
-        if index is None:
-            index = distinct[key] = len(docs)
-            doc = [vocabulary.setdefault(token, len(vocabulary)) for token in tokens]
-            docs.append(doc + [-1] * (SHINGLE - len(doc)))
-        doc_of.append(index)
-    union = _UnionFind(len(docs))
-    if len(docs) > 1:
-        signatures, shingles = _shingle_sets(docs, seed)
-        # The texts sent most often come first in each bucket: in a campaign that is the
-        # standard text, which signed or lightly edited copies resemble most.
-        copies = np.bincount(np.array([d for d in doc_of if d >= 0]), minlength=len(docs))
-        rows = ROWS_HIGH if threshold >= 0.75 else ROWS_LOW
-        for bucket in _buckets(signatures, rows):
-            ordered = bucket[np.argsort(-copies[bucket], kind="stable")]
-            _bucket_join(ordered, signatures, shingles, union, threshold)
-    members: dict[int, list[int]] = {}
-    for index, doc_index in enumerate(doc_of):
-        if doc_index >= 0:
-            members.setdefault(union.find(doc_index), []).append(index)
-    groups = [group for group in members.values() if len(group) > 1]
-    groups.sort(key=lambda group: (-len(group), group[0]))
-    return groups
+    from textkit.nearduplicates import NearDuplicates  # it builds on this module
+
+    index = NearDuplicates(threshold=threshold, min_chars=min_chars, seed=seed)
+    index.extend(texts)
+    return index.groups()

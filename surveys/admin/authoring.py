@@ -35,7 +35,7 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from surveys import authoring, exports, roles
-from surveys.admin.campaigns import detection_message
+from surveys.admin.campaigns import detection_queue
 from surveys.admin.common import NamedWidgetsMixin, plain_select
 from surveys.admin.exports import export_response
 from surveys.models import (
@@ -48,8 +48,9 @@ from surveys.models import (
     SubmissionState,
 )
 from surveys.querysets import awaiting_confirmation_condition
-from surveys.review import campaigns
+from surveys.review.campaign_jobs import DetectionRefused
 from surveys.review.labels import hkt
+from textkit.minhash import DEFAULT_THRESHOLD
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise, WithAnnotations
@@ -417,9 +418,27 @@ class ConsultationAdmin(NamedWidgetsMixin, LockedDeleteMixin, admin.ModelAdmin[C
 
     @admin.action(description=_("Detect campaign groups"), permissions=["review"])
     def detect_campaigns(self, request: StaffRequest, queryset: QuerySet[Consultation]) -> None:
+        """Queue a detection job per consultation (each job's page shows its progress)."""
         for consultation in queryset:
-            result = campaigns.campaign_detect(consultation=consultation, actor=request.user)
-            self.message_user(request, detection_message(consultation, result), messages.SUCCESS)
+            try:
+                job = detection_queue(
+                    consultation=consultation, threshold=DEFAULT_THRESHOLD, user=request.user
+                )
+            except DetectionRefused as error:
+                self.message_user(request, error.message, messages.ERROR)
+                continue
+            url = reverse("admin:surveys_campaigngroup_detection", args=[job.pk])
+            self.message_user(
+                request,
+                format_html(
+                    '{} <a href="{}">{}</a>',
+                    gettext("Campaign detection queued for %(title)s.")
+                    % {"title": consultation.localized("title")},
+                    url,
+                    gettext("Follow it"),
+                ),
+                messages.SUCCESS,
+            )
 
 
 @admin.register(Section)

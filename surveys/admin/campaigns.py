@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import logging
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.db.models import (
     QuerySet,
 )
@@ -15,8 +17,10 @@ from django.http import (
     HttpResponse,
     HttpResponseRedirect,
 )
+from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
+from django.utils import translation
 from django.utils.html import format_html
 from django.utils.http import urlencode
 from django.utils.text import Truncator
@@ -26,10 +30,11 @@ from django.utils.translation import gettext_lazy as _
 from surveys import roles
 from surveys.admin.common import ReadOnlyRecordMixin
 from surveys.models import (
+    CampaignDetectionJob,
     CampaignGroup,
     Consultation,
 )
-from surveys.review import campaigns
+from surveys.review import campaign_jobs, campaigns
 from surveys.review.labels import hkt
 from textkit.minhash import DEFAULT_THRESHOLD, LOWEST_THRESHOLD
 
@@ -37,23 +42,39 @@ if TYPE_CHECKING:
     from consultation.http import StaffRequest
 
 
-def detection_message(consultation: Consultation, result: campaigns.CampaignDetection) -> str:
-    groups = ngettext(
-        "%(groups)s campaign group covering %(grouped)s",
-        "%(groups)s campaign groups covering %(grouped)s",
-        result.groups,
-    ) % {"groups": result.groups, "grouped": result.grouped}
-    return gettext(
-        "%(title)s: %(groups)s of %(total)s sent submissions with free text "
-        "(%(kept)s found again, %(removed)s removed) in %(seconds).1f s."
-    ) % {
-        "title": consultation.localized("title"),
-        "groups": groups,
-        "total": result.submissions,
-        "kept": result.kept,
-        "removed": result.removed,
-        "seconds": result.seconds,
-    }
+logger = logging.getLogger(__name__)
+
+# What each stage of a running detection is doing, as the job page says it.
+_STAGES = {
+    "read": _("Reading the free-text answers"),
+    "compare": _("Comparing the texts, one band of the signatures at a time"),
+    "write": _("Writing the groups"),
+}
+
+
+def detection_queue(
+    *, consultation: Consultation, threshold: float, user: Any
+) -> CampaignDetectionJob:
+    """Record a detection job and queue its task once the row has committed, the audit notes
+    in the language of the page that asked; a broker that is down fails the job with a clear
+    message (``DetectionRefused`` while another detection of the consultation is active)."""
+    language = translation.get_language() or "en"
+    from surveys.tasks import detect_campaigns  # the task module imports the services
+
+    with transaction.atomic():
+        job = campaign_jobs.campaign_job_start(
+            consultation=consultation, threshold=threshold, user=user
+        )
+
+        def send() -> None:
+            try:
+                detect_campaigns.delay(job.pk, language)
+            except Exception:  # the broker is down
+                logger.exception("campaign detection %s could not be queued", job.pk)
+                campaign_jobs.campaign_job_unqueued(job=job)
+
+        transaction.on_commit(send)
+    return job
 
 
 class DetectForm(forms.Form):
@@ -151,28 +172,32 @@ class CampaignGroupAdmin(ReadOnlyRecordMixin, admin.ModelAdmin[CampaignGroup]):
                 self.admin_site.admin_view(self.detect_view),
                 name="surveys_campaigngroup_detect",
             ),
+            path(
+                "detect/<int:job_id>/",
+                self.admin_site.admin_view(self.detection_view),
+                name="surveys_campaigngroup_detection",
+            ),
             *super().get_urls(),
         ]
 
     def detect_view(self, request: StaffRequest) -> HttpResponse:
-        """Run campaign detection for one consultation (the command does the same)."""
+        """Queue campaign detection for one consultation (the command runs it in place)."""
         if not self.has_review_permission(request):
             raise PermissionDenied
         form = DetectForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
-            consultation = form.cleaned_data["consultation"]
-            result = campaigns.campaign_detect(
-                consultation=consultation,
-                threshold=form.cleaned_data["threshold"],
-                actor=request.user,
-            )
-            self.message_user(request, detection_message(consultation, result), messages.SUCCESS)
-            url = (
-                reverse("admin:surveys_campaigngroup_changelist")
-                + "?"
-                + urlencode({"consultation__id__exact": consultation.pk})
-            )
-            return HttpResponseRedirect(url)
+            try:
+                job = detection_queue(
+                    consultation=form.cleaned_data["consultation"],
+                    threshold=form.cleaned_data["threshold"],
+                    user=request.user,
+                )
+            except campaign_jobs.DetectionRefused as error:
+                self.message_user(request, error.message, messages.ERROR)
+            else:
+                return HttpResponseRedirect(
+                    reverse("admin:surveys_campaigngroup_detection", args=[job.pk])
+                )
         return TemplateResponse(
             request,
             "admin/surveys/campaigngroup/detect.html",
@@ -181,5 +206,29 @@ class CampaignGroupAdmin(ReadOnlyRecordMixin, admin.ModelAdmin[CampaignGroup]):
                 "opts": self.model._meta,
                 "title": gettext("Detect campaign groups"),
                 "form": form,
+                "jobs": CampaignDetectionJob.objects.select_related("consultation")[:5],
+            },
+        )
+
+    def detection_view(self, request: StaffRequest, job_id: int) -> HttpResponse:
+        """One detection job: its progress while it runs (the page follows it), its result."""
+        if not self.has_review_permission(request):
+            raise PermissionDenied
+        job = get_object_or_404(
+            CampaignDetectionJob.objects.select_related("consultation"), pk=job_id
+        )
+        return TemplateResponse(
+            request,
+            "admin/surveys/campaigngroup/detection.html",
+            {
+                **self.admin_site.each_context(request),
+                "opts": self.model._meta,
+                "title": gettext("Campaign detection: %(title)s")
+                % {"title": job.consultation.localized("title")},
+                "job": job,
+                "stage": _STAGES.get(job.stage, ""),
+                "groups_url": reverse("admin:surveys_campaigngroup_changelist")
+                + "?"
+                + urlencode({"consultation__id__exact": job.consultation_id}),
             },
         )

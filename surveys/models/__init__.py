@@ -21,6 +21,7 @@ from surveys.choices import (
 )
 from surveys.models.api_tokens import ApiScope, ApiToken
 from surveys.models.base import Bilingual, private_storage
+from surveys.models.campaign_jobs import CampaignDetectionJob, DetectionState
 from surveys.models.consultations import (
     Choice,
     Consultation,
@@ -54,6 +55,7 @@ __all__ = [
     "ApiToken",
     "Attachment",
     "Bilingual",
+    "CampaignDetectionJob",
     "CampaignGroup",
     "Channel",
     "Choice",
@@ -61,6 +63,7 @@ __all__ = [
     "Consultation",
     "ConsultationDocument",
     "ConsultationStatus",
+    "DetectionState",
     "DraftChange",
     "DraftCollaborator",
     "ExclusionReason",

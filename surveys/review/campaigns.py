@@ -11,6 +11,7 @@ confirmations from one run to the next. Every change of a submission's group is 
 from __future__ import annotations
 
 import time
+from array import array
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -38,8 +39,8 @@ from textkit.minhash import (
     LOWEST_THRESHOLD,
     MIN_CHARS,
     PARAGRAPH_BREAK,
-    near_duplicate_groups,
 )
+from textkit.nearduplicates import NearDuplicates, Progress
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -47,6 +48,8 @@ if TYPE_CHECKING:
 REPRESENTATIVE_CHARS = 2000
 # Members assigned to their group per UPDATE (SQLite allows 32,766 parameters a statement).
 _ASSIGN_BATCH = 5000
+# Progress is reported every so many submissions read.
+_PROGRESS_EVERY = 20_000
 
 
 # --- The job over a consultation ---------------------------------------------------------------
@@ -62,16 +65,21 @@ class CampaignDetection:
     seconds: float
 
 
-def _campaign_texts(consultation: Consultation) -> Iterator[tuple[int, int | None, str]]:
+def _campaign_texts(
+    consultation: Consultation, only: list[int] | None = None
+) -> Iterator[tuple[int, int | None, str]]:
     """(submission id, current group id, concatenated free text) of each sent submission with
-    free text, streamed from one query in question order."""
+    free text (of the submissions ``only``, when given), streamed from one query in question
+    order."""
+    answers = Answer.objects.filter(
+        consultation=consultation,
+        question__kind=QuestionKind.TEXT,
+        submission__state=SubmissionState.SUBMITTED,
+    )
+    if only is not None:
+        answers = answers.filter(submission_id__in=only)
     rows = (
-        Answer.objects.filter(
-            consultation=consultation,
-            question__kind=QuestionKind.TEXT,
-            submission__state=SubmissionState.SUBMITTED,
-        )
-        .exclude(text="")
+        answers.exclude(text="")
         .order_by("submission_id", "question__order")
         .values_list("submission_id", "submission__campaign_group_id", "text")
         .iterator(chunk_size=20_000)
@@ -89,10 +97,63 @@ def _campaign_texts(consultation: Consultation) -> Iterator[tuple[int, int | Non
         yield current, group, "\n\n".join(parts)
 
 
-def _representative(texts: list[str]) -> str:
-    """The text most members sent, as they wrote it, each paragraph once: a campaign's text
-    pasted into several questions is shown one time."""
-    text = Counter(texts).most_common(1)[0][0]
+@dataclass(frozen=True)
+class _Found:
+    """What detection found: each text's submission and earlier group, and the groups as
+    indices into them, with the index of each group's representative (the text most members
+    sent, as they wrote it)."""
+
+    ids: array[int]
+    previous: array[int]  # earlier group id, 0 for none
+    groups: list[list[int]]
+    representatives: list[int]
+
+
+def _find(
+    consultation: Consultation, threshold: float, min_chars: int, progress: Progress | None
+) -> _Found:
+    """Stream the texts into the near-duplicate index, then group them. Only compact arrays
+    are kept per submission: its id, earlier group and a hash of its text."""
+    total = (
+        Submission.objects.filter(consultation=consultation, state=SubmissionState.SUBMITTED)
+        .order_by()
+        .count()
+    )
+    index = NearDuplicates(threshold=threshold, min_chars=min_chars, expected=total)
+    ids, previous, hashes = array("q"), array("q"), array("q")
+    for submission_id, group_id, text in _campaign_texts(consultation):
+        ids.append(submission_id)
+        previous.append(group_id or 0)
+        hashes.append(hash(text))
+        index.add(text)
+        if progress is not None and len(ids) % _PROGRESS_EVERY == 0:
+            progress("read", len(ids), max(total, len(ids)))
+    if progress is not None:
+        progress("read", len(ids), len(ids))
+    groups = index.groups(progress)
+    del index
+    # Most often sent first; among texts sent as often, the one sent first (Counter's order).
+    representatives = []
+    for indices in groups:
+        counts = Counter(hashes[i] for i in indices)
+        best = counts.most_common(1)[0][0]
+        representatives.append(next(i for i in indices if hashes[i] == best))
+    return _Found(ids, previous, groups, representatives)
+
+
+def _texts_of(consultation: Consultation, submission_ids: list[int]) -> dict[int, str]:
+    """The concatenated free text of a few submissions, as ``_campaign_texts`` makes it."""
+    texts: dict[int, str] = {}
+    for start in range(0, len(submission_ids), _ASSIGN_BATCH):
+        chosen = submission_ids[start : start + _ASSIGN_BATCH]
+        for submission_id, _group, text in _campaign_texts(consultation, chosen):
+            texts[submission_id] = text
+    return texts
+
+
+def _representative(text: str) -> str:
+    """A group's most sent text, each paragraph once: a campaign's text pasted into several
+    questions is shown one time."""
     paragraphs = dict.fromkeys(p.strip() for p in PARAGRAPH_BREAK.split(text) if p.strip())
     return "\n\n".join(paragraphs)[:REPRESENTATIVE_CHARS]
 
@@ -123,13 +184,13 @@ def _assign(
             )
 
 
-@transaction.atomic
 def campaign_detect(
     *,
     consultation: Consultation,
     threshold: float = DEFAULT_THRESHOLD,
     min_chars: int = MIN_CHARS,
     actor: User | None = None,
+    progress: Progress | None = None,
 ) -> CampaignDetection:
     """Group the consultation's sent submissions by near-identical free text.
 
@@ -137,6 +198,7 @@ def campaign_detect(
     the same earlier group) keeps that group's label and confirmation; earlier groups not found
     again are deleted. Drafts and withdrawn submissions are not grouped. Every submission whose
     group changes gets an audit event, by ``actor`` (None: the system, as the command runs).
+    ``progress(stage, done, total)`` hears how far it is: "read", "compare", "write".
     """
     started = time.perf_counter()
     if not LOWEST_THRESHOLD <= threshold <= 1:
@@ -144,15 +206,34 @@ def campaign_detect(
             _("The similarity threshold must be between %(lowest)s and 1.")
             % {"lowest": LOWEST_THRESHOLD}
         )
-    ids: list[int] = []
-    previous: list[int | None] = []
-    texts: list[str] = []
-    for submission_id, group_id, text in _campaign_texts(consultation):
-        ids.append(submission_id)
-        previous.append(group_id)
-        texts.append(text)
-    found = near_duplicate_groups(texts, threshold=threshold, min_chars=min_chars)
+    found = _find(consultation, threshold, min_chars, progress)
+    if progress is not None:
+        progress("write", 0, len(found.groups))
+    texts = _texts_of(consultation, [found.ids[i] for i in found.representatives])
+    with transaction.atomic():
+        kept, removed, grouped = _write(consultation, found, texts, threshold, actor)
+    if progress is not None:
+        progress("write", len(found.groups), len(found.groups))
+    return CampaignDetection(
+        submissions=len(found.ids),
+        grouped=grouped,
+        groups=len(found.groups),
+        kept=kept,
+        removed=removed,
+        seconds=time.perf_counter() - started,
+    )
 
+
+def _write(
+    consultation: Consultation,
+    found: _Found,
+    texts: dict[int, str],
+    threshold: float,
+    actor: User | None,
+) -> tuple[int, int, int]:
+    """Label, size and assign the groups found; audit every change; drop vanished groups.
+    Returns (groups kept, groups removed, submissions grouped)."""
+    ids, previous = found.ids, found.previous
     # A petition's group was entered by staff with its standard text: detection leaves it be.
     petitions = petition_group_ids(consultation)
     existing = {
@@ -166,7 +247,7 @@ def campaign_detect(
     reused: dict[int, CampaignGroup] = {}
     created: list[CampaignGroup] = []
     members: list[tuple[CampaignGroup, list[int]]] = []
-    for indices in found:
+    for indices, representative in zip(found.groups, found.representatives, strict=True):
         earlier = Counter(previous[i] for i in indices if previous[i] in existing)
         match = next((pk for pk, _n in earlier.most_common() if pk not in reused), None)
         if match is not None:
@@ -176,8 +257,7 @@ def campaign_detect(
             group = CampaignGroup(consultation=consultation, label=f"C{next_number}")
             created.append(group)
         group.size = len(indices)
-        group.representative_text = _representative([texts[i] for i in indices])
-
+        group.representative_text = _representative(texts.get(ids[representative], ""))
         group.detected_at = now
         members.append((group, indices))
     CampaignGroup.objects.bulk_create(created, batch_size=1000)
@@ -214,14 +294,7 @@ def campaign_detect(
     )
     stale = [pk for pk in existing if pk not in reused]
     CampaignGroup.objects.filter(pk__in=stale).delete()
-    return CampaignDetection(
-        submissions=len(ids),
-        grouped=len(pairs),
-        groups=len(found),
-        kept=len(reused),
-        removed=len(stale),
-        seconds=time.perf_counter() - started,
-    )
+    return len(reused), len(stale), len(pairs)
 
 
 def _group_state(group: CampaignGroup | None) -> str:
