@@ -18,7 +18,8 @@ seconds instead of 75 s, so the test takes seconds, not minutes).
   report once none has answered for REPORT_NO_WORKER_SECONDS; the next worker skips the old
   chunks (their attempt was replaced) and builds the report once.
 
-Broker: TEST_BROKER_URL (``make test``), else Redis database 8 on 127.0.0.1.
+Broker: TEST_BROKER_URL (``make test``), else Redis database 8 on 127.0.0.1; one database per
+xdist worker (tests/parallel.py).
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ from django.utils import timezone
 from consultation.celery import app
 from reports.jobs import dispatch, services, watchdog
 from reports.models import Report, ReportFile, ReportStatus
+from tests import parallel
 from tests.processes import ROOT, running_database_url
 from tests.reliability.workers import Worker, wait_for, workers
 from tests.reports.celery_support import broker_url
@@ -48,7 +50,7 @@ from tests.reports.report_data import consultation_with_responses, counted_submi
 
 pytestmark = pytest.mark.integration
 
-BROKER = os.environ.get("TEST_BROKER_URL", "redis://127.0.0.1:6379/8")
+BROKER = parallel.broker_url("redis://127.0.0.1:6379/8")
 BEAT_SECONDS = 0.5
 STALE_SECONDS = 4.0
 # How often this test runs the watchdog (beat: REPORT_WATCHDOG_SECONDS).
