@@ -234,7 +234,12 @@ def test_with_its_only_worker_killed_beat_itself_requeues_the_report(
         report = services.report_request(
             consultation=consultation, language="zh-hant", requested_by=None
         )
-        wait_for(lambda: row(report)["progress"] > 0, "the build to start", only, 120)
+        folder = build_tmp / f"report-{report.pk}-attempt-1"
+        # Killed once its build folder exists (on a loaded machine a build can show progress
+        # before it makes the folder): the watchdog must then delete what the build left.
+        wait_for(
+            lambda: row(report)["progress"] > 0 and folder.exists(), "the build to start", only, 120
+        )
         only.kill()
         killed_at = time.monotonic()
         assert row(report)["status"] == ReportStatus.RUNNING
