@@ -34,7 +34,7 @@ run: setup
 # The suite's pytest-xdist workers (README, "Tests in parallel"): each has its own test database
 # (test_consult_hk_gw0, ...) and Redis database (REDIS_URL's plus its number); 0 runs the suite in
 # one process, without xdist: make test PYTEST_WORKERS=0.
-PYTEST_WORKERS ?= 3
+PYTEST_WORKERS ?= 4
 PYTEST_PARALLEL := -n $(PYTEST_WORKERS) --dist loadgroup
 
 ## Fresh clone to a passing suite on PostgreSQL, Redis and Debian's chromium, after `lint`
