@@ -31,17 +31,25 @@ run: setup
 	DEBUG=1 $(PY) manage.py generate_responses va-custody --count 300 --seed 7 --if-empty
 	scripts/run-dev.sh
 
+# The suite's pytest-xdist workers (README, "Tests in parallel"): each has its own test database
+# (test_consult_hk_gw0, ...) and Redis database (REDIS_URL's plus its number); 0 runs the suite in
+# one process, without xdist: make test PYTEST_WORKERS=0.
+PYTEST_WORKERS ?= 4
+PYTEST_PARALLEL := -n $(PYTEST_WORKERS) --dist loadgroup
+
 ## Fresh clone to a passing suite on PostgreSQL, Redis and Debian's chromium, after `lint`
 ## (ruff, lint-imports, mypy).
 test: setup lint
 	scripts/ensure-system.sh
 	$(MAKE) node_modules/.installed
 	DEBUG=1 $(PY) manage.py makemigrations --check --dry-run
-	DATABASE_URL=$(PG_URL) TEST_BROKER_URL=$(REDIS_URL) $(VENV)/bin/pytest
+	DATABASE_URL=$(PG_URL) TEST_BROKER_URL=$(REDIS_URL) $(VENV)/bin/pytest $(PYTEST_PARALLEL)
 
-## The same suite on SQLite (no PostgreSQL-only tests are skipped silently: they say so).
+## The same suite on SQLite (no PostgreSQL-only tests are skipped silently: they say so); each
+## xdist worker has its own in-memory test database.
 test-sqlite: setup node_modules/.installed
-	DATABASE_URL=sqlite:///$(CURDIR)/var/test.sqlite3 TEST_BROKER_URL=$(REDIS_URL) $(VENV)/bin/pytest
+	DATABASE_URL=sqlite:///$(CURDIR)/var/test.sqlite3 TEST_BROKER_URL=$(REDIS_URL) \
+		$(VENV)/bin/pytest $(PYTEST_PARALLEL)
 
 ## Style, the architecture's rules (import-linter contracts in pyproject.toml) and types.
 lint: setup

@@ -1,20 +1,105 @@
 """Shared fixtures. Factories live in tests/factories.py."""
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from django.core.cache import caches
+from django.db import transaction
 
 from surveys.demo.loader import demo_files, demo_load
+from surveys.journey import structure as journey_structure
+from surveys.models import Consultation
+
+# Fixtures that mean the test's data must be committed (other connections, threads or processes
+# read it): such a test cannot run inside another fixture's open transaction.
+_COMMITTED = {
+    "transactional_db",
+    "live_server",
+    "django_db_reset_sequences",
+    "django_db_serialized_rollback",
+}
 
 
-@pytest.fixture
-def demo_consultations(db) -> dict[str, object]:
-    """Both demo consultations, loaded from surveys/demo/ the way ``load_demo`` does."""
+def _commits(item: pytest.Item) -> bool:
+    marker = item.get_closest_marker("django_db")
+    flags = ("transaction", "reset_sequences", "serialized_rollback")
+    return bool(_COMMITTED & set(item.fixturenames)) or bool(
+        marker and any(marker.kwargs.get(flag) for flag in flags)
+    )
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Two set-up savings, the same in a serial and a parallel run:
+
+    - The tests of a module that take ``demo_consultations`` inside a transaction (``db``) share
+      one load of the demo per module (``_demo_shared``, rolled back at the module's end; each
+      test runs in a savepoint of it, rolled back after the test, as ``db`` always does). They
+      run after the module's other tests, which therefore never see the shared demo.
+    - In parallel runs (``make test``: ``--dist loadgroup``), the tests of a module that share a
+      module-scoped set-up of ours (a published consultation, rendered reports) run on one
+      worker, which builds it once, instead of once on every worker that takes some of them.
+    """
+    modules: dict[object, list[pytest.Item]] = {}
+    for item in items:
+        modules.setdefault(getattr(item, "module", None), []).append(item)
+    ordered: list[pytest.Item] = []
+    for module_items in modules.values():
+        shared = [
+            item
+            for item in module_items
+            if "demo_consultations" in getattr(item, "fixturenames", ()) and not _commits(item)
+        ]
+        for item in shared:
+            if "_demo_shared" not in item.fixturenames:
+                item.fixturenames.insert(0, "_demo_shared")
+        ordered += [item for item in module_items if item not in shared] + shared
+    items[:] = ordered
+
+    for item in items:
+        info = getattr(item, "_fixtureinfo", None)
+        if info is None:
+            continue
+        for definitions in info.name2fixturedefs.values():
+            definition = definitions[-1]
+            if definition.scope in ("module", "class", "package") and (
+                definition.func.__module__.startswith("tests.")
+            ):
+                item.add_marker(pytest.mark.xdist_group(item.module.__name__))
+                break
+
+
+def _demo_load_all() -> dict[str, Consultation]:
     loaded = {}
     for path in demo_files():
         consultation, _ = demo_load(path=Path(path))
         loaded[consultation.slug] = consultation
     return loaded
+
+
+@pytest.fixture(scope="module")
+def _demo_shared(django_db_setup, django_db_blocker) -> Iterator[dict[str, int]]:
+    """Both demo consultations loaded once for a module's tests (see above), in a transaction
+    rolled back when they are done: their ids by slug."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        yield {slug: consultation.pk for slug, consultation in _demo_load_all().items()}
+        transaction.set_rollback(True)
+
+
+@pytest.fixture
+def demo_consultations(request, db) -> dict[str, Consultation]:
+    """Both demo consultations, loaded from surveys/demo/ the way ``load_demo`` does."""
+    if "_demo_shared" not in request.fixturenames:
+        return _demo_load_all()
+    # The same rows as the module's earlier tests (their changes rolled back): what this process
+    # keeps by consultation id is dropped, as if the demo had just been loaded with new ids.
+    for cache in caches.all():
+        cache.clear()
+    journey_structure._STRUCTURES.clear()
+    return {
+        slug: Consultation.objects.get(pk=pk)
+        for slug, pk in request.getfixturevalue("_demo_shared").items()
+    }
 
 
 @pytest.fixture

@@ -22,12 +22,14 @@ import pytest
 from django.db import connection
 
 from consultation.celery import app
+from tests import parallel
 from tests.processes import celery_worker_spawn
 from tests.reports.celery_support import broker_url
 from tests.reports.report_data import report_storage
 
-# `make test` passes TEST_BROKER_URL; on its own this suite uses Redis database 5.
-BROKER_URL = os.environ.get("TEST_BROKER_URL", "redis://127.0.0.1:6379/5")
+# `make test` passes TEST_BROKER_URL; on its own this suite uses Redis database 5 (plus the
+# xdist worker's number: tests/parallel.py).
+BROKER_URL = parallel.broker_url("redis://127.0.0.1:6379/5")
 READY_TIMEOUT = 90
 
 

@@ -1,7 +1,8 @@
 """Real server processes for the reliability and deployment tests: gunicorn and redis-server.
 
 Both run on 127.0.0.1 only, on ports of this suite's range (8170-8179 for gunicorn, 6391 for the
-Redis that the broker-outage test stops and starts; the shared Redis on 6379 is never touched).
+Redis that the broker-outage test stops and starts, each moved up by ten per xdist worker; the
+shared Redis on 6379 is never touched).
 Each helper is a context manager that stops its process, and only its process, on the way out.
 """
 
@@ -21,10 +22,12 @@ from pathlib import Path
 
 import httpx
 
+from tests import parallel
 from tests.processes import ROOT
 
-GUNICORN_PORTS = range(8170, 8180)
-REDIS_PORT = 6391
+# A block of ten ports per xdist worker (tests/parallel.py): 8170-8179 for gw0, 8180-8189 for gw1...
+GUNICORN_PORTS = parallel.ports(8170)
+REDIS_PORT = parallel.ports(6391)[0]
 START_TIMEOUT = 60
 
 # Variables of the test process that must not leak into a "production" server.

@@ -6,8 +6,9 @@
   (``appendonly yes``) they are still there, and they all finish.
 - A build that fails says why on the staff page, and "Try again" there builds it.
 
-The broker is Redis database 7 on the shared server, except for the restart test, which starts
-and stops its own ``redis-server`` on port 6391 (the shared one is never touched).
+The broker is TEST_BROKER_URL (else Redis database 7) on the shared server, one database per
+xdist worker (tests/parallel.py), except for the restart test, which starts and stops its own
+``redis-server`` on port 6391 (6401 for the second worker, ...; the shared one is never touched).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from django.urls import reverse
 from consultation.celery import app
 from reports.jobs import services
 from reports.models import Report, ReportFile, ReportStatus
+from tests import parallel
 from tests.reliability.servers import redis_server
 from tests.reliability.workers import wait_for, workers
 from tests.reports.celery_support import broker_url
@@ -29,7 +31,7 @@ from tests.reports.report_data import consultation_with_responses
 
 pytestmark = pytest.mark.integration
 
-BROKER = "redis://127.0.0.1:6379/7"
+BROKER = parallel.broker_url("redis://127.0.0.1:6379/7")
 # How long an unacknowledged job waits before another worker may take it (production: hours).
 VISIBILITY_SECONDS = 8
 # The redelivered message restarts the report only once its heartbeat is stale (a fresh one means

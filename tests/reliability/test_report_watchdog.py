@@ -18,7 +18,8 @@ seconds instead of 75 s, so the test takes seconds, not minutes).
   report once none has answered for REPORT_NO_WORKER_SECONDS; the next worker skips the old
   chunks (their attempt was replaced) and builds the report once.
 
-Broker: TEST_BROKER_URL (``make test``), else Redis database 8 on 127.0.0.1.
+Broker: TEST_BROKER_URL (``make test``), else Redis database 8 on 127.0.0.1; one database per
+xdist worker (tests/parallel.py).
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ from django.utils import timezone
 from consultation.celery import app
 from reports.jobs import dispatch, services, watchdog
 from reports.models import Report, ReportFile, ReportStatus
+from tests import parallel
 from tests.processes import ROOT, running_database_url
 from tests.reliability.workers import Worker, wait_for, workers
 from tests.reports.celery_support import broker_url
@@ -48,7 +50,7 @@ from tests.reports.report_data import consultation_with_responses, counted_submi
 
 pytestmark = pytest.mark.integration
 
-BROKER = os.environ.get("TEST_BROKER_URL", "redis://127.0.0.1:6379/8")
+BROKER = parallel.broker_url("redis://127.0.0.1:6379/8")
 BEAT_SECONDS = 0.5
 STALE_SECONDS = 4.0
 # How often this test runs the watchdog (beat: REPORT_WATCHDOG_SECONDS).
@@ -232,7 +234,12 @@ def test_with_its_only_worker_killed_beat_itself_requeues_the_report(
         report = services.report_request(
             consultation=consultation, language="zh-hant", requested_by=None
         )
-        wait_for(lambda: row(report)["progress"] > 0, "the build to start", only, 120)
+        folder = build_tmp / f"report-{report.pk}-attempt-1"
+        # Killed once its build folder exists (on a loaded machine a build can show progress
+        # before it makes the folder): the watchdog must then delete what the build left.
+        wait_for(
+            lambda: row(report)["progress"] > 0 and folder.exists(), "the build to start", only, 120
+        )
         only.kill()
         killed_at = time.monotonic()
         assert row(report)["status"] == ReportStatus.RUNNING

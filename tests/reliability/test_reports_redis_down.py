@@ -1,7 +1,8 @@
 """The staff report pages while Redis is down, on a real gunicorn with production settings.
 
 The server's broker (CELERY_BROKER_URL) and cache (CACHE_URL: rate limits, and the sessions it
-caches) are both a private ``redis-server`` on 127.0.0.1:6394, stopped in the middle of the
+caches) are both a private ``redis-server`` on 127.0.0.1:6394 (6404 on the second xdist worker,
+...), stopped in the middle of the
 test. Reading pages keep working (the signed-in session comes from its database row), and
 starting a report, or trying one again, answers "Reports are unavailable just now" (503 with
 Retry-After), never a 500.
@@ -23,6 +24,7 @@ from django.test import Client
 from django.urls import reverse
 
 from reports.models import Report, ReportFile, ReportStatus
+from tests import parallel
 from tests.factories import ConsultationFactory
 from tests.processes import running_database_url
 from tests.reliability.servers import gunicorn, production_env, redis_server
@@ -30,7 +32,8 @@ from tests.reports.report_data import report_storage
 
 pytestmark = pytest.mark.integration
 
-REDIS_PORT = 6394
+# 6394, 6404 for the second xdist worker, ... (tests/parallel.py)
+REDIS_PORT = parallel.ports(6391)[3]
 CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 
 

@@ -23,6 +23,7 @@ from reports.display import job_reason
 from reports.jobs import liveness, watchdog
 from reports.jobs.heartbeat import report_hand_off
 from reports.models import Report, ReportStatus
+from tests import parallel
 from tests.factories import ConsultationFactory
 from tests.processes import celery_worker_spawn
 from tests.reports.celery_support import (
@@ -32,7 +33,7 @@ from tests.reports.celery_support import (
     no_broadcast_broker,
 )
 
-BROKER = os.environ.get("TEST_BROKER_URL", "redis://127.0.0.1:6379/5")
+BROKER = parallel.broker_url("redis://127.0.0.1:6379/5")
 # Nothing listens on port 1: a broker that is down.
 BROKER_DOWN = "redis://127.0.0.1:1/0"
 PING_SECONDS = 1.0

@@ -23,6 +23,7 @@ from surveys.models import (
     Submission,
     SubmissionState,
 )
+from surveys.roles import roles_sync
 from tests.reports.report_data import consultation_with_responses, report_storage
 
 pytestmark = pytest.mark.django_db
@@ -74,6 +75,10 @@ def make_user(django_user_model):
             name, password="a-long-test-password", is_staff=True
         )
         for group in groups:
+            # The groups come from a data migration; a transactional test's flush earlier on the
+            # same worker removes them (as tests/factories.py does).
+            if not Group.objects.filter(name=group).exists():
+                roles_sync()
             user.groups.add(Group.objects.get(name=group))
         return user
 

@@ -14,6 +14,7 @@ from django.utils import timezone, translation
 from reports.display import snapshot_line
 from reports.jobs.watchdog import WORKER_LOST_REQUEUED as REQUEUED_REASON
 from reports.models import Report, ReportFile, ReportStatus
+from surveys.roles import roles_sync
 from tests.factories import ConsultationFactory
 from tests.reports.report_data import report_storage
 
@@ -67,6 +68,10 @@ def _user(django_user_model, name, *, perms=(), groups=(), **flags):
             Permission.objects.get(content_type__app_label=app_label, codename=codename)
         )
     for group_name in groups:
+        # The groups come from a data migration; a transactional test's flush earlier on the
+        # same worker removes them (as tests/factories.py does).
+        if not Group.objects.filter(name=group_name).exists():
+            roles_sync()
         user.groups.add(Group.objects.get(name=group_name))
     return user
 
