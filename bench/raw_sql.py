@@ -45,6 +45,7 @@ def _best(runs: int, *ways: Callable[[], object]) -> list[float]:
 def answer_rows(size: int, runs: int) -> None:
     from django.db import connection, transaction
 
+    from reports import answer_rows as rows_read
     from reports import loading
     from reports.summary.inputs import answers_frame
     from surveys.models import Consultation
@@ -56,11 +57,11 @@ def answer_rows(size: int, runs: int) -> None:
 
     def orm() -> object:
         with transaction.atomic():
-            return answers_frame(loading._report_answers_queryset(consultation, counted))
+            return answers_frame(rows_read.answers_queryset(consultation, counted))
 
     def copy() -> pd.DataFrame:
         with transaction.atomic():
-            return loading._report_answers(consultation, counted, connection)
+            return rows_read.answers_read(consultation, counted, connection)
 
     rows = len(copy())
     orm_s, copy_s = _best(runs, orm, copy)

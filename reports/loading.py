@@ -21,7 +21,7 @@ from django.db import connections, models, router, transaction
 from django.db.models import Case, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.utils import timezone, translation
 
-from reports.copy_reader import answers_copy_frame
+from reports.answer_rows import answers_copy_sql, answers_queryset, answers_read
 from reports.grouped_read import counted_lines_written, grouped_answers, grouped_answers_beside
 from reports.summary.chunks import ChunkPlanner, ChunkSpec
 from reports.summary.fingerprint import (
@@ -158,7 +158,7 @@ def _report_inputs_read(
     if grouped and snapshot is not None:
         # The database counts while this process reads the respondents and the free text.
         beside = grouped_answers_beside(
-            answers=_report_answers_queryset(consultation, counted),
+            answers=answers_queryset(consultation, counted),
             meta=meta,
             alias=connection.alias,
             snapshot=snapshot,
@@ -172,11 +172,9 @@ def _report_inputs_read(
     if grouped:
         answers = answers_frame([])
         if beside is None:
-            counts = grouped_answers(
-                answers=_report_answers_queryset(consultation, counted), meta=meta
-            )
+            counts = grouped_answers(answers=answers_queryset(consultation, counted), meta=meta)
     else:
-        answers = _report_answers(consultation, counted, connection)
+        answers = answers_read(consultation, counted, connection)
     texts = _report_texts(consultation, counted) if with_texts else texts_frame([])
     themes = themes_frame(
         Theme.objects.filter(consultation=consultation)
@@ -189,7 +187,7 @@ def _report_inputs_read(
             header=header_digest(meta, themes),
             counted=(
                 counted_lines_written(
-                    answers=_report_answers_queryset(consultation, counted),
+                    answers=answers_queryset(consultation, counted),
                     respondents=respondents.assign(**review),
                     texts=texts,
                     meta=meta,
@@ -198,9 +196,7 @@ def _report_inputs_read(
                 else counted_lines(
                     respondents=respondents.assign(**review),
                     # Grouped elsewhere than on PostgreSQL (tests): the rows for this only.
-                    answers=_report_answers(consultation, counted, connection)
-                    if grouped
-                    else answers,
+                    answers=answers_read(consultation, counted, connection) if grouped else answers,
                     texts=texts,
                     campaigns_confirmed=meta.campaigns_confirmed,
                 )
@@ -469,38 +465,6 @@ def _report_other_reasons(
     return dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
 
 
-def _report_answers_queryset(
-    consultation: Consultation, counted: QuerySet[Submission]
-) -> QuerySet[Answer, tuple[int, int, int | None, int | None]]:
-    return (
-        Answer.objects.filter(consultation=consultation, submission__in=counted.values("pk"))
-        .exclude(question__kind=QuestionKind.TEXT)
-        # A stray row whose "multiple" flag disagrees with its question's kind is not an answer.
-        .filter(
-            Q(question__kind=QuestionKind.MULTIPLE, multiple=True)
-            | (~Q(question__kind=QuestionKind.MULTIPLE) & Q(multiple=False))
-        )
-        .filter(Q(choice__isnull=False) | Q(number__isnull=False))
-        .order_by()
-        .values_list("submission_id", "question_id", "choice_id", "number")
-    )
-
-
-def _report_answers_copy_sql(
-    consultation: Consultation, counted: QuerySet[Submission]
-) -> tuple[str, Sequence[object]]:
-    """The answer rows as five non-null int8 columns, so that a binary COPY row has a fixed size:
-    submission, question, choice (-1 for none), number (0 for none), has-number flag."""
-    sql, params = _report_answers_queryset(consultation, counted).query.sql_with_params()
-    # ``sql`` is Django's own compiled query; the values stay in ``params``.
-    columns = (
-        "a.submission_id::int8, a.question_id::int8, COALESCE(a.choice_id, -1)::int8,"
-        " COALESCE(a.number, 0)::int8, (a.number IS NOT NULL)::int::int8"
-    )
-    wrapped = f"SELECT {columns} FROM ({sql}) AS a(submission_id, question_id, choice_id, number)"  # noqa: S608
-    return wrapped, params
-
-
 def report_answers_sql(
     *, consultation: Consultation, as_of: dt.datetime
 ) -> tuple[str, Sequence[object]]:
@@ -509,18 +473,7 @@ def report_answers_sql(
     The benchmark streams it once with ``COPY ... TO STDOUT`` as the floor that aggregation is
     compared with.
     """
-    return _report_answers_copy_sql(consultation, _report_counted(consultation, as_of))
-
-
-def _report_answers(
-    consultation: Consultation, counted: QuerySet[Submission], connection: BaseDatabaseWrapper
-) -> pd.DataFrame:
-    """One row per choice or number answer of the counted submissions, from one streamed query."""
-    if connection.vendor == "postgresql":
-        sql, params = _report_answers_copy_sql(consultation, counted)
-        with connection.cursor() as cursor:
-            return answers_copy_frame(cursor, sql, params)
-    return answers_frame(_report_answers_queryset(consultation, counted))
+    return answers_copy_sql(consultation, _report_counted(consultation, as_of))
 
 
 def _report_texts(consultation: Consultation, counted: QuerySet[Submission]) -> pd.DataFrame:
@@ -594,7 +547,7 @@ def report_answers(
 ) -> QuerySet[Answer, tuple[int, int, int | None, int | None]]:
     """The choice and number answers of ``counted`` that a report counts, as
     ``(submission, question, choice, number)`` rows."""
-    return _report_answers_queryset(consultation, counted)
+    return answers_queryset(consultation, counted)
 
 
 def report_counted_count(*, consultation: Consultation, as_of: dt.datetime) -> int:

@@ -38,9 +38,11 @@ from surveys.journey.structure import journey_load
 from surveys.licensing.services import register_replace
 from surveys.models import (
     ApiScope,
+    CampaignDetectionJob,
     CampaignGroup,
     Channel,
     Consultation,
+    DetectionState,
     ImportState,
     ReviewEvent,
     Submission,
@@ -134,6 +136,9 @@ def build_world(django_user_model) -> World:
         "attachment": mine.attachments.get(),
         "theme": Theme.objects.create(consultation=custody, name_en="Wallet checks"),
         "campaign": CampaignGroup.objects.create(consultation=custody, label="C9", size=2),
+        "detection": CampaignDetectionJob.objects.create(
+            consultation=custody, threshold=0.8, state=DetectionState.DONE
+        ),
         "petition": petition_add(
             consultation=custody,
             actor=users["superuser"],

@@ -220,6 +220,7 @@ admin:surveys_theme_delete                    GET  theme                302 302 
 admin:surveys_theme_change                    GET  theme                302 302 302 200 403 403 200
 admin/surveys/theme/<path:object_id>/         GET  theme                302 302 302 302 302 302 302
 admin:surveys_campaigngroup_detect            GET  -                    302 302 302 200 403 403 200
+admin:surveys_campaigngroup_detection         GET  detection            302 302 302 200 403 403 200
 admin:surveys_campaigngroup_changelist        GET  -                    302 302 302 200 403 403 200
 admin:surveys_campaigngroup_add               GET  -                    302 302 302 403 403 403 403
 admin:surveys_campaigngroup_history           GET  campaign             302 302 302 200 403 403 200
