@@ -36,6 +36,8 @@ run: setup
 # one process, without xdist: make test PYTEST_WORKERS=0.
 PYTEST_WORKERS ?= 4
 PYTEST_PARALLEL := -n $(PYTEST_WORKERS) --dist loadgroup
+# The 25 slowest tests and set-ups are listed at the end of every run: where the suite's time goes.
+PYTEST_DURATIONS := --durations=25
 
 ## Fresh clone to a passing suite on PostgreSQL, Redis and Debian's chromium, after `lint`
 ## (ruff, lint-imports, mypy).
@@ -43,7 +45,7 @@ test: setup lint
 	scripts/ensure-system.sh
 	$(MAKE) node_modules/.installed
 	DEBUG=1 $(PY) manage.py makemigrations --check --dry-run
-	DATABASE_URL=$(PG_URL) TEST_BROKER_URL=$(REDIS_URL) $(VENV)/bin/pytest $(PYTEST_PARALLEL)
+	DATABASE_URL=$(PG_URL) TEST_BROKER_URL=$(REDIS_URL) $(VENV)/bin/pytest $(PYTEST_PARALLEL) $(PYTEST_DURATIONS)
 
 ## The same suite on SQLite (no PostgreSQL-only tests are skipped silently: they say so); each
 ## xdist worker has its own in-memory test database.

@@ -111,10 +111,12 @@ def bar_chart(
     return png_uri(_draw(Chart(tuple(bars), maximum, percent_axis)))
 
 
-def draw_charts(charts: Sequence[Chart], *, cache_dir: Path | None = None) -> list[str]:
+def draw_charts(
+    charts: Sequence[Chart], *, cache_dir: Path | None = None, parallel: bool = False
+) -> list[str]:
     """Each chart as a ``data:image/png`` URI, in order: from the cache in ``cache_dir`` where
-    the same chart was drawn before, otherwise drawn (half of them by a forked child when there
-    are many) and stored there."""
+    the same chart was drawn before, otherwise drawn (with ``parallel``, half of them by a forked
+    child when there are many) and stored there."""
     keys = [
         chart_cache.chart_key(asdict(chart), style=CHART_STYLE, fonts=CJK_FONT_FILES)
         for chart in charts
@@ -124,7 +126,8 @@ def draw_charts(charts: Sequence[Chart], *, cache_dir: Path | None = None) -> li
     ]
     missing = [index for index, png in enumerate(pngs) if png is None]
     if missing:
-        drawn = _draw_all([charts[index] for index in missing])
+        wanted = [charts[index] for index in missing]
+        drawn = _draw_all(wanted) if parallel else [_draw(chart) for chart in wanted]
         for index, png in zip(missing, drawn, strict=True):
             pngs[index] = png
             if cache_dir is not None:

@@ -158,13 +158,18 @@ def _context(summary: Summary, language: str, *, public: bool) -> dict[str, Any]
 
 def _draw_charts(respondents: dict[str, Any], sections: list[SectionView]) -> None:
     """Draw every chart of the edition at once (from the chart cache where it holds them;
-    the rest in parallel) and put each one's data URI in its place."""
+    the rest drawn, in parallel where ``REPORT_CHARTS_IN_PARALLEL``) and put each one's data
+    URI in its place."""
     views = [view for section in sections for view in section.questions if view.chart_spec]
     specs = [view.chart_spec for view in views if view.chart_spec is not None]
     if respondents["chart_spec"] is not None:
         specs.insert(0, respondents["chart_spec"])
     configured = getattr(settings, "REPORT_CHART_CACHE_DIR", None)
-    uris = charts.draw_charts(specs, cache_dir=Path(configured) if configured else None)
+    uris = charts.draw_charts(
+        specs,
+        cache_dir=Path(configured) if configured else None,
+        parallel=getattr(settings, "REPORT_CHARTS_IN_PARALLEL", False),
+    )
     if respondents["chart_spec"] is not None:
         respondents["chart"] = uris.pop(0)
     for view, uri in zip(views, uris, strict=True):

@@ -115,7 +115,7 @@ def test_many_charts_drawn_by_two_processes_are_the_charts_drawn_by_one(tmp_path
         for size in range(2, 2 + charts.PARALLEL_FROM + 1)
     ]
     assert len(many) > charts.PARALLEL_FROM
-    parallel = draw_charts(many, cache_dir=None)
+    parallel = draw_charts(many, cache_dir=None, parallel=True)
     assert parallel == [bar_chart(chart.bars, maximum=1.0) for chart in many]
 
 
