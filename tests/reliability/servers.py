@@ -199,12 +199,26 @@ class Redis:
         except OSError:
             return False
 
-    def queue_length(self, queue: str = "celery") -> int:
+    def _count(self, command: bytes, key: str) -> int:
         with socket.create_connection(("127.0.0.1", self.port), timeout=2) as sock:
-            name = queue.encode()
-            sock.sendall(b"*2\r\n$4\r\nLLEN\r\n$%d\r\n%s\r\n" % (len(name), name))
+            name = key.encode()
+            sock.sendall(
+                b"*2\r\n$%d\r\n%s\r\n$%d\r\n%s\r\n" % (len(command), command, len(name), name)
+            )
             reply = sock.recv(64)
         return int(reply[1:].split(b"\r\n")[0])
+
+    def queue_length(self, queue: str = "celery") -> int:
+        """Messages waiting in ``queue``, not yet given to a worker."""
+        return self._count(b"LLEN", queue)
+
+    def unacked(self) -> int:
+        """Messages given to a worker and not yet acknowledged (kombu's ``unacked`` hash)."""
+        return self._count(b"HLEN", "unacked")
+
+    def held(self, queue: str = "celery") -> int:
+        """Every message the broker keeps for ``queue``: waiting plus delivered and unacknowledged."""
+        return self.queue_length(queue) + self.unacked()
 
 
 @contextlib.contextmanager
