@@ -217,7 +217,7 @@ class Redis:
         return self._count(b"HLEN", "unacked")
 
     def held(self, queue: str = "celery") -> int:
-        """Every message the broker keeps for ``queue``: waiting plus delivered and unacknowledged."""
+        """Every message the broker keeps for ``queue``: waiting, or delivered and not acked."""
         return self.queue_length(queue) + self.unacked()
 
 
