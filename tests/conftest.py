@@ -29,6 +29,9 @@ def _commits(item: pytest.Item) -> bool:
     )
 
 
+# First: pytest-xdist's own hook (on each worker) reads the ``xdist_group`` markers added here
+# to make the groups, and runs before a hook without ``tryfirst``, seeing none of them.
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Two set-up savings, the same in a serial and a parallel run:
 
