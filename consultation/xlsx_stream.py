@@ -9,8 +9,8 @@ header row (and whatever ``finish`` adds, e.g. a small sheet of its own), and th
 into their sheets while the workbook is copied into ``out``. The package (content types,
 relationships, styles, properties) is XlsxWriter's; only the ``<row>`` elements are ours, written
 as XlsxWriter writes them in constant-memory mode (inline strings, XML escapes, ``_xHHHH_`` escapes
-of control characters, whitespace kept). Memory stays flat: a row at a time in Python, the rows on
-disk until the copy.
+of control characters, whitespace kept). Memory stays flat: at most a few batches of rows in
+Python (read by one thread, written by another), the rows on disk until the copy.
 
 Cells are typed by value: ``str`` as text, ``int``/``float``/``Decimal`` as numbers, ``bool`` as a
 boolean, ``datetime`` (naive) as a date with the format ``DATE_FORMAT``; ``None`` and ``""`` are
