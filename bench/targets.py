@@ -54,15 +54,17 @@ def _peak(step: str) -> Callable[[Records, int], float | None]:
 
 def _growth(step: str) -> Callable[[Records, int], float | None]:
     """How much more memory than its reference the step took (MiB): the same step at the
-    smallest size measured, or at that smallest size itself, the process start-up baseline."""
+    smallest size where it was measured, or, when there is none smaller (the smallest size, or a
+    size run alone), the process start-up baseline of the same size."""
 
     def measure(records: Records, size: int) -> float | None:
         rss = _value(records, size, step, "rss_mib")
-        smallest = min(records) if records else size
-        if size > smallest:
-            reference = _value(records, smallest, step, "rss_mib")
-        else:
-            reference = _value(records, size, "baseline", "rss_mib")
+        smaller = [
+            value
+            for other in sorted(records)
+            if other < size and (value := _value(records, other, step, "rss_mib")) is not None
+        ]
+        reference = smaller[0] if smaller else _value(records, size, "baseline", "rss_mib")
         if rss is None or reference is None:
             return None
         return rss - reference

@@ -9,8 +9,8 @@ header row (and whatever ``finish`` adds, e.g. a small sheet of its own), and th
 into their sheets while the workbook is copied into ``out``. The package (content types,
 relationships, styles, properties) is XlsxWriter's; only the ``<row>`` elements are ours, written
 as XlsxWriter writes them in constant-memory mode (inline strings, XML escapes, ``_xHHHH_`` escapes
-of control characters, whitespace kept). Memory stays flat: a row at a time in Python, the rows on
-disk until the copy.
+of control characters, whitespace kept). Memory stays flat: at most a few batches of rows in
+Python (read by one thread, written by another), the rows on disk until the copy.
 
 Cells are typed by value: ``str`` as text, ``int``/``float``/``Decimal`` as numbers, ``bool`` as a
 boolean, ``datetime`` (naive) as a date with the format ``DATE_FORMAT``; ``None`` and ``""`` are
@@ -20,9 +20,11 @@ a cell's limit); other text only through ``safe_cell``.
 
 from __future__ import annotations
 
+import queue
 import re
 import shutil
 import tempfile
+import threading
 import zipfile
 from collections.abc import Callable, Collection, Iterable, Sequence
 from datetime import datetime, timedelta
@@ -33,7 +35,7 @@ from typing import IO, Any
 import xlsxwriter
 from xlsxwriter.utility import xl_col_to_name
 
-from consultation.spreadsheet import safe_cell, xlsx_text
+from consultation.spreadsheet import FORMULA_START, XLSX_CELL_LIMIT, safe_cell, xlsx_text
 
 DATE_FORMAT = "yyyy-mm-dd hh:mm:ss"
 # The style XlsxWriter gives the first format used after its default one: checked when writing.
@@ -44,6 +46,16 @@ _XML_SPECIAL = re.compile(r"[&<>]|_x[0-9a-fA-F]{4}_|[\x00-\x08\x0b-\x1f]")
 _ESCAPED_ESCAPE = re.compile(r"(_x[0-9a-fA-F]{4}_)")
 _CONTROL = re.compile(r"([\x00-\x08\x0b-\x1f])")
 _COPY_BLOCK = 1 << 20
+# Texts kept escaped per column (see ``_Sheets``): bounded, so memory stays flat.
+_CACHED_VALUES = 1024
+_CACHED_LENGTH = 100
+# Deflate level of the workbook's parts. The rows of 100,000 submissions are 211 MB of XML: zlib's
+# default level 6 took 3.0 s of CPU for 24.8 MB, level 1 took 1.0 s for 32.8 MB (level 3: 1.3 s,
+# 30.0 MB). A third more bytes to download for a third of the time: at a million rows, 20 s.
+_COMPRESS_LEVEL = 1
+# Rows handed to the writing thread at a time, and how many such batches may wait.
+_BATCH_ROWS = 256
+_QUEUED_BATCHES = 8
 
 
 def _xml_text(value: str) -> str:
@@ -55,18 +67,48 @@ def _xml_text(value: str) -> str:
     return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def _string_cell(reference: str, value: str) -> str:
+def _text_tail(value: str) -> str | None:
+    """What follows the reference of a cell holding the text ``value`` (ready for XLSX), or
+    None for an empty text (no cell)."""
+    if not value:
+        return None
     space = ' xml:space="preserve"' if value[0].isspace() or value[-1].isspace() else ""
-    return f'<c r="{reference}" t="inlineStr"><is><t{space}>{_xml_text(value)}</t></is></c>'
+    return f'" t="inlineStr"><is><t{space}>{_xml_text(value)}</t></is></c>'
+
+
+def _free_text_tail(value: str) -> str | None:
+    """``_text_tail`` of a respondent's text after ``xlsx_text``. Most texts hold nothing that
+    ``xlsx_text`` or the XML escapes change: one search proves it and skips both."""
+    if (
+        _XML_SPECIAL.search(value)
+        or value.startswith(FORMULA_START)
+        or len(value) > XLSX_CELL_LIMIT // 2
+    ):
+        return _text_tail(xlsx_text(value))
+    space = ' xml:space="preserve"' if value[0].isspace() or value[-1].isspace() else ""
+    return f'" t="inlineStr"><is><t{space}>{value}</t></is></c>'
 
 
 class _Sheets:
-    """The rows of the big sheets, one temporary file of ``<row>`` elements per sheet."""
+    """The rows of the big sheets, one temporary file of ``<row>`` elements per sheet.
+
+    A cell is written as ``<c r="`` + column letters (kept per column) + row number + its
+    "tail". The tails of short texts outside ``text_columns`` (states, choice values,
+    categories: a few values each, repeated on every row) are escaped once and kept per column,
+    up to ``_CACHED_VALUES`` values a column; at 100,000 rows this halved the time spent writing
+    rows (24 text cells a row, about 2.4 million in all, from a few hundred distinct values).
+    """
 
     def __init__(self, directory: Path, width: int, text_columns: Collection[int]) -> None:
         self.directory = directory
         self.letters = [xl_col_to_name(column) for column in range(width)]
+        self.starts = [f'<c r="{letters}' for letters in self.letters]
         self.text_columns = frozenset(text_columns)
+        # Per column: text -> tail, or None for a column of respondents' texts (never kept).
+        self.tails: list[dict[str, str | None] | None] = [
+            None if column in self.text_columns else {} for column in range(width)
+        ]
+        self.numbers: dict[int, str] = {}
         self.files: list[Path] = []
         self.last_rows: list[int] = []
         self.date_columns: set[int] = set()
@@ -84,34 +126,60 @@ class _Sheets:
             self._handle.close()
             self._handle = None
 
+    def _text(self, column: int, value: str) -> str | None:
+        tails = self.tails[column]
+        if tails is None:
+            return _free_text_tail(value)
+        tail = _text_tail(safe_cell(value))
+        if len(value) <= _CACHED_LENGTH and len(tails) < _CACHED_VALUES:
+            tails[value] = tail
+        return tail
+
+    def _number(self, value: int) -> str:
+        tail = f'"><v>{value}</v></c>'
+        if len(self.numbers) < _CACHED_VALUES:
+            self.numbers[value] = tail
+        return tail
+
     def write(self, line: int, row: Sequence[Any]) -> None:
         """Row ``row`` as the sheet's row ``line`` (1 is the header's)."""
+        if self._handle is None:
+            raise RuntimeError("No sheet started.")
         number = str(line + 1)
-        letters = self.letters
-        cells = []
+        starts = self.starts
+        tails = self.tails
+        numbers = self.numbers
+        parts = ['<row r="', number, '">']
+        add = parts.extend
+        tail: str | None
         for column, value in enumerate(row):
-            if value is None or value == "":
-                continue
             kind = type(value)
-            reference = letters[column] + number
             if kind is str:
-                text = xlsx_text(value) if column in self.text_columns else safe_cell(value)
-                cells.append(_string_cell(reference, text))
-            elif kind is int or kind is float or kind is Decimal:
-                cells.append(f'<c r="{reference}"><v>{value}</v></c>')
+                if not value:
+                    continue
+                cached = tails[column]
+                tail = cached.get(value) if cached is not None else None
+                if tail is None and (tail := self._text(column, value)) is None:
+                    continue
+            elif value is None:
+                continue
+            elif kind is int:
+                tail = numbers.get(value) or self._number(value)
+            elif kind is float or kind is Decimal:
+                tail = f'"><v>{value}</v></c>'
             elif kind is bool:
-                cells.append(f'<c r="{reference}" t="b"><v>{int(value)}</v></c>')
+                tail = f'" t="b"><v>{int(value)}</v></c>'
             elif kind is datetime:
                 if value.tzinfo is not None:
                     raise ValueError(f"Column {column}: dates must be naive, not {value!r}.")
                 self.date_columns.add(column)
                 serial = (value - _EXCEL_EPOCH) / _DAY
-                cells.append(f'<c r="{reference}" s="{_DATE_STYLE}"><v>{serial!r}</v></c>')
+                tail = f'" s="{_DATE_STYLE}"><v>{serial!r}</v></c>'
             else:
                 raise TypeError(f"Column {column}: no cell for a {kind.__name__}.")
-        if self._handle is None:
-            raise RuntimeError("No sheet started.")
-        self._handle.write(f'<row r="{number}">{"".join(cells)}</row>')
+            add((starts[column], number, tail))
+        parts.append("</row>")
+        self._handle.write("".join(parts))
         self.last_rows[-1] = line + 1
 
 
@@ -131,21 +199,9 @@ def write_xlsx(
     if sheet_rows < 2:
         raise ValueError("A sheet needs room for the header and one row.")
     width = len(header)
-    count = 0
     with tempfile.TemporaryDirectory(prefix="xlsx-") as directory:
         sheets = _Sheets(Path(directory), width, text_columns)
-        sheets.start()
-        line = 1
-        for row in rows:
-            if len(row) != width:
-                raise ValueError(f"A row of {len(row)} values under a header of {width}.")
-            if line == sheet_rows:
-                sheets.start()
-                line = 1
-            sheets.write(line, row)
-            line += 1
-            count += 1
-        sheets.close()
+        count = _write_rows(sheets, rows, width, sheet_rows)
         skeleton = Path(directory) / "workbook.xlsx"
         workbook = xlsxwriter.Workbook(str(skeleton), {"constant_memory": True})
         moment = workbook.add_format({"num_format": DATE_FORMAT})
@@ -166,6 +222,61 @@ def write_xlsx(
     return count
 
 
+def _write_rows(sheets: _Sheets, rows: Iterable[Sequence[Any]], width: int, sheet_rows: int) -> int:
+    """Write ``rows`` into ``sheets``, ``sheet_rows`` a sheet; return how many.
+
+    This thread takes the rows from ``rows`` (an export reads them from the database, waiting on
+    it between fetches) and hands them in batches to a second thread that writes their XML, so
+    the writing goes on while the reader waits (measured in bench/notes-exports.md, round 3).
+    Only ``_QUEUED_BATCHES`` batches wait at a time: memory stays flat. A row must not change
+    once ``rows`` has yielded it.
+    """
+    batches: queue.Queue[list[Sequence[Any]] | None] = queue.Queue(maxsize=_QUEUED_BATCHES)
+    failures: list[BaseException] = []
+
+    def write() -> None:
+        try:
+            sheets.start()
+            line = 1
+            while (batch := batches.get()) is not None:
+                for row in batch:
+                    if line == sheet_rows:
+                        sheets.start()
+                        line = 1
+                    sheets.write(line, row)
+                    line += 1
+        except BaseException as error:  # noqa: BLE001 - raised again by the reading thread
+            failures.append(error)
+            while batches.get() is not None:
+                pass  # let the reader finish putting without blocking
+        finally:
+            sheets.close()
+
+    writer = threading.Thread(target=write, name="xlsx-rows", daemon=True)
+    writer.start()
+    count = 0
+    batch: list[Sequence[Any]] = []
+    try:
+        for row in rows:
+            if len(row) != width:
+                raise ValueError(f"A row of {len(row)} values under a header of {width}.")
+            batch.append(row)
+            count += 1
+            if len(batch) == _BATCH_ROWS:
+                batches.put(batch)
+                batch = []
+                if failures:
+                    break
+        if batch:
+            batches.put(batch)
+    finally:
+        batches.put(None)
+        writer.join()
+    if failures:
+        raise failures[0]
+    return count
+
+
 def _splice(
     skeleton: Path,
     out: IO[bytes] | str,
@@ -177,7 +288,9 @@ def _splice(
     last_column = sheets.letters[-1] if sheets.letters else "A"
     with (
         zipfile.ZipFile(skeleton) as source,
-        zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as target,
+        zipfile.ZipFile(
+            out, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=_COMPRESS_LEVEL
+        ) as target,
     ):
         for info in source.infolist():
             data = source.read(info)
@@ -193,8 +306,13 @@ def _splice(
                 raise RuntimeError(f"No sheet data in {info.filename}.")
             dimension = f'<dimension ref="A1:{last_column}{sheets.last_rows[index]}"/>'
             head = re.sub(rb'<dimension ref="[^"]*"/>', dimension.encode(), head, count=1)
-            entry.file_size = len(head) + path.stat().st_size + len(separator) + len(tail)
-            with target.open(entry, "w") as member, path.open("rb") as part:
+            size = len(head) + path.stat().st_size + len(separator) + len(tail)
+            with (
+                target.open(
+                    info.filename, "w", force_zip64=size * 1.05 > zipfile.ZIP64_LIMIT
+                ) as member,
+                path.open("rb") as part,
+            ):
                 member.write(head)
                 shutil.copyfileobj(part, member, _COPY_BLOCK)
                 member.write(separator + tail)

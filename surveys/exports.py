@@ -21,12 +21,14 @@ single quote.
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from itertools import groupby
+from operator import itemgetter
 from typing import IO, Any
 
 import xlsxwriter
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Max, Min, Prefetch, QuerySet
 from django.utils import timezone
 
 from consultation.spreadsheet import safe_cell, xlsx_text
@@ -157,18 +159,12 @@ def export_submissions(*, consultation: Consultation) -> QuerySet[Submission]:
     return Submission.objects.filter(consultation=consultation).exclude(state=SubmissionState.DRAFT)
 
 
-def _grouped(rows: Iterator[tuple[Any, ...]]) -> Iterator[tuple[int, list[tuple[Any, ...]]]]:
-    """(submission id, its rows) from rows sorted by submission id in their first column."""
-    current: int | None = None
-    batch: list[tuple[Any, ...]] = []
-    for row in rows:
-        if row[0] != current:
-            if current is not None:
-                yield current, batch
-            current, batch = row[0], []
-        batch.append(row)
-    if current is not None:
-        yield current, batch
+def _grouped(
+    rows: Iterator[tuple[Any, ...]],
+) -> Iterator[tuple[int, Iterator[tuple[Any, ...]]]]:
+    """(submission id, its rows) from rows sorted by submission id in their first column; a
+    submission's rows are there until the next submission is taken."""
+    return groupby(rows, key=itemgetter(0))
 
 
 def export_rows(
@@ -192,8 +188,17 @@ def export_rows(
     fields = ["pk", *(_SUBMISSION_FIELDS[c] for c in layout.respondent)]
     people = base.values_list(*fields).iterator(chunk_size=chunk)
     # A whole consultation reads its answers by consultation alone: a plan that does not depend
-    # on the planner's row estimates; answers of drafts are skipped in the merge below.
-    answer_rows = Answer.objects.filter(consultation=consultation)
+    # on the planner's row estimates; answers of drafts are skipped in the merge below. The
+    # range of the exported submission ids bounds the scan of the answers in submission order:
+    # without it the scan went on through the answers of every later submission of other
+    # consultations (at 100,000 submissions with a million-row consultation after them, 28 s
+    # instead of 14-19 s to read the same 2.1 million answers, on a busy machine).
+    bounds = base.aggregate(first=Min("pk"), last=Max("pk"))
+    if bounds["first"] is None:
+        return
+    answer_rows = Answer.objects.filter(
+        consultation=consultation, submission__gte=bounds["first"], submission__lte=bounds["last"]
+    )
     if submissions is not None:
         answer_rows = answer_rows.filter(submission__in=selected)
     answers = _grouped(
@@ -249,22 +254,22 @@ def export_rows(
         yield row
 
 
-def _place_answers(layout: _Layout, row: list[Any], answers: list[tuple[Any, ...]]) -> None:
+def _place_answers(layout: _Layout, row: list[Any], answers: Iterable[tuple[Any, ...]]) -> None:
+    single, multiple, texts, numbers = layout.single, layout.multiple, layout.text, layout.number
     for _pk, question_id, choice_id, text, number in answers:
-        if question_id in layout.single:
-            position, values = layout.single[question_id]
-            row[position] = values.get(choice_id)
-        elif question_id in layout.multiple:
-            first, count, offsets = layout.multiple[question_id]
+        if (placed := single.get(question_id)) is not None:
+            row[placed[0]] = placed[1].get(choice_id)
+        elif (chosen := multiple.get(question_id)) is not None:
+            first, count, offsets = chosen
             if row[first] is None:
                 # Answered: every choice of the question is now 0 or 1, not blank.
                 row[first : first + count] = [0] * count
             if choice_id in offsets:
                 row[first + offsets[choice_id]] = 1
-        elif question_id in layout.text:
-            row[layout.text[question_id][0]] = text
-        elif question_id in layout.number:
-            row[layout.number[question_id]] = number
+        elif question_id in texts:
+            row[texts[question_id][0]] = text
+        elif question_id in numbers:
+            row[numbers[question_id]] = number
 
 
 def _neutralise(row: list[Any], positions: list[int]) -> list[Any]:

@@ -94,6 +94,24 @@ def test_flat_memory_compares_with_the_smallest_size_then_the_baseline():
     assert verdicts[(1_000_000, "campaign detection peak memory")] == "met"
 
 
+def test_a_size_run_alone_compares_its_memory_with_its_own_baseline():
+    # As the million-row steps are run: ``python -m bench --size 1000000 --steps ...``.
+    records = {1_000_000: {"baseline": _record(0.0, 235), "export_xlsx": _record(100.8, 256)}}
+    assert _values(records)[(1_000_000, "responses XLSX memory growth")] == 21
+    assert _verdicts(records)[(1_000_000, "responses XLSX memory growth")] == "met"
+
+
+def test_growth_skips_a_smaller_size_where_the_step_failed_or_was_not_run():
+    records = {
+        10_000: {"baseline": _record(0.0, 235), "export_xlsx": {"error": ["boom"]}},
+        100_000: {"baseline": _record(0.0, 236), "export_xlsx": _record(12, 300)},
+        1_000_000: {"baseline": _record(0.0, 237), "export_xlsx": _record(100, 310)},
+    }
+    values = _values(records)
+    assert values[(100_000, "responses XLSX memory growth")] == 64
+    assert values[(1_000_000, "responses XLSX memory growth")] == 10
+
+
 def test_a_failed_or_missing_input_is_missed_never_met():
     records = {
         100_000: {"floor": {"step": "floor", "error": ["boom"]}, "aggregate": _record(1.0)},

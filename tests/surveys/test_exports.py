@@ -186,9 +186,9 @@ def test_rows_cost_a_fixed_number_of_queries_whatever_the_size(
         AnswerFactory(
             submission=submission, question=consultation.questions.get(code="Q4"), text="x"
         )
-    # The questions and their choices, then submissions, answers and theme tags, streamed
-    # together in chunks of 2.
-    with django_assert_num_queries(5):
+    # The questions and their choices, the range of the submission ids, then submissions,
+    # answers and theme tags, streamed together in chunks of 2.
+    with django_assert_num_queries(6):
         rows = list(exports.export_rows(consultation=consultation, personal=False, chunk=2))
     assert len(rows) == 3 + extra
 
