@@ -89,7 +89,9 @@ def texts_prepared(
     # One answer per submission and question (a database constraint; kept true here too).
     pairs = texts[["question_id", "submission_id"]].iloc[np.flatnonzero(keep)]
     taken: np.ndarray = np.flatnonzero(keep)[~pairs.duplicated().to_numpy(dtype=bool)]
-    rows = texts.iloc[taken].reset_index(drop=True)
+    # Every row, as the loader reads them: the frame itself (no copy), not a taken copy.
+    rows = texts if len(taken) == len(texts) else texts.iloc[taken]
+    rows = rows.reset_index(drop=True)
     position = position[taken]
 
     def details(column: str) -> np.ndarray:
