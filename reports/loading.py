@@ -22,17 +22,17 @@ from django.db.models import Case, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.utils import timezone, translation
 
 from reports.answer_rows import answers_copy_sql, answers_queryset, answers_read
-from reports.grouped_read import counted_lines_written, grouped_answers, grouped_answers_beside
+from reports.grouped_read import grouped_answers, grouped_answers_beside
 from reports.summary.chunks import ChunkPlanner, ChunkSpec
 from reports.summary.fingerprint import (
     FingerprintParts,
-    counted_lines,
     fingerprint_of,
     header_digest,
     left_out_digest,
 )
 from reports.summary.inputs import (
     EXCLUSION_REASONS,
+    RESPONDENT_COLUMNS,
     ChoiceMeta,
     Condition,
     ConsultationMeta,
@@ -43,12 +43,13 @@ from reports.summary.inputs import (
     Snapshot,
     answers_frame,
     check_sha256,
-    respondents_frame,
+    respondents_typed,
     texts_frame,
     themes_frame,
 )
 from reports.summary.inputs import Text as ReportText
 from reports.summary.register import RegisterRow
+from reports.text_rows import texts_read
 from surveys.models import (
     Answer,
     CampaignGroup,
@@ -58,7 +59,6 @@ from surveys.models import (
     ExclusionReason,
     Petition,
     Question,
-    QuestionKind,
     RespondentCategory,
     RespondentType,
     ReviewEvent,
@@ -163,7 +163,7 @@ def _report_inputs_read(
             alias=connection.alias,
             snapshot=snapshot,
         )
-    respondents, check_rows, review = _report_respondents(counted)
+    respondents, check_rows, review = _report_respondents(counted, versions=id_range is not None)
     if id_range is None:
         excluded, left_out = _report_left_out(consultation, as_of)
     else:
@@ -175,33 +175,34 @@ def _report_inputs_read(
             counts = grouped_answers(answers=answers_queryset(consultation, counted), meta=meta)
     else:
         answers = answers_read(consultation, counted, connection)
-    texts = _report_texts(consultation, counted) if with_texts else texts_frame([])
     themes = themes_frame(
         Theme.objects.filter(consultation=consultation)
         .order_by("pk")
         .values_list("pk", "name_en", "name_zh", "parent_id")
     )
+    texts = texts_frame([])
     parts = None
     if with_texts:
-        parts = FingerprintParts(
-            header=header_digest(meta, themes),
-            counted=(
-                counted_lines_written(
-                    answers=answers_queryset(consultation, counted),
-                    respondents=respondents.assign(**review),
-                    texts=texts,
-                    meta=meta,
-                )
-                if grouped and connection.vendor == "postgresql"
-                else counted_lines(
-                    respondents=respondents.assign(**review),
-                    # Grouped elsewhere than on PostgreSQL (tests): the rows for this only.
-                    answers=answers_read(consultation, counted, connection) if grouped else answers,
-                    texts=texts,
-                    campaigns_confirmed=meta.campaigns_confirmed,
-                )
+        written = grouped and connection.vendor == "postgresql"
+        texts, lines = texts_read(
+            consultation=consultation,
+            counted=counted,
+            respondents=respondents.assign(**review),
+            meta=meta,
+            # Grouped elsewhere than on PostgreSQL (tests): the rows for the fingerprint only.
+            answers=(
+                None
+                if written
+                else answers_read(consultation, counted, connection)
+                if grouped
+                else answers
             ),
-            left_out=left_out,
+            written=written,
+            # A chunk's partial samples the words itself.
+            keep_words=id_range is not None,
+        )
+        parts = FingerprintParts(
+            header=header_digest(meta, themes), counted=lines, left_out=left_out
         )
     if id_range is not None:
         sha256 = check_sha256(check_rows)
@@ -315,37 +316,74 @@ def _report_campaigns(consultation: Consultation) -> list[tuple[str, bool, str]]
     return [(label, confirmed, petition or text) for label, confirmed, text, petition in rows]
 
 
+# Respondents read per query, in id order (keyset pages, all in the report's snapshot): Django
+# makes a tuple of Python objects of each row, about 800 bytes per respondent, 2,941 MiB peak at
+# 1,000,000 with every other read (bench/notes-groupby.md, round 3). A page's values go into
+# columns at once, the few distinct values of each small vocabulary shared.
+_RESPONDENT_PAGE = 100_000
+_RESPONDENT_FIELDS = (
+    "pk",
+    "respondent_type",
+    "category",
+    "consent",
+    "is_late",
+    "campaign_group__label",
+    "public_name",
+    "language",
+    "signatories",
+    "channel",
+    "licence_status",
+    "review_status",
+    "exclusion_reason",
+)
+# The fields whose values come from a small vocabulary (labels, codes).
+_SHARED_FIELDS = frozenset(_RESPONDENT_FIELDS) - {"pk", "is_late", "public_name", "signatories"}
+
+
 def _report_respondents(
-    counted: SubmissionQuerySet,
+    counted: SubmissionQuerySet, *, versions: bool
 ) -> tuple[pd.DataFrame, list[tuple[int, dt.datetime]], dict[str, list[str]]]:
-    """The counted respondents; their (id, updated_at) pairs (a chunk's check); and their review
-    status and reason (for the fingerprint), both in the respondents' order."""
-    rows = list(
-        counted.order_by("pk")
-        .with_public_name()
-        .values_list(
-            "pk",
-            "respondent_type",
-            "category",
-            "consent",
-            "is_late",
-            "campaign_group__label",
-            "public_name",
-            "language",
-            "signatories",
-            "channel",
-            "licence_status",
-            "updated_at",
-            "review_status",
-            "exclusion_reason",
-        )
+    """The counted respondents; with ``versions``, their (id, updated_at) pairs (a chunk's
+    check); and their review status and reason (for the fingerprint), both in the respondents'
+    order."""
+    fields = (*_RESPONDENT_FIELDS, "updated_at") if versions else _RESPONDENT_FIELDS
+    query = counted.order_by("pk").with_public_name().values_list(*fields)
+    columns: dict[str, list[object]] = {field: [] for field in fields}
+    shared: dict[str, dict[object, object]] = {field: {} for field in _SHARED_FIELDS}
+    last = None
+    while True:
+        page = list((query if last is None else query.filter(pk__gt=last))[:_RESPONDENT_PAGE])
+        for index, field in enumerate(fields):
+            values = columns[field]
+            if field in shared:
+                known = shared[field]
+                values.extend(known.setdefault(row[index], row[index]) for row in page)
+            else:
+                values.extend(row[index] for row in page)
+        if len(page) < _RESPONDENT_PAGE:
+            break
+        last = page[-1][0]
+    check_rows = (
+        [
+            (cast(int, i), cast(dt.datetime, at))
+            for i, at in zip(columns["pk"], columns["updated_at"], strict=True)
+        ]
+        if versions
+        else []
     )
-    check_rows = [(row[0], row[11]) for row in rows]
     review = {
-        "review_status": [row[12] for row in rows],
-        "exclusion_reason": [row[13] for row in rows],
+        name: cast(list[str], columns.pop(name)) for name in ("review_status", "exclusion_reason")
     }
-    return respondents_frame(row[:11] for row in rows), check_rows, review
+    frame = pd.DataFrame(
+        {
+            name: pd.Series(columns.pop(field), dtype=_RESPONDENT_DTYPES.get(name, object))
+            for name, field in zip(RESPONDENT_COLUMNS, _RESPONDENT_FIELDS, strict=False)
+        }
+    )
+    return respondents_typed(frame), check_rows, review
+
+
+_RESPONDENT_DTYPES = {"submission_id": "int64", "is_late": "bool", "weight": "int64"}
 
 
 def left_out_reason(as_of: dt.datetime) -> Case:
@@ -474,33 +512,6 @@ def report_answers_sql(
     compared with.
     """
     return answers_copy_sql(consultation, _report_counted(consultation, as_of))
-
-
-def _report_texts(consultation: Consultation, counted: QuerySet[Submission]) -> pd.DataFrame:
-    """Free-text answers of the counted submissions, each with the ids of its staff themes."""
-    answers = (
-        Answer.objects.filter(
-            consultation=consultation,
-            submission__in=counted.values("pk"),
-            question__kind=QuestionKind.TEXT,
-            multiple=False,
-        )
-        .exclude(text="")
-        .order_by()
-    )
-    rows = list(answers.values_list("pk", "submission_id", "question_id", "text"))
-    themes: dict[int, list[int]] = {}
-    for answer_id, theme_id in (
-        Answer.themes.through.objects.filter(answer__in=answers.values("pk"))
-        .order_by("answer_id", "theme_id")
-        .values_list("answer_id", "theme_id")
-    ):
-        themes.setdefault(answer_id, []).append(theme_id)
-    return texts_frame(
-        (submission_id, question_id, text, themes.get(answer_id, ()))
-        for answer_id, submission_id, question_id, text in rows
-        if text.strip()
-    )
 
 
 def report_chunk_plan(

@@ -232,7 +232,12 @@ def respondents_frame(rows: Iterable[tuple[Any, ...]]) -> pd.DataFrame:
         if len(record) == base + 2:
             record = (*record, LICENCE_OTHER)
         filled.append(record)
-    frame = pd.DataFrame.from_records(filled, columns=list(RESPONDENT_COLUMNS))
+    return respondents_typed(pd.DataFrame.from_records(filled, columns=list(RESPONDENT_COLUMNS)))
+
+
+def respondents_typed(frame: pd.DataFrame) -> pd.DataFrame:
+    """A ``respondents`` frame from a frame of all ``RESPONDENT_COLUMNS`` (the loader builds one
+    from columns, ``respondents_frame`` from tuples): the agreed dtypes, blanks and absences."""
     frame = licence_statuses_filled(frame)
     frame = frame.astype(
         {

@@ -57,9 +57,24 @@ def quote_pool(rows: pd.DataFrame) -> pd.DataFrame:
     reported as a campaign, not as a view), of a readable length, whitespace normalised, with
     their length in ``units``, in submission order. Decided row by row, so chunks can do it."""
     pool = rows[rows["campaign_group"].isna()]
-    pool = pool.assign(text=pool["text"].map(lambda text: " ".join(str(text).split())))
-    pool = pool.assign(units=units_each(pool["text"].tolist()))
+    if "units" in pool.columns:
+        # Measured as the texts were read (``reports.summary.text_kept``), which kept the words
+        # of the answers quotes can be chosen from only: the others are None.
+        words = [None if text is None else _normalised(text) for text in pool["text"]]
+        pool = pool.assign(text=pd.Series(words, index=pool.index, dtype=object))
+    else:
+        pool = pool.assign(text=pool["text"].map(_normalised))
+        pool = pool.assign(units=units_each(pool["text"].tolist()))
     return pool[pool["units"] >= QUOTE_MIN_UNITS].sort_values("submission_id", kind="stable")
+
+
+def _normalised(text: object) -> str:
+    return " ".join(str(text).split())
+
+
+def normalised_units(texts: Sequence[str]) -> np.ndarray:
+    """``units`` of each text with its whitespace normalised, as ``quote_pool`` measures it."""
+    return units_each([_normalised(text) for text in texts])
 
 
 def quotes_from_pool(pool: pd.DataFrame, themes: Sequence[ThemeCount]) -> tuple[Quote, ...]:
