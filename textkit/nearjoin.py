@@ -280,7 +280,7 @@ class BandJoin:
         starts and similar enough: (first, second, bucket), by bucket. In a small bucket every
         such pair is joined, so their order within it does not matter."""
         firsts, seconds, buckets = [], [], []
-        copies, prints = self.copies, self.prints
+        prints = self.prints
         for size in np.unique(sizes[small]).tolist():
             chosen = np.flatnonzero(small & (sizes == size))
             docs = order[starts[chosen][:, None] + np.arange(size)]
@@ -292,10 +292,10 @@ class BandJoin:
                 agree = agreement(prints[a], prints[b])
                 keep = agree >= self.need
                 rows = np.nonzero(keep)[0]
-                firsts.append(a[keep])
-                seconds.append(b[keep])
-                buckets.append(chosen[begin + rows])
-        del copies
+                # int32: a band of a million texts can keep tens of millions of pairs here.
+                firsts.append(a[keep].astype(np.int32))
+                seconds.append(b[keep].astype(np.int32))
+                buckets.append(chosen[begin + rows].astype(np.int32))
         if not firsts:
             empty = np.zeros(0, dtype=np.int64)
             return empty, empty, empty
