@@ -49,7 +49,7 @@ from textkit.minhash import (
     _mix,
     word_pattern,
 )
-from textkit.nearjoin import BandJoin, ExactCheck, Labels
+from textkit.nearjoin import BandJoin, ExactCheck, Labels, ranges
 
 # Distinct texts hashed per block (numpy work on ~1.6 million words at a time).
 BLOCK = 20_000
@@ -134,7 +134,9 @@ class NearDuplicates:
         self.rows = ROWS_HIGH if threshold >= 0.75 else ROWS_LOW
         self._salt = _mix(np.array([seed], dtype=np.uint64))[0]
         self._vocabulary: dict[str, int] = {}
-        self._distinct: dict[int, int] = {}  # hash of a text's words -> its distinct doc
+        # Hashes of the distinct docs' word ids (sorted) and each one's doc.
+        self._known_keys = np.zeros(0, dtype=np.int64)
+        self._known_docs = np.zeros(0, dtype=np.int64)
         self._doc_of = array("q")  # per text: its distinct doc, -1 when too short
         self._paragraphs: dict[str, tuple[list[str], int, bool]] = {}
         # Per whitespace-separated piece: its letters and digits, its word ids (+ 1).
@@ -143,6 +145,8 @@ class NearDuplicates:
         # Word ids + 1 of the docs not hashed yet, one after the other, and where each ends.
         self._pending_words = array("q")
         self._pending_ends = array("q")
+        self._pending_keys = array("q")  # per pending text: the hash of its word ids
+        self._pending_texts = array("q")  # per pending text: its index
         # Grown in place (by doubling) rather than kept in blocks and joined at the end: freed
         # blocks of a few megabytes stay in the C heap, large arrays go back to the system.
         capacity = max(expected, BLOCK)
@@ -185,18 +189,16 @@ class NearDuplicates:
             self._doc_of.append(-1)
             return
         ids = list(chain.from_iterable(map(self._ids.__getitem__, pieces)))
-        key = hash(tuple(ids))  # equal id sequences, equal token lists
-        doc = self._distinct.get(key)
-        if doc is None:
-            doc = self._distinct[key] = self.docs
-            self.docs += 1
-            self._pending_words.extend(ids)
-            if len(ids) < SHINGLE:
-                self._pending_words.extend([0] * (SHINGLE - len(ids)))
-            self._pending_ends.append(len(self._pending_words))
-            if len(self._pending_ends) == BLOCK:
-                self._flush()
-        self._doc_of.append(doc)
+        # Equal id sequences, equal token lists. Exact copies are found per block (``_flush``).
+        self._pending_keys.append(hash(tuple(ids)))
+        self._pending_texts.append(len(self._doc_of))
+        self._doc_of.append(-1)
+        self._pending_words.extend(ids)
+        if len(ids) < SHINGLE:
+            self._pending_words.extend([0] * (SHINGLE - len(ids)))
+        self._pending_ends.append(len(self._pending_words))
+        if len(self._pending_ends) == BLOCK:
+            self._flush()
 
     def extend(self, texts: Iterable[str]) -> None:
         for text in texts:
@@ -206,9 +208,16 @@ class NearDuplicates:
         """Hash the pending docs: keep their word ids, band keys and slot fingerprints."""
         if not self._pending_ends:
             return
-        ids = np.frombuffer(self._pending_words, dtype=np.int64).astype(np.uint64)
-        lengths = np.diff(np.frombuffer(self._pending_ends, dtype=np.int64), prepend=0)
+        words = np.frombuffer(self._pending_words, dtype=np.int64)
+        ends = np.frombuffer(self._pending_ends, dtype=np.int64)
+        new = self._distinct_docs(np.frombuffer(self._pending_keys, dtype=np.int64))
+        lengths = np.diff(ends, prepend=0)[new]
+        ids = words[ranges(ends[new] - lengths, lengths)].astype(np.uint64)
+        del words, ends
         self._pending_words, self._pending_ends = array("q"), array("q")
+        self._pending_keys, self._pending_texts = array("q"), array("q")
+        if not new.size:
+            return
         signatures = self._signatures(ids, lengths)
         bands = SLOTS // self.rows
         keys = np.empty((bands, len(lengths)), dtype=np.uint64)
@@ -234,6 +243,34 @@ class NearDuplicates:
         self._all_words[start : start + ids.size] = ids
         self._ends.extend((start + np.cumsum(lengths)).tolist())
 
+    def _distinct_docs(self, keys: np.ndarray) -> np.ndarray:
+        """Number the pending texts' docs (a text whose words were met before gets that doc) and
+        return the positions of the texts that start a new doc. Sorted arrays rather than a dict
+        of a million Python ints (about 100 MB)."""
+        order = np.argsort(keys, kind="stable")
+        ordered = keys[order]
+        starts = np.r_[True, ordered[1:] != ordered[:-1]]
+        distinct, first = ordered[starts], order[starts]  # first: where each key first comes
+        which = np.cumsum(starts) - 1  # per sorted text: its key among ``distinct``
+        where = np.searchsorted(self._known_keys, distinct)
+        known = np.zeros(distinct.size, dtype=bool)
+        inside = where < self._known_keys.size
+        known[inside] = self._known_keys[where[inside]] == distinct[inside]
+        docs = np.empty(distinct.size, dtype=np.int64)
+        docs[known] = self._known_docs[where[known]]
+        # New docs are numbered in the order their first text came.
+        fresh = np.flatnonzero(~known)  # in key order: inserted so, the keys stay sorted
+        by_arrival = fresh[np.argsort(first[fresh], kind="stable")]
+        docs[by_arrival] = self.docs + np.arange(fresh.size)
+        self.docs += fresh.size
+        texts = np.frombuffer(self._pending_texts, dtype=np.int64)
+        doc_of = np.frombuffer(self._doc_of, dtype=np.int64)
+        doc_of[texts[order]] = docs[which]
+        del doc_of  # a view of the array('q'): released before it grows again
+        self._known_keys = np.insert(self._known_keys, where[fresh], distinct[fresh])
+        self._known_docs = np.insert(self._known_docs, where[fresh], docs[fresh])
+        return first[by_arrival]
+
     def _signatures(self, ids: np.ndarray, lengths: np.ndarray) -> np.ndarray:
         """One-permutation MinHash of each doc (word ids + 1, concatenated), densified."""
         signatures = np.full((len(lengths), SLOTS), _EMPTY, dtype=np.uint64)
@@ -258,7 +295,7 @@ class NearDuplicates:
         self._paragraphs.clear()
         self._letters.clear()
         self._ids.clear()
-        self._distinct.clear()
+        self._known_keys = self._known_docs = np.zeros(0, dtype=np.int64)
         doc_of = np.frombuffer(self._doc_of, dtype=np.int64)
         labels = Labels(self.docs)
         if self.docs > 1:

@@ -98,6 +98,18 @@ def test_streamed_in_small_blocks_the_groups_are_the_same(monkeypatch):
     assert index.groups() == reference.near_duplicate_groups(texts)
 
 
+def test_a_text_met_again_in_a_later_block_is_the_same_doc(monkeypatch):
+    texts = [t for t in corpus(8) if len(t) > 40][:300]
+    once = nearduplicates.NearDuplicates()
+    once.extend(texts)
+    once.groups()
+    monkeypatch.setattr(nearduplicates, "BLOCK", 3)
+    twice = nearduplicates.NearDuplicates()
+    twice.extend(texts + texts[::-1])
+    twice.groups()
+    assert twice.docs == once.docs
+
+
 def test_the_exact_similarity_is_the_reference_one():
     texts = corpus(9)[:60]
     for first, second in zip(texts, texts[1:], strict=False):
