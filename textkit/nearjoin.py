@@ -101,7 +101,6 @@ class ExactCheck:
         self._fresh: list[np.ndarray] = []
         self._failed_once: set[int] = set()
         self._sets: dict[int, set[tuple[int, int]]] = {}
-        self._ahead: dict[int, bool] = {}  # pairs checked in advance for ``one``
 
     def _keys(self, first: np.ndarray, second: np.ndarray) -> np.ndarray:
         low = np.minimum(first, second).astype(np.int64)
@@ -132,30 +131,9 @@ class ExactCheck:
             self._fresh.append(fresh[~results])
         return passed
 
-    def ahead(self, first: np.ndarray, second: np.ndarray) -> None:
-        """Check these pairs now, in one numpy pass, for the calls of ``one`` likely to come."""
-        keys = self._keys(first, second)
-        keys = distinct(keys[~self._known_failures(keys)])
-        if keys.size:
-            passed = np.concatenate(
-                [
-                    self.similarities(part // self.n, part % self.n) >= self.threshold
-                    for part in np.array_split(keys, -(-keys.size // _PAIR_BATCH))
-                ]
-            )
-            self._ahead.update(zip(keys.tolist(), passed.tolist(), strict=True))
-
-    def forget_ahead(self) -> None:
-        self._ahead.clear()
-
     def one(self, a: int, b: int) -> bool:
         """Whether one pair reaches the threshold (Python sets: no numpy call per pair)."""
         key = min(a, b) * int(self.n) + max(a, b)
-        known = self._ahead.get(key)
-        if known is not None:
-            if not known:
-                self._failed_once.add(key)
-            return known
         if key in self._failed_once:
             return False
         if self._failed.size:
@@ -344,7 +322,6 @@ class BandJoin:
         if (labels == labels[0]).all():
             return  # joined already, through an earlier band
         _LargeBucket(self, bucket).run()
-        self.exact.forget_ahead()
 
 
 class _LargeBucket:
@@ -427,8 +404,6 @@ class _LargeBucket:
                 close |= self._leader_mask(leader, agree, position, end)
             lead = self._may_lead(position, end)
             todo = np.flatnonzero(close | lead).tolist()
-            if todo:
-                self._check_ahead(np.array(todo) + position)
             next_one = 0
             while next_one < len(todo):
                 at = todo[next_one] + position
@@ -443,38 +418,6 @@ class _LargeBucket:
                     todo = (np.flatnonzero(rest) + at + 1 - position).tolist()
                     next_one = 0
             position, run = end, min(2 * run, _LONGEST_RUN)
-
-    def _check_ahead(self, positions: np.ndarray) -> None:
-        """Check in one pass the pairs the rule will most likely ask about at ``positions``:
-        for each, its best few candidates by estimate (leaders, then the window, the rule's
-        order), in another group now. One exact check at a time in Python was 40 % of the
-        time at a million texts."""
-        of = self.join.labels.of
-        window = np.arange(1, _WINDOW + 1)
-        candidates = np.concatenate(
-            [
-                np.broadcast_to(
-                    np.array(self.leaders, dtype=np.int64), (positions.size, len(self.leaders))
-                ),
-                positions[:, None] - window,
-            ],
-            axis=1,
-        )
-        agree = np.zeros(candidates.shape, dtype=np.int64)
-        for number, row in enumerate(self.with_leader):
-            agree[:, number] = np.where(positions > self.leaders[number], row[positions], 0)
-        before = positions[:, None] - window >= 0
-        agree[:, len(self.leaders) :] = np.where(before, self.near[positions], 0)
-        candidates = np.maximum(candidates, 0)
-        labels = of[self.bucket[candidates]]
-        usable = (agree >= self.join.need) & (labels != of[self.bucket[positions]][:, None])
-        score = np.where(usable, agree, -1)
-        best = np.argsort(-score, axis=1, kind="stable")[:, :_EXACT_CHECKS]
-        chosen = np.take_along_axis(score, best, axis=1) >= 0
-        first = np.broadcast_to(self.bucket[positions][:, None], best.shape)[chosen]
-        second = self.bucket[np.take_along_axis(candidates, best, axis=1)][chosen]
-        if first.size:
-            self.join.exact.ahead(first, second)
 
     def _step(self, position: int, near: list[int]) -> bool:
         """The rule for the text at ``position``; True when it became a leader."""
