@@ -5,6 +5,7 @@ several answers) among unrelated texts, with buckets small and large."""
 
 import random
 
+import numpy as np
 import pytest
 
 from tests.textkit import minhash_reference as reference
@@ -16,7 +17,7 @@ from tests.textkit.texts import (
     campaign_texts,
     individual_texts,
 )
-from textkit import minhash, nearduplicates
+from textkit import minhash, nearduplicates, nearjoin
 
 EN_FILLER = "licence capital custody wallet client shop cash risk fee regulator".split()  # noqa: SIM905
 ZH_FILLER = list("牌照資本託管錢包客戶商店現金風險費用監管海關")
@@ -79,7 +80,7 @@ def test_large_buckets_follow_the_sequential_rule(monkeypatch):
     """Buckets above 48 texts go by the leaders-and-window rule; with small buckets capped at
     4 texts most buckets are large, and the groups are still the reference's."""
     texts = corpus(5, copies=300)
-    for module in (reference, nearduplicates):
+    for module in (reference, nearjoin):
         monkeypatch.setattr(module, "_SMALL_BUCKET", 4)
         # One exact check per text: the order of the candidates decides.
         monkeypatch.setattr(module, "_EXACT_CHECKS", 1)
@@ -91,16 +92,47 @@ def test_large_buckets_follow_the_sequential_rule(monkeypatch):
 def test_streamed_in_small_blocks_the_groups_are_the_same(monkeypatch):
     texts = corpus(7)
     monkeypatch.setattr(nearduplicates, "BLOCK", 37)
-    monkeypatch.setattr(nearduplicates, "_PAIR_BATCH", 11)
+    monkeypatch.setattr(nearjoin, "_PAIR_BATCH", 11)
     index = nearduplicates.NearDuplicates()
     index.extend(texts)
     assert index.groups() == reference.near_duplicate_groups(texts)
+
+
+def test_a_text_met_again_in_a_later_block_is_the_same_doc(monkeypatch):
+    texts = [t for t in corpus(8) if len(t) > 40][:300]
+    once = nearduplicates.NearDuplicates()
+    once.extend(texts)
+    once.groups()
+    monkeypatch.setattr(nearduplicates, "BLOCK", 3)
+    twice = nearduplicates.NearDuplicates()
+    twice.extend(texts + texts[::-1])
+    twice.groups()
+    assert twice.docs == once.docs
 
 
 def test_the_exact_similarity_is_the_reference_one():
     texts = corpus(9)[:60]
     for first, second in zip(texts, texts[1:], strict=False):
         assert minhash.jaccard(first, second) == pytest.approx(reference.jaccard(first, second))
+
+
+def test_the_exact_check_is_the_same_past_65536_words():
+    """Word ids stored as uint32 (a vocabulary past 65,536 words) take the general path."""
+    index = nearduplicates.NearDuplicates()
+    index.extend(corpus(6))
+    index.groups()
+    offsets = np.concatenate([[0], np.frombuffer(index._ends, dtype=np.int64)])
+    small = nearjoin.ExactCheck(index._all_words, offsets, 0.8)
+    large = nearjoin.ExactCheck(index._all_words.astype(np.uint32), offsets, 0.8)
+    rng = np.random.default_rng(6)
+    first, second = rng.integers(0, index.docs, 500), rng.integers(0, index.docs, 500)
+    second[:100] = first[:100]
+    expected = small.similarities(first, second)
+    assert (expected > 0.8).sum() >= 100
+    assert np.array_equal(large.similarities(first, second), expected)
+    assert [small.one(a, b) for a, b in zip(first.tolist(), second.tolist(), strict=True)] == (
+        (expected >= 0.8).tolist()
+    )
 
 
 def test_progress_is_reported_per_band():
