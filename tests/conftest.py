@@ -1,6 +1,5 @@
 """Shared fixtures. Factories live in tests/factories.py."""
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -71,25 +70,6 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             ):
                 item.add_marker(pytest.mark.xdist_group(item.module.__name__))
                 break
-    if os.environ.get("PYTEST_XDIST_WORKER"):
-        items[:] = _largest_groups_first(items)
-
-
-def _largest_groups_first(items: list[pytest.Item]) -> list[pytest.Item]:
-    """The modules whose tests run together on one worker first, the largest first, then the
-    rest in their order: the scheduler hands the work out in this order, so a long group no
-    longer starts last and keeps one worker busy after the others have finished."""
-    grouped: dict[object, int] = {}
-    for item in items:
-        if item.get_closest_marker("xdist_group") is not None:
-            module = getattr(item, "module", None)
-            grouped[module] = grouped.get(module, 0) + 1
-    rank = {
-        module: position
-        for position, module in enumerate(sorted(grouped, key=lambda m: -grouped[m]))
-    }
-    # A stable sort keeps the order of the tests within each module and of the other modules.
-    return sorted(items, key=lambda item: rank.get(getattr(item, "module", None), len(rank)))
 
 
 def _demo_load_all() -> dict[str, Consultation]:
