@@ -183,20 +183,20 @@ def _report_inputs_read(
     texts = texts_frame([])
     parts = None
     if with_texts:
+        # The fingerprint's answers: written by PostgreSQL on the grouped path, else the rows
+        # (grouped elsewhere than on PostgreSQL, in tests: read for the fingerprint only).
         written = grouped and connection.vendor == "postgresql"
+        fingerprint_answers = None
+        if not written:
+            fingerprint_answers = (
+                answers_read(consultation, counted, connection) if grouped else answers
+            )
         texts, lines = texts_read(
             consultation=consultation,
             counted=counted,
             respondents=respondents.assign(**review),
             meta=meta,
-            # Grouped elsewhere than on PostgreSQL (tests): the rows for the fingerprint only.
-            answers=(
-                None
-                if written
-                else answers_read(consultation, counted, connection)
-                if grouped
-                else answers
-            ),
+            answers=fingerprint_answers,
             written=written,
             # A chunk's partial samples the words itself.
             keep_words=id_range is not None,
