@@ -21,7 +21,7 @@ from reports.summary.grouped import grouped_tables
 from reports.summary.inputs import ReportInputs
 from reports.summary.numbers import number_question, number_tables
 from reports.summary.respondents import respondent_groups, respondent_summary
-from reports.summary.text import text_question, texts_prepared, themes_by_id
+from reports.summary.text import question_texts, text_question, texts_prepared, themes_by_id
 from reports.summary.types import Summary
 
 
@@ -46,7 +46,8 @@ def summarise(
         elif question.kind == "number":
             summary = number_question(context, question, closed, numbers)
         else:
-            summary = text_question(context, question, closed, texts, themes)
+            rows = question_texts(context, texts, respondents, question.id)
+            summary = text_question(context, question, closed, rows, themes)
         questions.append(summary)
         if on_question is not None:
             on_question(done, total_questions, question.code)

@@ -62,6 +62,7 @@ from reports.summary.respondents import (
 )
 from reports.summary.text import (
     TextGroups,
+    question_texts,
     text_coded,
     text_figures,
     text_groups,
@@ -154,7 +155,7 @@ def partial_compute(inputs: ReportInputs) -> dict[str, Any]:
     for question in meta.questions:
         if question.kind != "text":
             continue
-        rows = texts[texts["question_id"] == question.id].reset_index(drop=True)
+        rows = question_texts(context, texts, respondents, question.id)
         outside = rows[rows["campaign_group"].isna()]
         quotable = rows[text.publishable(rows)]
         public_outside = outside[text.publishable(outside)]

@@ -76,8 +76,10 @@ def _all_and_public_terms(
 def texts_prepared(
     context: Context, texts: pd.DataFrame, respondents: pd.DataFrame
 ) -> pd.DataFrame:
-    """Non-blank answers of counted submissions with each respondent's consent, name, campaign
-    group and respondent group (``context.group_code``)."""
+    """Non-blank answers of counted submissions, each with its respondent's ``position`` among
+    ``respondents`` (``context.positions``); ``question_texts`` adds the respondent's details to
+    one question's answers at a time (at 1,000,000 submissions the details of all two million
+    answers at once were 110 MB more at the summary's peak)."""
     text_questions = [q.id for q in context.meta.questions if q.kind == "text"]
     keep = texts["question_id"].isin(text_questions).to_numpy(dtype=bool, copy=True)
     # A text the loader did not keep (None: ``reports.summary.text_kept``) was not blank.
@@ -86,19 +88,38 @@ def texts_prepared(
     keep[known] = [str(text).strip() != "" for text in words[known].tolist()]
     position: np.ndarray = context.positions(texts["submission_id"].to_numpy(dtype=np.int64))
     keep &= position >= 0
-    # One answer per submission and question (a database constraint; kept true here too).
-    pairs = texts[["question_id", "submission_id"]].iloc[np.flatnonzero(keep)]
-    taken: np.ndarray = np.flatnonzero(keep)[~pairs.duplicated().to_numpy(dtype=bool)]
+    # One answer per submission and question (a database constraint; kept true here too): the
+    # first of each pair, found by a stable sort (pandas' ``duplicated`` hashed the two million
+    # pairs of 1,000,000 submissions in about 100 MB).
+    kept = np.flatnonzero(keep)
+    question = texts["question_id"].to_numpy(dtype=np.int64)[kept]
+    submission = texts["submission_id"].to_numpy(dtype=np.int64)[kept]
+    order = np.lexsort((submission, question))  # stable: the first of equal pairs first
+    again = np.zeros(len(kept), dtype=bool)
+    again[order[1:]] = (question[order[1:]] == question[order[:-1]]) & (
+        submission[order[1:]] == submission[order[:-1]]
+    )
+    taken: np.ndarray = kept[~again]
     # Every row, as the loader reads them: the frame itself (no copy), not a taken copy.
     rows = texts if len(taken) == len(texts) else texts.iloc[taken]
-    rows = rows.reset_index(drop=True)
-    position = position[taken]
+    return rows.reset_index(drop=True).assign(position=position[taken])
+
+
+def question_texts(
+    context: Context, texts: pd.DataFrame, respondents: pd.DataFrame, question_id: int
+) -> pd.DataFrame:
+    """One question's answers of ``texts_prepared`` (index 0..n-1), each with its respondent's
+    category, consent, name, campaign group and respondent group (``context.group_code``) and
+    weight, in place of its ``position``."""
+    rows = texts[texts["question_id"].to_numpy() == question_id].reset_index(drop=True)
+    position = rows["position"].to_numpy(dtype=np.int64)
 
     def details(column: str) -> np.ndarray:
         values: np.ndarray = respondents[column].to_numpy()[position]
         return values
 
-    return rows.assign(
+    answers: pd.DataFrame = rows.drop(columns="position")
+    return answers.assign(
         category_code=context.category_codes[position],
         category=details("category"),
         consent=details("consent"),
@@ -110,7 +131,7 @@ def texts_prepared(
             if context.weights is None
             else context.weights[position]
         ),
-    ).reset_index(drop=True)
+    )
 
 
 def themes_by_id(themes: pd.DataFrame) -> dict[int, tuple[Text, Text | None]]:
@@ -131,10 +152,10 @@ def text_question(
     context: Context,
     question: QuestionMeta,
     closed: ClosedTables,
-    texts: pd.DataFrame,
+    rows: pd.DataFrame,
     themes: Mapping[int, tuple[Text, Text | None]],
 ) -> QuestionSummary:
-    rows = texts[texts["question_id"] == question.id].reset_index(drop=True)
+    """The summary of a free-text question from its answers (``question_texts``)."""
     answered_by = weighted_bincount(
         rows["category_code"].to_numpy(dtype=np.int64),
         rows["weight"].to_numpy(dtype=np.int64),
@@ -145,8 +166,11 @@ def text_question(
     # The index holds the theme ids (pandas-stubs types an index label as any Hashable).
     counted: Iterable[tuple[Any, int]] = theme_counts.items()
     # A campaign's standard text would drown out every other view; it is reported as a campaign.
-    outside_campaigns = rows[rows["campaign_group"].isna()]
-    public_outside = outside_campaigns[publishable(outside_campaigns)]
+    # The terms and quotes read these columns only: the subsets copy no more (nor any row when
+    # every answer is outside campaigns, or may be published).
+    readable = rows[[column for column in _READ_BY_TERMS_AND_QUOTES if column in rows.columns]]
+    outside_campaigns = _where(readable, rows["campaign_group"].isna().to_numpy(dtype=bool))
+    public_outside = _where(outside_campaigns, publishable(outside_campaigns).to_numpy(dtype=bool))
     figures = text_figures(
         answered=int(answered_by.sum()),
         theme_counts={int(theme_id): int(n) for theme_id, n in counted},
@@ -170,6 +194,26 @@ def text_question(
     )
     groups = text_groups(rows, group_count(context.meta))
     return replace(base, text=figures, **text_split(context, figures, groups))
+
+
+# The columns of a question's answers that its terms, quote pool and quotes read (``units``
+# where the loader measured it, ``reports.summary.text_kept``).
+_READ_BY_TERMS_AND_QUOTES = (
+    "submission_id",
+    "text",
+    "theme_ids",
+    "units",
+    "category",
+    "consent",
+    "display_name",
+    "campaign_group",
+)
+
+
+def _where(rows: pd.DataFrame, mask: np.ndarray) -> pd.DataFrame:
+    """The rows of ``rows`` where ``mask`` holds; ``rows`` itself (not a copy) where it always
+    does."""
+    return rows if bool(mask.all()) else rows[mask]
 
 
 def text_theme_counts(rows: pd.DataFrame) -> pd.Series:

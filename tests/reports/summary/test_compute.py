@@ -13,7 +13,7 @@ from reports.render.json import summary_to_dict
 from reports.summary import text as summary_text
 from reports.summary.closed import AGREEING, DISAGREEING, NEUTRAL
 from reports.summary.compute import summarise
-from reports.summary.inputs import NOT_STATED, ReportInputs, respondents_frame
+from reports.summary.inputs import NOT_STATED, ReportInputs, respondents_frame, texts_frame
 from surveys.scales import AGREEING as SCALE_AGREEING
 from surveys.scales import DISAGREEING as SCALE_DISAGREEING
 from surveys.scales import STANDARD_CHOICES
@@ -23,6 +23,7 @@ from tests.reports.summary.datasets import (
     COST,
     INVESTORS,
     RESPONDENTS,
+    TEXTS,
     handmade_inputs,
 )
 
@@ -383,6 +384,30 @@ def test_answers_frame_may_arrive_with_object_columns():
     )
     expected = summary_to_dict(summarise(inputs, generated_at=GENERATED))
     assert summary_to_dict(summarise(loose, generated_at=GENERATED)) == expected
+
+
+def test_a_repeated_text_answer_is_counted_once_the_first_kept():
+    # One answer per submission and question is a database constraint; a frame that breaks it
+    # (a second Q4 answer of respondent 1, and of 5, after every other row) changes nothing.
+    inputs = handmade_inputs()
+    repeated = texts_frame(
+        [
+            *TEXTS,
+            (1, 4, "A second answer to the same question that must not be counted.", ()),
+            (5, 4, "Another second answer, also left out of every figure and quote.", ()),
+        ]
+    )
+    twice = ReportInputs(
+        meta=inputs.meta,
+        respondents=inputs.respondents,
+        answers=inputs.answers,
+        texts=repeated,
+        themes=inputs.themes,
+        snapshot=inputs.snapshot,
+    )
+    expected = summary_to_dict(summarise(inputs, generated_at=GENERATED))
+    assert len(repeated) == len(inputs.texts) + 2
+    assert summary_to_dict(summarise(twice, generated_at=GENERATED)) == expected
 
 
 def test_agree_values_match_the_standard_scale():
