@@ -22,7 +22,7 @@ from django.db.models import Case, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.utils import timezone, translation
 
 from reports.answer_rows import answers_copy_sql, answers_queryset, answers_read
-from reports.grouped_read import grouped_answers, grouped_answers_beside
+from reports.grouped_read import REPORT_WORK_MEM, grouped_answers, grouped_answers_beside
 from reports.summary.chunks import ChunkPlanner, ChunkSpec
 from reports.summary.fingerprint import (
     FingerprintParts,
@@ -120,6 +120,8 @@ def report_inputs(
                 # JIT compiling each grouped query cost 0.5-0.7 s of its 0.8 s on
                 # bench-otc-10000 (EXPLAIN ANALYZE; bench/notes-groupby.md): not for a report.
                 cursor.execute("SET LOCAL jit = off")
+                # The fingerprint's written answers are sorted per submission in memory.
+                cursor.execute(f"SET LOCAL work_mem = '{REPORT_WORK_MEM}'")
                 # For the grouped counts to be read beside the rest, in this snapshot.
                 cursor.execute("SELECT pg_export_snapshot()")
                 exported = cursor.fetchone()
@@ -319,8 +321,11 @@ def _report_campaigns(consultation: Consultation) -> list[tuple[str, bool, str]]
 # Respondents read per query, in id order (keyset pages, all in the report's snapshot): Django
 # makes a tuple of Python objects of each row, about 800 bytes per respondent, 2,941 MiB peak at
 # 1,000,000 with every other read (bench/notes-groupby.md, round 3). A page's values go into
-# columns at once, the few distinct values of each small vocabulary shared.
-_RESPONDENT_PAGE = 100_000
+# columns at once, the few distinct values of each small vocabulary shared. A page's rows are
+# freed as the next is read, but the memory they took stays with the process where a kept value
+# (a name) sits among them: 25,000 a page held 457 MiB after reading 1,000,000 respondents where
+# 100,000 held 579 MiB, in the same time (bench/README.md, round 4).
+_RESPONDENT_PAGE = 25_000
 _RESPONDENT_FIELDS = (
     "pk",
     "respondent_type",
