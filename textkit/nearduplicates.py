@@ -51,8 +51,11 @@ from textkit.minhash import (
 )
 from textkit.nearjoin import BandJoin, ExactCheck, Labels, ranges
 
-# Distinct texts hashed per block (numpy work on ~1.6 million words at a time).
-BLOCK = 20_000
+# Distinct texts hashed per block (numpy work on ~400,000 words at a time). Each block's hashing
+# holds about 7 KB of temporary arrays per text: at 20,000 a block that was 100 MB above the
+# index's own arrays, the peak of the whole detection at 1,000,000 (1,101 MiB; 991 MiB at 5,000,
+# the same groups, for about a tenth more CPU time; bench/README.md, round 4).
+BLOCK = 5_000
 # Distinct paragraphs whose words are remembered (campaign and template paragraphs recur).
 _PARAGRAPHS_KEPT = 10_000
 # Distinct whitespace-separated pieces whose word ids are remembered.
