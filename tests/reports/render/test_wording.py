@@ -19,8 +19,9 @@ from openpyxl import load_workbook
 from reports.conclusions.content import public_figures
 from reports.render import method, render
 from reports.render.json import summary_to_dict
-from reports.render.pdf import write_pdf
+from reports.render.pdf import _suggested, write_pdf
 from reports.summary.compute import summarise
+from reports.summary.types import Campaign
 from tests.reports.summary.datasets import META, QUESTIONS, handmade_inputs
 
 GENERATED = dt.datetime(2026, 4, 13, 9, 0, tzinfo=dt.UTC)
@@ -165,6 +166,47 @@ def test_pdf_shows_unconfirmed_groups_as_suggestions(tmp_path):
     assert "2 submissions belong to campaigns of standard or near-identical texts confirmed" in (
         confirmed
     )
+
+
+def _many_suggested(summary, count):
+    """``summary`` with ``count`` suggested groups of 30 - i submissions each (i from 1)."""
+    groups = tuple(
+        Campaign(label=f"C{i}", size=30 - i, confirmed=False, records=30 - i)
+        for i in range(1, count + 1)
+    )
+    respondents = replace(
+        summary.respondents,
+        campaigns=groups,
+        in_suggested_groups=sum(group.size for group in groups),
+    )
+    return replace(summary, respondents=respondents)
+
+
+def test_pdf_names_the_largest_suggested_groups_and_counts_the_others():
+    # 25 groups: the 20 largest by name, then the 5 others (9 + 8 + 7 + 6 + 5 submissions).
+    rows = _suggested(_many_suggested(_summary(confirmed=False), 25).respondents.campaigns)
+    assert [row.label for row in rows["suggested"]] == [f"C{i}" for i in range(1, 21)]
+    assert (rows["suggested_more"], rows["suggested_more_size"]) == (5, "35")
+    few = _suggested(_many_suggested(_summary(confirmed=False), 3).respondents.campaigns)
+    assert len(few["suggested"]) == 3
+    assert few["suggested_more"] == 0
+
+
+@needs_poppler
+def test_pdf_says_where_the_other_suggested_groups_are_listed(tmp_path):
+    summary = _many_suggested(_summary(confirmed=False), 25)
+    text = " ".join(_pdf_text(summary, tmp_path).split())
+    assert "C20" in text
+    assert "C21" not in text
+    # (pdftotext puts the row's count, 35, inside its wrapped label: the rows test checks it.)
+    assert "5 more suggested groups, none" in text
+    assert "larger than those above (all listed in the XLSX and JSON editions)" in text
+    chinese = " ".join(_pdf_text(summary, tmp_path, language="zh-hant").split())
+    assert "另有 5 個建議的組別" in chinese
+    # The workbook lists every one of them.
+    path = render(summary=summary, language="en", fmt="xlsx", directory=tmp_path)
+    listed = {row[0] for row in load_workbook(path)["Summary"].iter_rows(values_only=True)}
+    assert {f"C{i}" for i in range(1, 26)} <= listed
 
 
 # --- 4. The reviewer's reason for "another reason" -----------------------------------------------
