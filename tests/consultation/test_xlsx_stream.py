@@ -96,3 +96,9 @@ def test_a_row_the_writer_cannot_write_stops_the_export_with_its_error(tmp_path,
 def test_a_row_of_the_wrong_width_is_refused(tmp_path):
     with pytest.raises(ValueError, match="row of 2 values under a header of 4"):
         write(tmp_path / "short.xlsx", [["a", "b", 1, None], ["a", "b"]])
+
+
+def test_a_boolean_is_written_as_its_number_whatever_came_before_it(tmp_path):
+    out = tmp_path / "bools.xlsx"
+    write(out, [["a", None, True, None], ["b", None, 1, None], ["c", None, False, None]])
+    assert [row[2] for row in read(out)["Rows 1"][1:]] == [1, 1, 0]
