@@ -20,7 +20,6 @@ single quote.
 
 from __future__ import annotations
 
-import contextlib
 import csv
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -29,7 +28,6 @@ from operator import itemgetter
 from typing import IO, Any
 
 import xlsxwriter
-from django.db import connection, transaction
 from django.db.models import Max, Min, Prefetch, QuerySet
 from django.utils import timezone
 
@@ -305,22 +303,6 @@ def export_csv_lines(
         yield writer.writerow(_neutralise(row, layout.free_text))
 
 
-def streamed_reads() -> contextlib.AbstractContextManager[Any]:
-    """Where ``export_rows`` streams its rows from PostgreSQL.
-
-    Outside a transaction, Django opens its server-side cursors WITH HOLD: PostgreSQL runs each
-    query to its end and stores every row before the first is fetched (at 100,000 submissions
-    the first row came after 1.8-2.5 s, in a transaction after 0.4-0.55 s), so the database
-    works while the export waits, then the export works while the database waits. In a
-    transaction the cursors are not holdable and the rows are made as they are fetched, while
-    the writing thread writes the previous ones. SQLite has no server-side cursors, and a
-    transaction there would take the write lock (``IMMEDIATE``).
-    """
-    if connection.vendor == "postgresql":
-        return transaction.atomic()
-    return contextlib.nullcontext()
-
-
 def sheet_name(index: int) -> str:
     """The name of the ``index``-th sheet of submissions (0 first): "Submissions", then
     "Submissions (2)", "Submissions (3)", ..."""
@@ -355,16 +337,15 @@ def export_xlsx(
                 if value:
                     sheet.write_string(line, column, xlsx_text(value))
 
-    with streamed_reads():
-        return write_xlsx(
-            out,
-            sheet_names=sheet_name,
-            header=layout.header,
-            rows=export_rows(consultation=consultation, personal=personal, submissions=submissions),
-            text_columns=layout.free_text,
-            sheet_rows=sheet_rows,
-            finish=questions,
-        )
+    return write_xlsx(
+        out,
+        sheet_names=sheet_name,
+        header=layout.header,
+        rows=export_rows(consultation=consultation, personal=personal, submissions=submissions),
+        text_columns=layout.free_text,
+        sheet_rows=sheet_rows,
+        finish=questions,
+    )
 
 
 def export_filename(*, consultation: Consultation, fmt: str, personal: bool) -> str:

@@ -475,27 +475,3 @@ def test_the_streamed_rows_read_back_as_xlsxwriter_writes_them(paper, tmp_path):
                 sheet.write_number(line, column, value)
     workbook.close()
     assert xlsx_sheets(ours)["Submissions"] == xlsx_sheets(reference)["Submissions"]
-
-
-@pytest.mark.django_db(transaction=True)
-def test_on_postgresql_the_xlsx_rows_stream_from_cursors_that_are_not_held(paper):
-    """Outside a transaction Django's server-side cursors are WITH HOLD: PostgreSQL computes
-    and stores a query's every row before the first is fetched. The XLSX export reads in a
-    transaction, where the rows are made as they are fetched."""
-    from django.db import connection
-
-    if connection.vendor != "postgresql":
-        pytest.skip("server-side cursors are PostgreSQL's")
-
-    def holdable() -> list[bool]:
-        rows = Submission.objects.order_by("pk").values_list("pk", flat=True).iterator(1)
-        next(rows)
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT is_holdable FROM pg_cursors WHERE name LIKE '_django_curs_%%'")
-            found = [held for (held,) in cursor.fetchall()]
-        rows.close()
-        return found
-
-    assert holdable() == [True]
-    with exports.streamed_reads():
-        assert holdable() == [False]
