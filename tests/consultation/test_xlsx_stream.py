@@ -98,3 +98,12 @@ def test_a_boolean_is_written_as_its_number_whatever_came_before_it(tmp_path):
     out = tmp_path / "bools.xlsx"
     write(out, [["a", None, True, None], ["b", None, 1, None], ["c", None, False, None]])
     assert [row[2] for row in read(out)["Rows 1"][1:]] == [1, 1, 0]
+
+
+def test_a_nul_in_a_text_is_not_taken_for_the_row_number(tmp_path):
+    """The cells keep a NUL where the row number goes: a NUL in a text must not become one."""
+    out = tmp_path / "nul.xlsx"
+    write(out, [["a\x00b", "c\x00d", 1, None], ["a\x00b", "=\x00", 2, None]])
+    rows = read(out)["Rows 1"][1:]
+    assert [row[0] for row in rows] == ["a_x0000_b", "a_x0000_b"]  # as XlsxWriter escapes it
+    assert [row[1] for row in rows] == ["cd", "'="]  # a respondent's text loses it
