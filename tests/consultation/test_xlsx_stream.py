@@ -64,9 +64,7 @@ def test_a_respondent_s_text_of_control_characters_only_is_left_blank(tmp_path):
     assert read(out)["Rows 1"][1:] == [("a", None, 1, None), ("b", "'=x", 2, None)]
 
 
-def test_rows_fill_sheets_across_several_batches(tmp_path, monkeypatch):
-    monkeypatch.setattr(xlsx_stream, "_BATCH_ROWS", 3)
-    monkeypatch.setattr(xlsx_stream, "_QUEUED_BATCHES", 1)
+def test_rows_fill_one_sheet_after_another(tmp_path):
     rows = [[f"r{index}", None, index, None] for index in range(25)]
     out = tmp_path / "split.xlsx"
     assert write(out, rows, sheet_rows=11) == 25
@@ -77,9 +75,7 @@ def test_rows_fill_sheets_across_several_batches(tmp_path, monkeypatch):
     assert written == list(range(25))
 
 
-def test_a_row_the_writer_cannot_write_stops_the_export_with_its_error(tmp_path, monkeypatch):
-    monkeypatch.setattr(xlsx_stream, "_BATCH_ROWS", 2)
-    monkeypatch.setattr(xlsx_stream, "_QUEUED_BATCHES", 1)
+def test_a_row_the_writer_cannot_write_stops_the_export_with_its_error(tmp_path):
     read_rows = []
 
     def rows():
@@ -89,10 +85,25 @@ def test_a_row_the_writer_cannot_write_stops_the_export_with_its_error(tmp_path,
 
     with pytest.raises(TypeError, match="no cell for a object"):
         write(tmp_path / "bad.xlsx", rows())
-    assert len(read_rows) < 1000  # the reading stopped soon after the error
+    assert len(read_rows) == 6  # the reading stopped at the row
     assert not (tmp_path / "bad.xlsx").exists()
 
 
 def test_a_row_of_the_wrong_width_is_refused(tmp_path):
     with pytest.raises(ValueError, match="row of 2 values under a header of 4"):
         write(tmp_path / "short.xlsx", [["a", "b", 1, None], ["a", "b"]])
+
+
+def test_a_boolean_is_written_as_its_number_whatever_came_before_it(tmp_path):
+    out = tmp_path / "bools.xlsx"
+    write(out, [["a", None, True, None], ["b", None, 1, None], ["c", None, False, None]])
+    assert [row[2] for row in read(out)["Rows 1"][1:]] == [1, 1, 0]
+
+
+def test_a_nul_in_a_text_is_not_taken_for_the_row_number(tmp_path):
+    """The cells keep a NUL where the row number goes: a NUL in a text must not become one."""
+    out = tmp_path / "nul.xlsx"
+    write(out, [["a\x00b", "c\x00d", 1, None], ["a\x00b", "=\x00", 2, None]])
+    rows = read(out)["Rows 1"][1:]
+    assert [row[0] for row in rows] == ["a_x0000_b", "a_x0000_b"]  # as XlsxWriter escapes it
+    assert [row[1] for row in rows] == ["cd", "'="]  # a respondent's text loses it
