@@ -4,9 +4,10 @@ On PostgreSQL the database counts the answer rows itself (``reports.grouped_read
 per table) instead of sending every row out: how many rows picked each (question, choice) and how
 many distinct respondents answered each closed question, per respondent *profile*, and how many
 rows gave each (question, number). A profile is every respondent attribute a figure splits by
-(``PROFILE_COLUMNS``: category, respondent type, late, campaign, licence status, and the weight,
-a petition record's signatories); each profile maps to the same category and respondent group
-(``context.group_code``) as its respondents do in the one-pass path, through the same functions.
+(``PROFILE_COLUMNS``: category, respondent type, late, confirmed campaign, licence status, and
+the weight, a petition record's signatories); each profile maps to the same category and
+respondent group (``context.group_code``) as its respondents do in the one-pass path, through the
+same functions.
 
 The tables built here are the ones ``closed.closed_tables`` and ``numbers.number_tables`` build
 from the answer rows, to the last count: a grouped row stands for ``rows`` answer rows of one
@@ -32,7 +33,8 @@ from reports.summary.inputs import (
     weighted,
 )
 
-# The respondent attributes every figure of a closed or number question is split by.
+# The respondent attributes every figure of a closed or number question is split by (the campaign:
+# a confirmed one's label, else none).
 PROFILE_COLUMNS: tuple[str, ...] = (
     "category",
     "respondent_type",
@@ -96,7 +98,10 @@ def answers_grouped(
     rows = answers.merge(
         people[["submission_id", *PROFILE_COLUMNS]], on="submission_id", how="inner"
     )
-    rows = rows.assign(campaign_group=rows["campaign_group"].astype(object).fillna(""))
+    # The database keeps the label of a confirmed campaign only (``reports.grouped_read``).
+    confirmed = [label for label, ok in meta.campaigns_confirmed.items() if ok]
+    campaign = rows["campaign_group"].astype(object)
+    rows = rows.assign(campaign_group=campaign.where(campaign.isin(confirmed), ""))
     closed_ids = [q.id for q in meta.questions if q.kind in CLOSED_KINDS]
     question_of_choice = {c.id: q.id for q in meta.questions for c in q.choices}
     choice_question = rows["choice_id"].map(question_of_choice)

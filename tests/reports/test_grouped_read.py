@@ -62,6 +62,34 @@ def test_grouped_read_equals_rows_on_the_demo_consultations(demo_consultations, 
     _assert_same(consultation, as_of)
 
 
+def test_suggested_groups_do_not_multiply_the_grouped_rows(demo_consultations):
+    # Detection suggests a group for every pair of similar texts; a figure splits by confirmed
+    # campaigns only, so twenty suggested pairs must not add a profile each to the grouped counts.
+    consultation = demo_consultations["va-otc-dealing"]
+    responses_generate(consultation=consultation, count=60, seed=5)
+    as_of = timezone.now()
+    before = report_inputs(consultation=consultation, as_of=as_of, grouped=True).grouped
+    ids = list(
+        Submission.objects.filter(consultation=consultation)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    for pair in range(20):
+        group = CampaignGroup.objects.create(consultation=consultation, label=f"S{pair + 1}")
+        Submission.objects.filter(pk__in=ids[2 * pair : 2 * pair + 2]).update(campaign_group=group)
+    after = report_inputs(consultation=consultation, as_of=as_of, grouped=True).grouped
+    assert before is not None and after is not None
+    assert len(after.choices) == len(before.choices)
+    assert len(after.answered) == len(before.answered)
+    assert after.choices["campaign_group"].isna().all()
+    # Confirmed, two of them are a campaign of their own in the profile again.
+    CampaignGroup.objects.filter(consultation=consultation, label="S1").update(confirmed=True)
+    confirmed = report_inputs(consultation=consultation, as_of=as_of, grouped=True).grouped
+    assert confirmed is not None
+    assert set(confirmed.choices["campaign_group"].dropna()) == {"S1"}
+    _assert_same(consultation, as_of)
+
+
 def test_grouped_read_equals_rows_with_campaigns_petitions_and_odd_rows(demo_consultations):
     consultation = demo_consultations["va-otc-dealing"]
     responses_generate(consultation=consultation, count=60, seed=3)
