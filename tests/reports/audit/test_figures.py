@@ -14,7 +14,6 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management import call_command
-from django.db import transaction
 from django.test import override_settings
 
 from reports.audit.verify import signing_key, verify_pack
@@ -31,6 +30,7 @@ from tests.reports.conclusions.conclusions_data import (
     draft_complete,
     reports_build,
 )
+from tests.shared_rows import module_rows, process_state_clear
 
 pytestmark = pytest.mark.django_db
 
@@ -45,10 +45,9 @@ def _pack_shared(django_db_setup, django_db_blocker, tmp_path_factory) -> Iterat
     tmp_path = tmp_path_factory.mktemp("audit-figures")
     django_user_model = get_user_model()
     with (
-        django_db_blocker.unblock(),
         override_settings(AUDIT_PACK_SIGNING_KEY=KEY, DISPOSITION_MIN_RESPONDENTS=3),
         conclusions_storage(tmp_path / "private"),
-        transaction.atomic(),
+        module_rows(django_db_blocker),
     ):
         consultation, known = closed_consultation(count=30)
         counted = list(
@@ -115,11 +114,11 @@ def _pack_shared(django_db_setup, django_db_blocker, tmp_path_factory) -> Iterat
         output = tmp_path / "pack.zip"
         call_command("export_audit_pack", consultation.slug, "--output", str(output))
         yield output
-        transaction.set_rollback(True)
 
 
 @pytest.fixture
 def pack(_pack_shared, db) -> Path:
+    process_state_clear()
     return _pack_shared
 
 

@@ -11,15 +11,14 @@ from collections.abc import Iterator
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.core.cache import caches
 from django.core.management import CommandError, call_command
-from django.db import transaction
 from django.urls import reverse
 
 from reports.audit.verify import signing_key, verify_pack
 from surveys.models import Answer, Submission
 from tests.reports.conclusions.conclusions_data import conclusions_storage
 from tests.security.publication import Published, published_consultation
+from tests.shared_rows import module_rows, process_state_clear
 
 pytestmark = pytest.mark.django_db
 
@@ -32,19 +31,16 @@ def _published_shared(django_db_setup, django_db_blocker, tmp_path_factory) -> I
     load 5 when each test built its own), inside a transaction rolled back when the module's
     tests are done; each test runs in a savepoint of it (``db``), rolled back after the test."""
     with (
-        django_db_blocker.unblock(),
         conclusions_storage(tmp_path_factory.mktemp("audit-private")),
-        transaction.atomic(),
+        module_rows(django_db_blocker),
     ):
         yield published_consultation(get_user_model())
-        transaction.set_rollback(True)
 
 
 @pytest.fixture
 def published(_published_shared, db, settings) -> Published:
     settings.AUDIT_PACK_SIGNING_KEY = KEY
-    for each in caches.all():
-        each.clear()
+    process_state_clear()
     return _published_shared.refetched()
 
 
