@@ -42,7 +42,8 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
       same demo slug never finds the shared one instead.
     - In parallel runs (``make test``: ``--dist loadgroup``), the tests of a module that share a
       module-scoped set-up of ours (a published consultation, rendered reports) run on one
-      worker, which builds it once, instead of once on every worker that takes some of them.
+      worker, which builds it once, instead of once on every worker that takes some of them;
+      so do the tests of a package that share a package-scoped one (tests/api).
     """
     modules: dict[object, list[pytest.Item]] = {}
     for item in items:
@@ -70,7 +71,14 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             if definition.scope in ("module", "class", "package") and (
                 definition.func.__module__.startswith("tests.")
             ):
-                item.add_marker(pytest.mark.xdist_group(item.module.__name__))
+                # A package's set-up (tests/api: one published consultation for its modules) is
+                # built once for all the package's tests: they are one group.
+                group = (
+                    definition.func.__module__.removesuffix(".conftest")
+                    if definition.scope == "package"
+                    else item.module.__name__
+                )
+                item.add_marker(pytest.mark.xdist_group(group))
                 break
 
 
