@@ -4,12 +4,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from django.core.cache import caches
-from django.db import transaction
 
 from surveys.demo.loader import demo_files, demo_load
-from surveys.journey import structure as journey_structure
 from surveys.models import Consultation
+from tests.shared_rows import module_rows, process_state_clear
 
 # Fixtures that mean the test's data must be committed (other connections, threads or processes
 # read it): such a test cannot run inside another fixture's open transaction.
@@ -38,24 +36,29 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     - The tests of a module that take ``demo_consultations`` inside a transaction (``db``) share
       one load of the demo per module (``_demo_shared``, rolled back at the module's end; each
       test runs in a savepoint of it, rolled back after the test, as ``db`` always does). They
-      run after the module's other tests, which therefore never see the shared demo.
+      run after the module's other tests, which therefore never see the shared demo. So do the
+      tests of a module-scoped ``*_shared`` fixture of their module (``module_rows``: a
+      published consultation, built reports): a test that makes its own consultation of the
+      same demo slug never finds the shared one instead.
     - In parallel runs (``make test``: ``--dist loadgroup``), the tests of a module that share a
       module-scoped set-up of ours (a published consultation, rendered reports) run on one
-      worker, which builds it once, instead of once on every worker that takes some of them.
+      worker, which builds it once, instead of once on every worker that takes some of them;
+      so do the tests of a package that share a package-scoped one (tests/api).
     """
     modules: dict[object, list[pytest.Item]] = {}
     for item in items:
         modules.setdefault(getattr(item, "module", None), []).append(item)
     ordered: list[pytest.Item] = []
     for module_items in modules.values():
-        shared = [
+        demo = [
             item
             for item in module_items
             if "demo_consultations" in getattr(item, "fixturenames", ()) and not _commits(item)
         ]
-        for item in shared:
+        for item in demo:
             if "_demo_shared" not in item.fixturenames:
                 item.fixturenames.insert(0, "_demo_shared")
+        shared = [item for item in module_items if item in demo or _shares_rows(item)]
         ordered += [item for item in module_items if item not in shared] + shared
     items[:] = ordered
 
@@ -68,8 +71,25 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             if definition.scope in ("module", "class", "package") and (
                 definition.func.__module__.startswith("tests.")
             ):
-                item.add_marker(pytest.mark.xdist_group(item.module.__name__))
+                # A package's set-up (tests/api: one published consultation for its modules) is
+                # built once for all the package's tests: they are one group.
+                group = (
+                    definition.func.__module__.removesuffix(".conftest")
+                    if definition.scope == "package"
+                    else item.module.__name__
+                )
+                item.add_marker(pytest.mark.xdist_group(group))
                 break
+
+
+def _shares_rows(item: pytest.Item) -> bool:
+    info = getattr(item, "_fixtureinfo", None)
+    if info is None:
+        return False
+    return any(
+        name.endswith("_shared") and definitions[-1].scope == "module"
+        for name, definitions in info.name2fixturedefs.items()
+    )
 
 
 def _demo_load_all() -> dict[str, Consultation]:
@@ -84,9 +104,8 @@ def _demo_load_all() -> dict[str, Consultation]:
 def _demo_shared(django_db_setup, django_db_blocker) -> Iterator[dict[str, int]]:
     """Both demo consultations loaded once for a module's tests (see above), in a transaction
     rolled back when they are done: their ids by slug."""
-    with django_db_blocker.unblock(), transaction.atomic():
+    with module_rows(django_db_blocker):
         yield {slug: consultation.pk for slug, consultation in _demo_load_all().items()}
-        transaction.set_rollback(True)
 
 
 @pytest.fixture
@@ -96,9 +115,7 @@ def demo_consultations(request, db) -> dict[str, Consultation]:
         return _demo_load_all()
     # The same rows as the module's earlier tests (their changes rolled back): what this process
     # keeps by consultation id is dropped, as if the demo had just been loaded with new ids.
-    for cache in caches.all():
-        cache.clear()
-    journey_structure._STRUCTURES.clear()
+    process_state_clear()
     return {
         slug: Consultation.objects.get(pk=pk)
         for slug, pk in request.getfixturevalue("_demo_shared").items()

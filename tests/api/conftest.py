@@ -1,5 +1,5 @@
 """Fixtures of the API tests: one published consultation (reports built, conclusions published)
-for the whole module, rolled back at its end; staff with tokens; a clean rate-limit cache."""
+for the whole package, rolled back at its end; staff with tokens; a clean rate-limit cache."""
 
 from __future__ import annotations
 
@@ -15,10 +15,13 @@ from tests.reports.conclusions.conclusions_data import conclusions_storage
 from tests.security.publication import Published, published_consultation
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="package")
 def published(django_db_setup, django_db_blocker, tmp_path_factory) -> Published:
-    """Built once per module (two reports with their PDFs take seconds), inside a transaction
-    that is rolled back when the module's tests are done."""
+    """Built once for the package's modules (two reports and two conclusions PDFs: 45-75 s at
+    load 5, which each of the four modules that use it spent before), inside a transaction that
+    is rolled back when the package's tests are done. The package's tests that run after it is
+    built run inside that transaction, each in its own savepoint (none commits:
+    ``transactional_db`` would not work here)."""
     from django.contrib.auth import get_user_model
 
     with (

@@ -34,6 +34,17 @@ class Published:
     confidential_paper: Attachment
     withheld_paper: Attachment
 
+    def refetched(self) -> Published:
+        """The same rows read again: a test that changes an object in memory (a shared world's
+        publication, say) leaves the next test's copy as the database holds it."""
+        return Published(
+            consultation=Consultation.objects.get(pk=self.consultation.pk),
+            known={name: Submission.objects.get(pk=row.pk) for name, row in self.known.items()},
+            publication=Publication.objects.get(pk=self.publication.pk),
+            confidential_paper=Attachment.objects.get(pk=self.confidential_paper.pk),
+            withheld_paper=Attachment.objects.get(pk=self.withheld_paper.pk),
+        )
+
     def secrets(self) -> list[str]:
         """What must never appear on a public page or in a public file."""
         confidential = self.known["confidential"]

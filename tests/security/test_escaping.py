@@ -18,6 +18,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
+from django.db import transaction
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -28,10 +29,11 @@ from reports.render import render
 from surveys import exports
 from surveys.journey import structure as journey_structure
 from surveys.journey.views import SESSION_KEY
-from surveys.models import Choice, Submission, Theme
+from surveys.models import Choice, Consultation, Submission, Theme
 from tests.reports.conclusions.conclusions_data import conclusions_storage
 from tests.security.publication import published_consultation
 from tests.security.responses import respond
+from tests.shared_rows import process_state_clear
 
 pytestmark = pytest.mark.django_db
 
@@ -197,14 +199,33 @@ def quote_ready(consultation) -> dict[str, Submission]:
     return {"hostile": hostile, "confidential": confidential, "withheld": withheld}
 
 
+@pytest.fixture(scope="module")
+def _report_files_shared(_demo_shared, django_db_blocker, tmp_path_factory) -> dict[str, Path]:
+    """The report's four files with the hostile, confidential and withheld responses, rendered
+    once for the module's tests, which only read them (the demo's 26-question PDF: 9-15 s a test
+    at load 5 when each rendered its own). The responses are rolled back once rendered."""
+    directory = tmp_path_factory.mktemp("report-files")
+    with (
+        conclusions_storage(directory / "private"),
+        django_db_blocker.unblock(),
+        transaction.atomic(),
+    ):
+        process_state_clear()
+        otc = Consultation.objects.get(pk=_demo_shared[SLUG])
+        quote_ready(otc)
+        summary = summary_compute(consultation=otc, as_of=timezone.now())
+        files = {
+            fmt: render(summary=summary, language="en", fmt=fmt, directory=directory)
+            for fmt in ("json", "csv", "xlsx", "pdf")
+        }
+        transaction.set_rollback(True)
+    process_state_clear()
+    return files
+
+
 @pytest.fixture
-def report_files(otc, tmp_path):
-    quote_ready(otc)
-    summary = summary_compute(consultation=otc, as_of=timezone.now())
-    return {
-        fmt: render(summary=summary, language="en", fmt=fmt, directory=tmp_path)
-        for fmt in ("json", "csv", "xlsx", "pdf")
-    }
+def report_files(_report_files_shared, db) -> dict[str, Path]:
+    return _report_files_shared
 
 
 def pdf_text(path) -> str:

@@ -7,10 +7,14 @@ import base64
 import csv
 import io
 import zipfile
+from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management import call_command
+from django.test import override_settings
 
 from reports.audit.verify import signing_key, verify_pack
 from reports.conclusions import services as conclusion_services
@@ -26,17 +30,25 @@ from tests.reports.conclusions.conclusions_data import (
     draft_complete,
     reports_build,
 )
+from tests.shared_rows import module_rows, process_state_clear
 
 pytestmark = pytest.mark.django_db
 
 KEY = base64.b64encode(b"r" * 40).decode()
 
 
-@pytest.fixture
-def pack(django_user_model, tmp_path, settings):
-    settings.AUDIT_PACK_SIGNING_KEY = KEY
-    settings.DISPOSITION_MIN_RESPONDENTS = 3
-    with conclusions_storage(tmp_path / "private"):
+@pytest.fixture(scope="module")
+def _pack_shared(django_db_setup, django_db_blocker, tmp_path_factory) -> Iterator[Path]:
+    """The exported pack, built once for the module's tests, which only read it (two reports,
+    two conclusions PDFs and the export: 40-70 s a test at load 5 when each built its own); the
+    rows are rolled back when the module's tests are done."""
+    tmp_path = tmp_path_factory.mktemp("audit-figures")
+    django_user_model = get_user_model()
+    with (
+        override_settings(AUDIT_PACK_SIGNING_KEY=KEY, DISPOSITION_MIN_RESPONDENTS=3),
+        conclusions_storage(tmp_path / "private"),
+        module_rows(django_db_blocker),
+    ):
         consultation, known = closed_consultation(count=30)
         counted = list(
             Submission.objects.filter(consultation=consultation).counted().order_by("pk")
@@ -102,6 +114,12 @@ def pack(django_user_model, tmp_path, settings):
         output = tmp_path / "pack.zip"
         call_command("export_audit_pack", consultation.slug, "--output", str(output))
         yield output
+
+
+@pytest.fixture
+def pack(_pack_shared, db) -> Path:
+    process_state_clear()
+    return _pack_shared
 
 
 def register_rows(path):

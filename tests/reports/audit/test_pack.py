@@ -7,26 +7,41 @@ import csv
 import io
 import json
 import zipfile
+from collections.abc import Iterator
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
 from reports.audit.verify import signing_key, verify_pack
 from surveys.models import Answer, Submission
 from tests.reports.conclusions.conclusions_data import conclusions_storage
-from tests.security.publication import published_consultation
+from tests.security.publication import Published, published_consultation
+from tests.shared_rows import module_rows, process_state_clear
 
 pytestmark = pytest.mark.django_db
 
 KEY = base64.b64encode(b"k" * 32).decode()
 
 
+@pytest.fixture(scope="module")
+def _published_shared(django_db_setup, django_db_blocker, tmp_path_factory) -> Iterator[Published]:
+    """Built once for the module (two reports and the two conclusions PDFs: 35-57 s a test at
+    load 5 when each test built its own), inside a transaction rolled back when the module's
+    tests are done; each test runs in a savepoint of it (``db``), rolled back after the test."""
+    with (
+        conclusions_storage(tmp_path_factory.mktemp("audit-private")),
+        module_rows(django_db_blocker),
+    ):
+        yield published_consultation(get_user_model())
+
+
 @pytest.fixture
-def published(django_user_model, tmp_path, settings):
+def published(_published_shared, db, settings) -> Published:
     settings.AUDIT_PACK_SIGNING_KEY = KEY
-    with conclusions_storage(tmp_path / "private"):
-        yield published_consultation(django_user_model)
+    process_state_clear()
+    return _published_shared.refetched()
 
 
 def export(published, tmp_path) -> zipfile.ZipFile:

@@ -12,6 +12,8 @@ from reports.conclusions import checks
 from reports.conclusions import services as conclusion_services
 from reports.conclusions.selectors import ConclusionsError, QuestionText
 from reports.models import CheckWaiver, Publication, WordingRule
+from surveys.models import Consultation
+from tests.shared_rows import module_rows, process_state_clear
 
 # A summary.json cut down to what the checks read: Q1 agree scale (48% agreeing of 25 answering,
 # 12 agreeing), Q2 single choice (licence 80%, registration 20%), 27 respondents.
@@ -173,9 +175,10 @@ def test_the_rules_in_the_admin_override_the_defaults():
 # --- Publishing --------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def ready(tmp_path, django_user_model):
-    """A closed consultation with both reports built and a complete, clean draft."""
+@pytest.fixture(scope="module")
+def _ready_shared(django_db_setup, django_db_blocker, tmp_path_factory):
+    """A closed consultation with both reports built and a complete, clean draft, written once
+    for the module's tests that publish from it (two report builds each before)."""
     from tests.factories import UserFactory
     from tests.reports.conclusions.conclusions_data import (
         closed_consultation,
@@ -184,12 +187,23 @@ def ready(tmp_path, django_user_model):
         reports_build,
     )
 
-    with conclusions_storage(tmp_path / "private"):
+    with (
+        conclusions_storage(tmp_path_factory.mktemp("private")),
+        module_rows(django_db_blocker),
+    ):
         consultation, _rows = closed_consultation()
         reports_build(consultation)
         editor = UserFactory(username="editor", roles=["Consultation editors"])
         draft_complete(consultation, editor)
-        yield consultation, editor
+        yield consultation.pk, editor.pk
+
+
+@pytest.fixture
+def ready(_ready_shared, db, django_user_model):
+    """The shared consultation and its editor, as the database holds them."""
+    process_state_clear()
+    consultation_pk, editor_pk = _ready_shared
+    return Consultation.objects.get(pk=consultation_pk), django_user_model.objects.get(pk=editor_pk)
 
 
 def _save(consultation, editor, **changes):

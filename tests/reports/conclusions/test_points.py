@@ -6,13 +6,15 @@ from __future__ import annotations
 import subprocess
 
 import pytest
+from django.test import override_settings
 
 from reports.conclusions import points
 from reports.conclusions import selectors as conclusion_selectors
 from reports.conclusions import services as conclusion_services
 from reports.conclusions.selectors import ConclusionsError
 from reports.models import Disposition, PublicationFile, PublicationFileKind
-from surveys.models import Answer, Question, QuestionKind, Submission, Theme
+from surveys.models import Answer, Consultation, Question, QuestionKind, Submission, Theme
+from tests.shared_rows import module_rows, process_state_clear
 
 
 def summary_with(themes, by_licence=None):
@@ -57,8 +59,10 @@ def test_without_coded_themes_there_is_no_point():
     assert points.points_raised(summary={"questions": [{"code": "Q1"}]}, min_respondents=1) == []
 
 
-@pytest.fixture
-def ready(tmp_path, settings):
+@pytest.fixture(scope="module")
+def _ready_shared(django_db_setup, django_db_blocker, tmp_path_factory):
+    """Written once for the module's tests that publish from it (two report builds each
+    before): a closed consultation with a theme on three answers, both reports and a draft."""
     from tests.factories import UserFactory
     from tests.reports.conclusions.conclusions_data import (
         closed_consultation,
@@ -67,8 +71,11 @@ def ready(tmp_path, settings):
         reports_build,
     )
 
-    settings.DISPOSITION_MIN_RESPONDENTS = 3
-    with conclusions_storage(tmp_path / "private"):
+    with (
+        override_settings(DISPOSITION_MIN_RESPONDENTS=3),
+        conclusions_storage(tmp_path_factory.mktemp("private")),
+        module_rows(django_db_blocker),
+    ):
         consultation, _rows = closed_consultation()
         question = Question.objects.filter(consultation=consultation, kind=QuestionKind.TEXT)[0]
         capital = Theme.objects.create(consultation=consultation, name_en="Capital", name_zh="資本")
@@ -81,7 +88,22 @@ def ready(tmp_path, settings):
         reports_build(consultation)
         editor = UserFactory(username="editor", roles=["Consultation editors"])
         draft_complete(consultation, editor)
-        yield consultation, editor, question, capital
+        yield consultation.pk, editor.pk, question.pk, capital.pk
+
+
+@pytest.fixture
+def ready(_ready_shared, db, settings, django_user_model):
+    """The shared consultation, its editor, the coded question and its theme, as the database
+    holds them."""
+    settings.DISPOSITION_MIN_RESPONDENTS = 3
+    process_state_clear()
+    consultation_pk, editor_pk, question_pk, theme_pk = _ready_shared
+    return (
+        Consultation.objects.get(pk=consultation_pk),
+        django_user_model.objects.get(pk=editor_pk),
+        Question.objects.get(pk=question_pk),
+        Theme.objects.get(pk=theme_pk),
+    )
 
 
 @pytest.mark.django_db

@@ -18,9 +18,10 @@ from reports.models import (
     PublicationFile,
     PublicationFileKind,
     QuestionConclusion,
+    Report,
     ReportFile,
 )
-from surveys.models import Consent, Question, Submission, SubmissionState
+from surveys.models import Consent, Consultation, Question, Submission, SubmissionState
 from tests.factories import ConsultationFactory, QuestionFactory
 from tests.reports.conclusions.conclusions_data import (
     ANONYMOUS_ORGANISATION,
@@ -34,19 +35,44 @@ from tests.reports.conclusions.conclusions_data import (
     question_texts,
     reports_build,
 )
+from tests.shared_rows import module_rows, process_state_clear
 
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def private_root(tmp_path):
-    with conclusions_storage(tmp_path / "private"):
-        yield tmp_path / "private"
+@pytest.fixture(autouse=True, scope="module")
+def private_root(tmp_path_factory):
+    """One folder for the module: the shared reports' files stay readable by every test."""
+    root = tmp_path_factory.mktemp("private")
+    with conclusions_storage(root):
+        yield root
 
 
 @pytest.fixture
 def closed():
     return closed_consultation()
+
+
+@pytest.fixture(scope="module")
+def _built_shared(private_root, django_db_setup, django_db_blocker):
+    """A closed consultation with its reports in both languages, built once for the tests that
+    publish from them (two report builds: 25-75 s a test at load 5 when each built its own)."""
+    with module_rows(django_db_blocker):
+        consultation, known = closed_consultation()
+        reports = reports_build(consultation)
+        yield consultation.pk, {name: row.pk for name, row in known.items()}, reports
+
+
+@pytest.fixture
+def built(_built_shared, db):
+    """``closed`` with both reports built: the consultation, its known respondents, the reports."""
+    process_state_clear()
+    consultation_pk, known, reports = _built_shared
+    return (
+        Consultation.objects.get(pk=consultation_pk),
+        {name: Submission.objects.get(pk=pk) for name, pk in known.items()},
+        {language: Report.objects.get(pk=report.pk) for language, report in reports.items()},
+    )
 
 
 def _pdf_text(path) -> str:
@@ -157,9 +183,8 @@ def test_publishing_refuses_without_reports_or_complete_text_and_changes_nothing
     assert consultation.conclusions_published_at is None
 
 
-def test_publishing_refuses_when_responses_changed_after_the_reports(closed, editor):
-    consultation, known = closed
-    reports_build(consultation)
+def test_publishing_refuses_when_responses_changed_after_the_reports(built, editor):
+    consultation, known, _reports = built
     draft_complete(consultation, editor)
     Submission.objects.filter(pk=known["named"].pk).update(
         state=SubmissionState.WITHDRAWN, withdrawn_at=timezone.now()
@@ -188,9 +213,8 @@ def test_a_reviewer_cannot_publish(closed, reviewer, editor):
         conclusion_services.conclusions_publish(consultation=consultation, user=reviewer)
 
 
-def test_publish_freezes_reports_and_text_and_builds_the_public_files(closed, editor, tmp_path):
-    consultation, known = closed
-    reports = reports_build(consultation)
+def test_publish_freezes_reports_and_text_and_builds_the_public_files(built, editor, tmp_path):
+    consultation, known, reports = built
     draft_complete(consultation, editor)
     draft = conclusion_selectors.draft_latest(consultation=consultation)
 
@@ -281,11 +305,10 @@ def test_publish_freezes_reports_and_text_and_builds_the_public_files(closed, ed
         conclusion_services.conclusions_publish(consultation=consultation, user=editor)
 
 
-def test_unpublish_withdraws_and_keeps_the_record(closed, editor, reviewer):
-    consultation, _ = closed
+def test_unpublish_withdraws_and_keeps_the_record(built, editor, reviewer):
+    consultation, _, _ = built
     with pytest.raises(ConclusionsError, match="not published"):
         conclusion_services.conclusions_unpublish(consultation=consultation, user=editor)
-    reports_build(consultation)
     draft_complete(consultation, editor)
     publication = conclusion_services.conclusions_publish(consultation=consultation, user=editor)
     with pytest.raises(ConclusionsError, match="Only Consultation editors"):

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import re
+from collections.abc import Iterator
 from html import unescape
 from urllib.parse import parse_qs, urlparse
 
@@ -18,6 +19,7 @@ from reports.models import Report, ReportFile, ReportStatus
 from surveys.models import (
     Answer,
     CampaignGroup,
+    Consultation,
     ExclusionReason,
     ReviewStatus,
     Submission,
@@ -25,6 +27,7 @@ from surveys.models import (
 )
 from surveys.roles import roles_sync
 from tests.reports.report_data import consultation_with_responses, report_storage
+from tests.shared_rows import module_rows, process_state_clear
 
 pytestmark = pytest.mark.django_db
 
@@ -32,14 +35,15 @@ _LINK = re.compile(r'<a href="(/reports/\d+/figures/responses/\?[^"]+)">(\d+)</a
 _REFERENCE = re.compile(r'<a href="/admin/surveys/submission/\d+/change/">([A-Z]+-\d+)</a>')
 
 
-@pytest.fixture(autouse=True)
-def private_root(tmp_path):
-    with report_storage(tmp_path / "private"):
-        yield tmp_path / "private"
+@pytest.fixture(autouse=True, scope="module")
+def private_root(tmp_path_factory):
+    """One folder for the module: the shared report's files stay readable by every test."""
+    root = tmp_path_factory.mktemp("private")
+    with report_storage(root):
+        yield root
 
 
-@pytest.fixture
-def consultation():
+def _consultation() -> Consultation:
     consultation = consultation_with_responses(count=24, seed=5, questions=4)
     counted = Submission.objects.filter(
         consultation=consultation, state=SubmissionState.SUBMITTED
@@ -59,6 +63,27 @@ def _built(consultation) -> Report:
     report.refresh_from_db()
     assert report.status == ReportStatus.SUCCEEDED, report.error
     return report
+
+
+@pytest.fixture(scope="module")
+def _built_shared(private_root, django_db_setup, django_db_blocker) -> Iterator[tuple[int, int]]:
+    """The consultation and its English report, built once for the module's tests, which read
+    the report (each built its own before: 9-25 s a test at load 5)."""
+    with module_rows(django_db_blocker):
+        consultation = _consultation()
+        yield consultation.pk, _built(consultation).pk
+
+
+@pytest.fixture
+def consultation(_built_shared, db) -> Consultation:
+    process_state_clear()
+    return Consultation.objects.get(pk=_built_shared[0])
+
+
+@pytest.fixture
+def report(_built_shared, consultation) -> Report:
+    """The consultation's report, as the database holds it."""
+    return Report.objects.get(pk=_built_shared[1], consultation=consultation)
 
 
 @pytest.fixture
@@ -102,8 +127,7 @@ def _recount_choice(consultation, code: str, value: str, category: str | None) -
     return set(answers.values_list("submission__reference", flat=True))
 
 
-def test_each_count_lists_exactly_the_responses_behind_it(client, consultation, reviewer):
-    report = _built(consultation)
+def test_each_count_lists_exactly_the_responses_behind_it(client, consultation, report, reviewer):
     client.force_login(reviewer)
     page = client.get(reverse("reports:figures", args=[report.pk]))
     assert page.status_code == 200
@@ -142,8 +166,7 @@ def test_each_count_lists_exactly_the_responses_behind_it(client, consultation, 
     assert checked > 10  # every choice of the closed questions, and their cross-tab cells
 
 
-def test_a_list_says_when_the_record_changed_after_the_report(client, consultation, reviewer):
-    report = _built(consultation)
+def test_a_list_says_when_the_record_changed_after_the_report(client, report, reviewer):
     client.force_login(reviewer)
     page = client.get(reverse("reports:figures", args=[report.pk])).content.decode()
     url, shown = next(
@@ -162,8 +185,7 @@ def test_a_list_says_when_the_record_changed_after_the_report(client, consultati
     assert len(_references(text)) == shown - 1
 
 
-def test_who_sees_the_figures_and_who_sees_the_lists(client, consultation, make_user):
-    report = _built(consultation)
+def test_who_sees_the_figures_and_who_sees_the_lists(client, report, make_user):
     figures = reverse("reports:figures", args=[report.pk])
     trace = reverse("reports:trace", args=[report.pk]) + "?kind=left_out&value=spam"
 
@@ -191,16 +213,14 @@ def test_who_sees_the_figures_and_who_sees_the_lists(client, consultation, make_
         "?kind=choice&question=Q1&value=" + "x" * 200,
     ],
 )
-def test_an_address_naming_no_figure_says_so(client, consultation, reviewer, query):
-    report = _built(consultation)
+def test_an_address_naming_no_figure_says_so(client, report, reviewer, query):
     client.force_login(reviewer)
     response = client.get(reverse("reports:trace", args=[report.pk]) + query)
     assert response.status_code == 400
     assert "names no figure of the report" in response.content.decode()
 
 
-def test_a_figure_the_report_does_not_have_is_not_found(client, consultation, reviewer):
-    report = _built(consultation)
+def test_a_figure_the_report_does_not_have_is_not_found(client, consultation, report, reviewer):
     client.force_login(reviewer)
     base = reverse("reports:trace", args=[report.pk])
     assert client.get(base + "?kind=choice&question=Q99&value=agree").status_code == 404
@@ -210,9 +230,8 @@ def test_a_figure_the_report_does_not_have_is_not_found(client, consultation, re
 
 
 def test_the_pages_take_a_fixed_number_of_queries(
-    client, consultation, reviewer, django_assert_max_num_queries
+    client, report, reviewer, django_assert_max_num_queries
 ):
-    report = _built(consultation)
     client.force_login(reviewer)
     with django_assert_max_num_queries(8):
         page = client.get(reverse("reports:figures", args=[report.pk]))
@@ -222,8 +241,7 @@ def test_the_pages_take_a_fixed_number_of_queries(
             assert client.get(url).status_code == 200
 
 
-def test_the_workbook_registers_every_response_counted_or_left_out(consultation):
-    report = _built(consultation)
+def test_the_workbook_registers_every_response_counted_or_left_out(consultation, report):
     stored = ReportFile.objects.get(report=report, format="xlsx")
     with stored.file.open("rb") as handle:
         workbook = load_workbook(io.BytesIO(handle.read()), read_only=True)
