@@ -73,13 +73,23 @@ def _all_and_public_terms(
     return _terms(found[0]), _terms(found[1])
 
 
+@dataclass(frozen=True)
+class PreparedTexts:
+    """The free-text answers a summary counts (``rows``, index 0..n-1: the loader's frame itself
+    where it holds no other row) and each one's respondent ``position`` among the respondents."""
+
+    rows: pd.DataFrame
+    position: np.ndarray
+
+
 def texts_prepared(
     context: Context, texts: pd.DataFrame, respondents: pd.DataFrame
-) -> pd.DataFrame:
-    """Non-blank answers of counted submissions, each with its respondent's ``position`` among
+) -> PreparedTexts:
+    """Non-blank answers of counted submissions, each with its respondent's position among
     ``respondents`` (``context.positions``); ``question_texts`` adds the respondent's details to
     one question's answers at a time (at 1,000,000 submissions the details of all two million
-    answers at once were 110 MB more at the summary's peak)."""
+    answers at once were 110 MB more at the summary's peak, and a column added to the loader's
+    frame copied its other columns: 88 MB more)."""
     text_questions = [q.id for q in context.meta.questions if q.kind == "text"]
     keep = texts["question_id"].isin(text_questions).to_numpy(dtype=bool, copy=True)
     # A text the loader did not keep (None: ``reports.summary.text_kept``) was not blank.
@@ -101,25 +111,26 @@ def texts_prepared(
     )
     taken: np.ndarray = kept[~again]
     # Every row, as the loader reads them: the frame itself (no copy), not a taken copy.
-    rows = texts if len(taken) == len(texts) else texts.iloc[taken]
-    return rows.reset_index(drop=True).assign(position=position[taken])
+    if len(taken) == len(texts):
+        return PreparedTexts(rows=texts.reset_index(drop=True), position=position)
+    return PreparedTexts(rows=texts.iloc[taken].reset_index(drop=True), position=position[taken])
 
 
 def question_texts(
-    context: Context, texts: pd.DataFrame, respondents: pd.DataFrame, question_id: int
+    context: Context, texts: PreparedTexts, respondents: pd.DataFrame, question_id: int
 ) -> pd.DataFrame:
     """One question's answers of ``texts_prepared`` (index 0..n-1), each with its respondent's
     category, consent, name, campaign group and respondent group (``context.group_code``) and
-    weight, in place of its ``position``."""
-    rows = texts[texts["question_id"].to_numpy() == question_id].reset_index(drop=True)
-    position = rows["position"].to_numpy(dtype=np.int64)
+    weight."""
+    mine = texts.rows["question_id"].to_numpy() == question_id
+    rows = texts.rows[mine].reset_index(drop=True)
+    position = texts.position[mine]
 
     def details(column: str) -> np.ndarray:
         values: np.ndarray = respondents[column].to_numpy()[position]
         return values
 
-    answers: pd.DataFrame = rows.drop(columns="position")
-    return answers.assign(
+    answers: pd.DataFrame = rows.assign(
         category_code=context.category_codes[position],
         category=details("category"),
         consent=details("consent"),
@@ -132,6 +143,7 @@ def question_texts(
             else context.weights[position]
         ),
     )
+    return answers
 
 
 def themes_by_id(themes: pd.DataFrame) -> dict[int, tuple[Text, Text | None]]:
