@@ -27,6 +27,7 @@ from surveys.models import (
     Submission,
 )
 from tests.reports.report_data import consultation_with_responses
+from tests.shared_rows import module_rows, process_state_clear
 
 NAMED_ORGANISATION = "Harbour Digital Assets Ltd"
 NAMED_PERSON = "陳大文 Chan Tai Man"
@@ -127,6 +128,33 @@ def reports_build(consultation: Consultation) -> dict[str, Report]:
         report.refresh_from_db()
         built[language] = report
     return built
+
+
+def reports_built_once(
+    django_db_blocker, *, count: int = 30
+) -> Iterator[tuple[int, dict[str, int], dict[str, Report]]]:
+    """For a module-scoped ``*_shared`` fixture (``yield from``): a closed consultation with its
+    reports in both languages, built once for the module's tests (two report builds took 25-75 s
+    a test at load 5 when each built its own) and rolled back after them (``module_rows``).
+    Yields the ids ``reports_built_again`` reads the rows back by."""
+    with module_rows(django_db_blocker):
+        consultation, known = closed_consultation(count=count)
+        reports = reports_build(consultation)
+        yield consultation.pk, {name: row.pk for name, row in known.items()}, reports
+
+
+def reports_built_again(
+    shared: tuple[int, dict[str, int], dict[str, Report]],
+) -> tuple[Consultation, dict[str, Submission], dict[str, Report]]:
+    """The consultation, its known respondents and its reports of ``reports_built_once``, as the
+    database holds them for this test, the process's caches cleared."""
+    process_state_clear()
+    consultation_pk, known, reports = shared
+    return (
+        Consultation.objects.get(pk=consultation_pk),
+        {name: Submission.objects.get(pk=pk) for name, pk in known.items()},
+        {language: Report.objects.get(pk=report.pk) for language, report in reports.items()},
+    )
 
 
 def question_texts(consultation: Consultation) -> dict[int, conclusion_selectors.QuestionText]:

@@ -18,10 +18,9 @@ from reports.models import (
     PublicationFile,
     PublicationFileKind,
     QuestionConclusion,
-    Report,
     ReportFile,
 )
-from surveys.models import Consent, Consultation, Question, Submission, SubmissionState
+from surveys.models import Consent, Question, Submission, SubmissionState
 from tests.factories import ConsultationFactory, QuestionFactory
 from tests.reports.conclusions.conclusions_data import (
     ANONYMOUS_ORGANISATION,
@@ -34,8 +33,9 @@ from tests.reports.conclusions.conclusions_data import (
     draft_complete,
     question_texts,
     reports_build,
+    reports_built_again,
+    reports_built_once,
 )
-from tests.shared_rows import module_rows, process_state_clear
 
 pytestmark = pytest.mark.django_db
 
@@ -55,24 +55,13 @@ def closed():
 
 @pytest.fixture(scope="module")
 def _built_shared(private_root, django_db_setup, django_db_blocker):
-    """A closed consultation with its reports in both languages, built once for the tests that
-    publish from them (two report builds: 25-75 s a test at load 5 when each built its own)."""
-    with module_rows(django_db_blocker):
-        consultation, known = closed_consultation()
-        reports = reports_build(consultation)
-        yield consultation.pk, {name: row.pk for name, row in known.items()}, reports
+    yield from reports_built_once(django_db_blocker)
 
 
 @pytest.fixture
 def built(_built_shared, db):
-    """``closed`` with both reports built: the consultation, its known respondents, the reports."""
-    process_state_clear()
-    consultation_pk, known, reports = _built_shared
-    return (
-        Consultation.objects.get(pk=consultation_pk),
-        {name: Submission.objects.get(pk=pk) for name, pk in known.items()},
-        {language: Report.objects.get(pk=report.pk) for language, report in reports.items()},
-    )
+    """The consultation, its known respondents and its reports, as the database holds them."""
+    return reports_built_again(_built_shared)
 
 
 def _pdf_text(path) -> str:

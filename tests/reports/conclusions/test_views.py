@@ -14,8 +14,8 @@ from django.utils import translation
 from reports.conclusions import selectors as conclusion_selectors
 from reports.conclusions import services as conclusion_services
 from reports.conclusions.public import RESPONSES_PER_PAGE
-from reports.models import ConclusionsDraft, Publication, Report
-from surveys.models import Attachment, Consultation, Question, Submission
+from reports.models import ConclusionsDraft, Publication
+from surveys.models import Attachment, Question
 from tests.reports.conclusions.conclusions_data import (
     ANONYMOUS_ORGANISATION,
     CONFIDENTIAL_ORGANISATION,
@@ -27,8 +27,9 @@ from tests.reports.conclusions.conclusions_data import (
     conclusions_storage,
     draft_complete,
     reports_build,
+    reports_built_again,
+    reports_built_once,
 )
-from tests.shared_rows import module_rows, process_state_clear
 
 pytestmark = pytest.mark.django_db
 
@@ -50,24 +51,13 @@ def closed():
 
 @pytest.fixture(scope="module")
 def _built_shared(private_root, django_db_setup, django_db_blocker):
-    """``closed`` with its reports in both languages, built once for the tests that start by
-    building them (two report builds: 25-65 s a test at load 5 when each built its own)."""
-    with module_rows(django_db_blocker):
-        consultation, known = closed_consultation(count=60)
-        reports = reports_build(consultation)
-        yield consultation.pk, {name: row.pk for name, row in known.items()}, reports
+    yield from reports_built_once(django_db_blocker, count=60)
 
 
 @pytest.fixture
 def built(_built_shared, db):
     """The consultation, its known respondents and its reports, as the database holds them."""
-    process_state_clear()
-    consultation_pk, known, reports = _built_shared
-    return (
-        Consultation.objects.get(pk=consultation_pk),
-        {name: Submission.objects.get(pk=pk) for name, pk in known.items()},
-        {language: Report.objects.get(pk=report.pk) for language, report in reports.items()},
-    )
+    return reports_built_again(_built_shared)
 
 
 def public_urls(consultation) -> list[str]:

@@ -6,6 +6,7 @@ and 5, 8 associations (organisations). 4 and 6 asked for confidentiality; 6 and 
 
 import datetime as dt
 import json
+from dataclasses import replace
 
 import pytest
 
@@ -397,14 +398,7 @@ def test_a_repeated_text_answer_is_counted_once_the_first_kept():
             (5, 4, "Another second answer, also left out of every figure and quote.", ()),
         ]
     )
-    twice = ReportInputs(
-        meta=inputs.meta,
-        respondents=inputs.respondents,
-        answers=inputs.answers,
-        texts=repeated,
-        themes=inputs.themes,
-        snapshot=inputs.snapshot,
-    )
+    twice = replace(inputs, texts=repeated)
     expected = summary_to_dict(summarise(inputs, generated_at=GENERATED))
     assert len(repeated) == len(inputs.texts) + 2
     assert summary_to_dict(summarise(twice, generated_at=GENERATED)) == expected
