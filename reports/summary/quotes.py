@@ -14,7 +14,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from reports.summary.context import sample
+from reports.summary.context import rows_where, sample
 from reports.summary.inputs import Text
 from reports.summary.types import Quote, ThemeCount
 from textkit.ngrams import FeatureLookup
@@ -56,9 +56,8 @@ def quote_pool(rows: pd.DataFrame) -> pd.DataFrame:
     """The quotable answers quotes may be chosen from: outside campaigns (their standard text is
     reported as a campaign, not as a view), of a readable length, whitespace normalised, with
     their length in ``units``, in submission order. Decided row by row, so chunks can do it."""
-    outside = rows["campaign_group"].isna().to_numpy(dtype=bool)
     # No copy where every row is outside campaigns (``text_question`` passes only those).
-    pool = rows if bool(outside.all()) else rows[outside]
+    pool = rows_where(rows, rows["campaign_group"].isna().to_numpy(dtype=bool))
     if "units" in pool.columns:
         # Measured as the texts were read (``reports.summary.text_kept``), which kept the words
         # of the answers quotes can be chosen from only: the others are None.

@@ -23,7 +23,14 @@ import numpy as np
 import pandas as pd
 
 from reports.summary.closed import ClosedTables, answered_only
-from reports.summary.context import Context, group_count, sample, split, weighted_bincount
+from reports.summary.context import (
+    Context,
+    group_count,
+    rows_where,
+    sample,
+    split,
+    weighted_bincount,
+)
 from reports.summary.inputs import QuestionMeta, Text
 from reports.summary.quotes import QUOTABLE_CONSENTS, quote_pool, quotes_from_pool
 from reports.summary.types import (
@@ -181,8 +188,9 @@ def text_question(
     # The terms and quotes read these columns only: the subsets copy no more (nor any row when
     # every answer is outside campaigns, or may be published).
     readable = rows[[column for column in _READ_BY_TERMS_AND_QUOTES if column in rows.columns]]
-    outside_campaigns = _where(readable, rows["campaign_group"].isna().to_numpy(dtype=bool))
-    public_outside = _where(outside_campaigns, publishable(outside_campaigns).to_numpy(dtype=bool))
+    outside_campaigns = rows_where(readable, rows["campaign_group"].isna().to_numpy(dtype=bool))
+    public = publishable(outside_campaigns).to_numpy(dtype=bool)
+    public_outside = rows_where(outside_campaigns, public)
     figures = text_figures(
         answered=int(answered_by.sum()),
         theme_counts={int(theme_id): int(n) for theme_id, n in counted},
@@ -198,11 +206,7 @@ def text_question(
         public_term_rows=sample(public_outside, TERMS_POOL),
         # Neither sampled: the public answers are the publishable ones among all, and one scan
         # of the texts counts both.
-        public_within=(
-            publishable(outside_campaigns).to_numpy()
-            if len(outside_campaigns) <= TERMS_POOL
-            else None
-        ),
+        public_within=public if len(outside_campaigns) <= TERMS_POOL else None,
     )
     groups = text_groups(rows, group_count(context.meta))
     return replace(base, text=figures, **text_split(context, figures, groups))
@@ -220,12 +224,6 @@ _READ_BY_TERMS_AND_QUOTES = (
     "display_name",
     "campaign_group",
 )
-
-
-def _where(rows: pd.DataFrame, mask: np.ndarray) -> pd.DataFrame:
-    """The rows of ``rows`` where ``mask`` holds; ``rows`` itself (not a copy) where it always
-    does."""
-    return rows if bool(mask.all()) else rows[mask]
 
 
 def text_theme_counts(rows: pd.DataFrame) -> pd.Series:
