@@ -18,18 +18,22 @@ if TYPE_CHECKING:
     from django.db.backends.base.base import BaseDatabaseWrapper
 
 
+# An answer row that holds a choice or a number (what the closed and number questions count).
+ANSWERED = Q(choice__isnull=False) | Q(number__isnull=False)
+
+
 def answers_queryset(
     consultation: Consultation, counted: QuerySet[Submission]
 ) -> QuerySet[Answer, tuple[int, int, int | None, int | None]]:
     return (
         Answer.objects.filter(consultation=consultation, submission__in=counted.values("pk"))
-        .exclude(question__kind=QuestionKind.TEXT)
-        # A stray row whose "multiple" flag disagrees with its question's kind is not an answer.
+        # Free text is not here, and a stray row whose "multiple" flag disagrees with its
+        # question's kind is not an answer (``QuestionKind.counts_row``).
         .filter(
-            Q(question__kind=QuestionKind.MULTIPLE, multiple=True)
-            | (~Q(question__kind=QuestionKind.MULTIPLE) & Q(multiple=False))
+            Q(question__kind__in=QuestionKind.counted_kinds(multiple=True), multiple=True)
+            | Q(question__kind__in=QuestionKind.counted_kinds(multiple=False), multiple=False)
         )
-        .filter(Q(choice__isnull=False) | Q(number__isnull=False))
+        .filter(ANSWERED)
         .order_by()
         .values_list("submission_id", "question_id", "choice_id", "number")
     )

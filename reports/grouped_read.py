@@ -16,109 +16,199 @@ Measured on bench-otc-100000 (1.93 million answer rows), see bench/notes-groupby
 from __future__ import annotations
 
 import re
+import threading
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import Any
+from typing import Any, TypeVar
 
 import pandas as pd
 from django.contrib.postgres.aggregates import StringAgg
 from django.db import connections, transaction
-from django.db.models import BooleanField, Case, CharField, Count, F, Q, QuerySet, Value, When
+from django.db.models import Case, CharField, F, Min, Q, QuerySet, Value, When, Window
 from django.db.models.functions import Cast, Coalesce, Concat
 
+from reports.answer_rows import ANSWERED
 from reports.summary.fingerprint import counted_lines
 from reports.summary.grouped import GroupedAnswers, grouped_frames
 from reports.summary.inputs import ConsultationMeta
-from surveys.models import Answer, QuestionKind
+from surveys.models import Answer, QuestionKind, Submission
 
-# The respondent's profile (PROFILE_COLUMNS, in that order) as seen from an answer row: the
+T = TypeVar("T")
+# A query as SQL and its parameters.
+Statement = tuple[str, tuple[Any, ...]]
+
+# The respondent's profile (PROFILE_COLUMNS, in that order) as a submission's fields: the
 # campaign is the label of a confirmed one only (``_confirmed_campaign``).
 _PROFILE = (
-    "submission__category",
-    "submission__respondent_type",
-    "submission__is_late",
+    "category",
+    "respondent_type",
+    "is_late",
     "confirmed_campaign",
-    "submission__licence_status",
-    "submission__signatories",
+    "licence_status",
+    "signatories",
 )
 
 
-def _confirmed_campaign(answers: QuerySet[Answer, Any]) -> QuerySet[Answer, Any]:
-    """``answers`` with their respondent's campaign label where a reviewer confirmed the
-    campaign, else null. A figure splits by confirmed campaigns only (``context.group_codes``),
-    and detection suggests a group for every pair of similar texts: with every label in the key,
-    the 32,174 suggested groups of bench-otc-1000000 multiplied the grouped rows until the
-    one-pass summary held 3 GB (bench/README.md, round 4)."""
-    return answers.annotate(
+def _confirmed_campaign(submissions: QuerySet[Submission, Any]) -> QuerySet[Submission, Any]:
+    """``submissions`` with their campaign label where a reviewer confirmed the campaign, else
+    null. A figure splits by confirmed campaigns only (``context.group_codes``), and detection
+    suggests a group for every pair of similar texts: with every label in the key, the 32,174
+    suggested groups of bench-otc-1000000 multiplied the grouped rows until the one-pass summary
+    held 3 GB (bench/README.md, round 4)."""
+    return submissions.annotate(
         confirmed_campaign=Case(
-            When(
-                submission__campaign_group__confirmed=True,
-                then=F("submission__campaign_group__label"),
-            ),
+            When(campaign_group__confirmed=True, then=F("campaign_group__label")),
             default=Value(None),
             output_field=CharField(),
         )
     )
 
 
-def grouped_answers(*, answers: QuerySet[Answer, Any], meta: ConsultationMeta) -> GroupedAnswers:
-    """The counts of the answer rows ``answers`` (``reports.loading.report_answers``) by
-    respondent profile (``GroupedAnswers``).
-
-    Two grouped queries: every answer row by (question, choice, number, profile), which the pure
-    code checks as it checks rows (a choice counts for its own closed question only, a number for
-    a number question); and, for the multiple-choice questions only, distinct respondents per
-    (question, profile, whether the row's choice is one of the question's own). A respondent
-    answers a single-valued question at most once (the ``answer_one_per_question`` constraint;
-    ``report_answers`` keeps only the ``multiple=False`` rows of those), so its respondents
-    answering are its valid rows summed over the choices, with no DISTINCT to sort.
-
-    Which choice is a question's own is a column of the result, not a filter: as a filter (an OR
-    of (question, choices) pairs, or a join to the choice table, seldom analysed) it made
-    PostgreSQL expect a handful of rows and choose nested loops, 10 to 50 times slower.
-    """
-    closed = [q for q in meta.questions if q.kind in QuestionKind.closed()]
-    answers = _confirmed_campaign(answers)
-    rows = (
-        answers.values("question_id", "choice_id", "number", *_PROFILE)
-        .annotate(rows=Count("*"))
-        .order_by()
-        .values_list("question_id", "choice_id", "number", *_PROFILE, "rows")
+def _people_sql(counted: QuerySet[Submission, Any]) -> Statement:
+    """The counted submissions as ``(id, profile)``: the profile is the smallest id among the
+    counted submissions with the same ``_PROFILE`` fields (a window over them), so that the
+    answers are grouped by one integer instead of six columns, four of them text, and without
+    joining every answer row to its submission's fields (bench/README.md, round 5)."""
+    people = (
+        _confirmed_campaign(counted.order_by())
+        .annotate(profile=Window(Min("pk"), partition_by=[F(field) for field in _PROFILE]))
+        .values_list("pk", "profile")
     )
+    sql, params = people.query.sql_with_params()
+    return sql, tuple(params)
+
+
+def _grouped_sql(
+    inner: QuerySet[Answer, Any], columns: str, people: Statement, group: str
+) -> Statement:
+    """``SELECT {group}, profile, COUNT(*)`` over the rows of ``inner`` (named ``columns``, the
+    first one the submission) joined to their submission's profile (``_people_sql``). Raw SQL
+    around Django's compiled queries: the ORM cannot join a subquery."""
+    inner_sql, inner_params = inner.query.sql_with_params()
+    people_sql, people_params = people
+    sql = (
+        f"SELECT {group}, p.profile, COUNT(*) FROM ({inner_sql}) AS a({columns})"  # noqa: S608
+        f" INNER JOIN ({people_sql}) AS p(id, profile) ON p.id = a.submission_id"
+        f" GROUP BY {group}, p.profile"
+    )
+    return sql, (*inner_params, *people_params)
+
+
+def _fetch(alias: str, statement: Statement) -> list[tuple[Any, ...]]:
+    with connections[alias].cursor() as cursor:
+        sql, params = statement
+        cursor.execute(sql, params)
+        return list(cursor.fetchall())
+
+
+# Which "multiple" flags an answer row of each kind counts with (``QuestionKind.counts_row``).
+_FLAGS_COUNTED = {
+    kind: [flag for flag in (True, False) if QuestionKind.counts_row(kind, flag)]
+    for kind in QuestionKind.values
+}
+
+
+def grouped_statements(
+    *, consultation_id: int, counted: QuerySet[Submission, Any], meta: ConsultationMeta
+) -> list[Statement]:
+    """The grouped queries of ``grouped_answers``: the answer rows holding a choice or a
+    number by (question, choice, number, multiple flag, profile), and, where the consultation
+    has multiple-choice questions, the respondents who picked at least one of the question's own
+    choices by (question, profile)."""
+    people = _people_sql(counted)
+    rows = Answer.objects.filter(consultation_id=consultation_id).filter(ANSWERED).order_by()
+    every = _grouped_sql(
+        rows.values_list("submission_id", "question_id", "choice_id", "number", "multiple"),
+        "submission_id, question_id, choice_id, number, multiple",
+        people,
+        "a.question_id, a.choice_id, a.number, a.multiple",
+    )
+    multiple = [q for q in meta.questions if q.kind == QuestionKind.MULTIPLE and q.choices]
+    if not multiple:
+        return [every]
+    own_choice = Q(pk__in=[])
+    for question in multiple:
+        own_choice |= Q(question_id=question.id, choice_id__in=[c.id for c in question.choices])
+    picked = (
+        rows.filter(own_choice)
+        .filter(multiple__in=_FLAGS_COUNTED[QuestionKind.MULTIPLE])
+        .values_list("submission_id", "question_id")
+        .distinct()
+    )
+    answered = _grouped_sql(picked, "submission_id, question_id", people, "a.question_id")
+    return [every, answered]
+
+
+def grouped_answers(
+    *,
+    consultation_id: int,
+    counted: QuerySet[Submission, Any],
+    meta: ConsultationMeta,
+    alias: str = "default",
+) -> GroupedAnswers:
+    """The counts of the choice and number answers of the ``counted`` submissions by respondent
+    profile (``GroupedAnswers``); the same counts the answer rows a report reads
+    (``reports.answer_rows.answers_queryset``) give. The queries run one after the other on
+    ``alias``; ``grouped_answers_beside`` runs them beside the caller's reading."""
+    statements = grouped_statements(consultation_id=consultation_id, counted=counted, meta=meta)
+    results = [_fetch(alias, statement) for statement in statements]
+    return _assembled(results, meta, alias)
+
+
+def _assembled(
+    results: list[list[tuple[Any, ...]]], meta: ConsultationMeta, alias: str
+) -> GroupedAnswers:
+    """``GroupedAnswers`` from the results of ``grouped_statements``, with one small query on
+    ``alias`` for the fields of each profile they count by.
+
+    Each grouped row is checked here as the row path checks each answer row: its question's
+    kind and multiple flag (``QuestionKind.counts_row``), a choice counting for its own closed
+    question only, a number for a number question. A respondent answers a single-valued question
+    at most once (the ``answer_one_per_question`` constraint), so its respondents answering are
+    its valid rows summed over the choices; a multiple-choice question's are counted by the
+    second query.
+    """
+    rows, picked = results[0], (results[1] if len(results) > 1 else [])
+    ids = sorted({profile for *_key, profile, _n in rows} | {profile for _q, profile, _n in picked})
+    profiles: dict[int, tuple[object, ...]] = {}
+    for start in range(0, len(ids), _PROFILES_AT_ONCE):
+        for pk, *fields in (
+            _confirmed_campaign(
+                Submission.objects.using(alias).filter(
+                    pk__in=ids[start : start + _PROFILES_AT_ONCE]
+                )
+            )
+            .order_by()
+            .values_list("pk", *_PROFILE)
+        ):
+            profiles[pk] = tuple(fields)
+
+    kinds = {q.id: q.kind for q in meta.questions}
+    closed = [q for q in meta.questions if q.kind in QuestionKind.closed()]
     own = {c.id: q.id for q in closed for c in q.choices}
-    numbered = {q.id for q in meta.questions if q.kind == QuestionKind.NUMBER}
     single_ids = {q.id for q in closed if q.kind != QuestionKind.MULTIPLE}
     choices: list[tuple[object, ...]] = []
     numbers: list[tuple[object, ...]] = []
     single: dict[tuple[object, ...], int] = {}
-    for question_id, choice_id, number, *profile, n in rows:
+    for question_id, choice_id, number, multiple, profile_id, n in rows:
+        kind = kinds.get(question_id)
+        if kind is None or not QuestionKind.counts_row(kind, multiple):
+            continue
+        profile = profiles[profile_id]
         if choice_id is not None and own.get(choice_id) == question_id:
             choices.append((question_id, choice_id, *profile, n))
             if question_id in single_ids:
                 key = (question_id, *profile)
                 single[key] = single.get(key, 0) + n
-        if number is not None and question_id in numbered:
+        if number is not None and kind == QuestionKind.NUMBER:
             numbers.append((question_id, number, *profile, n))
     answered = [(*key, n) for key, n in single.items()]
-    multiple = [q for q in closed if q.kind == QuestionKind.MULTIPLE and q.choices]
-    if multiple:
-        own_choice = Q(pk__in=[])
-        for question in multiple:
-            own_choice |= Q(question_id=question.id, choice_id__in=[c.id for c in question.choices])
-        answered += [
-            (question_id, *profile, n)
-            for question_id, valid, *profile, n in answers.filter(
-                question_id__in=[q.id for q in multiple]
-            )
-            .annotate(
-                own=Case(When(own_choice, then=True), default=False, output_field=BooleanField())
-            )
-            .values("question_id", "own", *_PROFILE)
-            .annotate(respondents=Count("submission_id", distinct=True))
-            .order_by()
-            .values_list("question_id", "own", *_PROFILE, "respondents")
-            if valid
-        ]
+    answered += [(question_id, *profiles[profile_id], n) for question_id, profile_id, n in picked]
     return grouped_frames(choices, answered, numbers)
+
+
+# Profiles whose fields are read per query (ids as parameters).
+_PROFILES_AT_ONCE = 10_000
 
 
 # The memory PostgreSQL may give each sort and hash of a report's reading (``SET LOCAL``, the
@@ -131,37 +221,86 @@ REPORT_WORK_MEM = "64MB"
 _SNAPSHOT_ID = re.compile(r"[0-9A-F]+-[0-9A-F]+(-[0-9]+)?")
 
 
+def _in_snapshot(alias: str, snapshot: str, work: Callable[[], T]) -> T:
+    """``work()`` on this thread's connection to ``alias``, in a repeatable-read transaction of
+    the exported ``snapshot``; the connection is closed after (it belongs to a short thread).
+    Raw SQL: Django has no API to import a snapshot or set a transaction's isolation level."""
+    try:
+        with transaction.atomic(using=alias), connections[alias].cursor() as cursor:
+            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+            # The id comes from the database and was checked by the caller: SET takes no
+            # parameters.
+            cursor.execute(f"SET TRANSACTION SNAPSHOT '{snapshot}'")
+            cursor.execute("SET LOCAL jit = off")
+            cursor.execute(f"SET LOCAL work_mem = '{REPORT_WORK_MEM}'")
+            return work()
+    finally:
+        connections[alias].close()
+
+
+class GroupedBeside:
+    """``grouped_answers`` run beside the caller's reading (``grouped_answers_beside``): a
+    thread on a connection of its own takes the grouped queries one at a time while the caller
+    reads the rest; ``result()``, called by the caller when its reading is done, runs whichever
+    query no one has taken yet on the caller's own connection, waits for the thread's, and
+    assembles the counts. Every query runs in the caller's snapshot."""
+
+    def __init__(
+        self, statements: list[Statement], meta: ConsultationMeta, alias: str, snapshot: str
+    ) -> None:
+        self._statements = statements
+        self._meta = meta
+        self._alias = alias
+        self._results: list[list[tuple[Any, ...]] | None] = [None] * len(statements)
+        self._taken = 0
+        self._lock = threading.Lock()
+        executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="grouped-answers")
+        self._side: Future[None] = executor.submit(_in_snapshot, alias, snapshot, self._take_all)
+        executor.shutdown(wait=False)
+
+    def _take_all(self) -> None:
+        while (index := self._take()) is not None:
+            self._results[index] = _fetch(self._alias, self._statements[index])
+
+    def _take(self) -> int | None:
+        with self._lock:
+            if self._taken == len(self._statements):
+                return None
+            self._taken += 1
+            return self._taken - 1
+
+    def result(self) -> GroupedAnswers:
+        """The counts, on the caller's connection (in its snapshot) and thread."""
+        self._take_all()
+        self._side.result()
+        results = [rows for rows in self._results if rows is not None]
+        if len(results) != len(self._statements):
+            raise RuntimeError("a grouped query of the report returned nothing")
+        return _assembled(results, self._meta, self._alias)
+
+
 def grouped_answers_beside(
-    *, answers: QuerySet[Answer, Any], meta: ConsultationMeta, alias: str, snapshot: str
-) -> Future[GroupedAnswers]:
-    """``grouped_answers`` run on a second connection, in a thread, while the caller reads the
-    rest: in the same snapshot of the database, the one the caller's repeatable-read transaction
-    exported (``pg_export_snapshot()``; the caller keeps it open until the result is in).
+    *,
+    consultation_id: int,
+    counted: QuerySet[Submission, Any],
+    meta: ConsultationMeta,
+    alias: str,
+    snapshot: str,
+) -> GroupedBeside:
+    """``grouped_answers`` started beside the caller's reading, on a second connection in the
+    same snapshot of the database, the one the caller's repeatable-read transaction exported
+    (``pg_export_snapshot()``; the caller keeps it open until ``result()`` is in).
 
     The grouped queries keep the database busy and this process waiting, while reading the
     respondents and the free text keeps this process busy (psycopg makes each row's Python
-    objects): side by side they take about the longer of the two (bench/notes-groupby.md).
-    Raw SQL: Django has no API to import a snapshot or set a transaction's isolation level.
+    objects): side by side they take about the longer of the two (bench/notes-groupby.md). A
+    caller that is done reading first runs the query still waiting itself, so that on two cores
+    the two streams of work end together (bench/README.md, round 5).
     """
     if not _SNAPSHOT_ID.fullmatch(snapshot):
         raise ValueError(f"not a snapshot id: {snapshot!r}")
-
-    def run() -> GroupedAnswers:
-        try:
-            with transaction.atomic(using=alias), connections[alias].cursor() as cursor:
-                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
-                # The id comes from the database and was checked above: SET takes no parameters.
-                cursor.execute(f"SET TRANSACTION SNAPSHOT '{snapshot}'")
-                cursor.execute("SET LOCAL jit = off")
-                cursor.execute(f"SET LOCAL work_mem = '{REPORT_WORK_MEM}'")
-                return grouped_answers(answers=answers, meta=meta)
-        finally:
-            connections[alias].close()
-
-    executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="grouped-answers")
-    future = executor.submit(run)
-    executor.shutdown(wait=False)
-    return future
+    statements = grouped_statements(consultation_id=consultation_id, counted=counted, meta=meta)
+    return GroupedBeside(statements, meta, alias, snapshot)
 
 
 def _text(field: str, *, null: bool) -> Any:

@@ -160,7 +160,8 @@ def _report_inputs_read(
     if grouped and snapshot is not None:
         # The database counts while this process reads the respondents and the free text.
         beside = grouped_answers_beside(
-            answers=answers_queryset(consultation, counted),
+            consultation_id=consultation.pk,
+            counted=counted,
             meta=meta,
             alias=connection.alias,
             snapshot=snapshot,
@@ -174,7 +175,12 @@ def _report_inputs_read(
     if grouped:
         answers = answers_frame([])
         if beside is None:
-            counts = grouped_answers(answers=answers_queryset(consultation, counted), meta=meta)
+            counts = grouped_answers(
+                consultation_id=consultation.pk,
+                counted=counted,
+                meta=meta,
+                alias=connection.alias,
+            )
     else:
         answers = answers_read(consultation, counted, connection)
     themes = themes_frame(

@@ -29,6 +29,21 @@ class QuestionKind(models.TextChoices):
         """Kinds answered by picking choices."""
         return frozenset({cls.AGREE, cls.YES_NO_UNSURE, cls.SINGLE, cls.MULTIPLE})
 
+    @classmethod
+    def counts_row(cls, kind: str, multiple: bool) -> bool:
+        """Whether an answer row of a question of ``kind``, flagged ``multiple`` or not, is a
+        choice or number answer a report counts: a multiple-choice question's rows are flagged,
+        every other closed or number question's are not; a stray row whose flag disagrees with
+        its question's kind is not an answer, and free text is read as text, not here."""
+        if kind == cls.TEXT:
+            return False
+        return multiple == (kind == cls.MULTIPLE)
+
+    @classmethod
+    def counted_kinds(cls, *, multiple: bool) -> list[str]:
+        """The kinds whose answer rows flagged ``multiple`` (or not) count (``counts_row``)."""
+        return [kind for kind in cls.values if cls.counts_row(kind, multiple)]
+
 
 class RespondentType(models.TextChoices):
     INDIVIDUAL = "individual", _("An individual")
