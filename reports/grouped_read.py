@@ -1,16 +1,18 @@
 """The choice and number answers of a report counted by the database: GROUP BY, not rows.
 
-A helper of ``reports.loading`` (which passes it the answer rows a report counts,
-``report_answers``: one rule for which rows are answers). ``grouped_answers`` runs two grouped
-queries over them and returns their counts per respondent profile
-(``reports.summary.grouped.PROFILE_COLUMNS``), for the pure code to turn into the same tables as
-the rows give; ``grouped_answers_beside`` runs them on a second connection in the report's
-snapshot; ``counted_lines_written`` makes the fingerprint's counted section with each
-submission's answers written by the database (``written_answers``). Django's ORM writes the
-grouped queries (``values().annotate()``, they run on SQLite too); the written answers need
-PostgreSQL's ``string_agg``, and the report takes this path on PostgreSQL only.
+A helper of ``reports.loading``. ``grouped_answers`` groups the answer rows of the counted
+submissions by question, choice, number and respondent *profile*, one integer per respondent
+(``_people_sql``), then reads the fields of each profile and keeps the rows a report counts (the
+rule of ``reports.answer_rows.answers_queryset``, ``QuestionKind.counts_row``), for the pure code
+(``reports.summary.grouped``) to turn into the same tables as the rows give.
+``grouped_answers_beside`` runs the grouped queries beside the caller's reading, in its snapshot;
+``counted_lines_written`` makes the fingerprint's counted section with each submission's answers
+written by the database (``written_answers``). The grouped queries are Django's compiled
+querysets joined in a few lines of SQL (the ORM cannot join a subquery); they and the written
+answers (``string_agg``) are PostgreSQL's, and the report takes this path on PostgreSQL only.
 
-Measured on bench-otc-100000 (1.93 million answer rows), see bench/notes-groupby.md.
+Measured on bench-otc-100000 (1.93 million answer rows): bench/notes-groupby.md and
+bench/README.md (round 5).
 """
 
 from __future__ import annotations
