@@ -17,25 +17,23 @@ bench/README.md (round 5).
 
 from __future__ import annotations
 
-import re
-import threading
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
-from typing import Any, TypeVar
+from functools import partial
+from typing import Any
 
 import pandas as pd
 from django.contrib.postgres.aggregates import StringAgg
-from django.db import connections, transaction
+from django.db import connections
 from django.db.models import Case, CharField, F, Min, Q, QuerySet, Value, When, Window
 from django.db.models.functions import Cast, Coalesce, Concat
 
 from reports.answer_rows import ANSWERED
+from reports.beside import SideReader
 from reports.summary.fingerprint import counted_lines
 from reports.summary.grouped import GroupedAnswers, grouped_frames
 from reports.summary.inputs import ConsultationMeta
 from surveys.models import Answer, QuestionKind, Submission
 
-T = TypeVar("T")
 # A query as SQL and its parameters.
 Statement = tuple[str, tuple[Any, ...]]
 
@@ -213,96 +211,23 @@ def _assembled(
 _PROFILES_AT_ONCE = 10_000
 
 
-# The memory PostgreSQL may give each sort and hash of a report's reading (``SET LOCAL``, the
-# report's transactions only). At the server's default (4 MB) the grouped counts of
-# bench-otc-100000 (23,067 groups of 1.9 million answer rows) were sorted on disk by their wide
-# key: 4.7-5.1 s; with 64 MB PostgreSQL hashes them in memory: 2.6-2.8 s, measured alternately
-# in the same minutes (bench/README.md, round 4).
-REPORT_WORK_MEM = "64MB"
-
-_SNAPSHOT_ID = re.compile(r"[0-9A-F]+-[0-9A-F]+(-[0-9]+)?")
-
-
-def _in_snapshot(alias: str, snapshot: str, work: Callable[[], T]) -> T:
-    """``work()`` on this thread's connection to ``alias``, in a repeatable-read transaction of
-    the exported ``snapshot``; the connection is closed after (it belongs to a short thread).
-    Raw SQL: Django has no API to import a snapshot or set a transaction's isolation level."""
-    try:
-        with transaction.atomic(using=alias), connections[alias].cursor() as cursor:
-            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
-            # The id comes from the database and was checked by the caller: SET takes no
-            # parameters.
-            cursor.execute(f"SET TRANSACTION SNAPSHOT '{snapshot}'")
-            cursor.execute("SET LOCAL jit = off")
-            cursor.execute(f"SET LOCAL work_mem = '{REPORT_WORK_MEM}'")
-            return work()
-    finally:
-        connections[alias].close()
-
-
-class GroupedBeside:
-    """``grouped_answers`` run beside the caller's reading (``grouped_answers_beside``): a
-    thread on a connection of its own takes the grouped queries one at a time while the caller
-    reads the rest; ``result()``, called by the caller when its reading is done, runs whichever
-    query no one has taken yet on the caller's own connection, waits for the thread's, and
-    assembles the counts. Every query runs in the caller's snapshot."""
-
-    def __init__(
-        self, statements: list[Statement], meta: ConsultationMeta, alias: str, snapshot: str
-    ) -> None:
-        self._statements = statements
-        self._meta = meta
-        self._alias = alias
-        self._results: list[list[tuple[Any, ...]] | None] = [None] * len(statements)
-        self._taken = 0
-        self._lock = threading.Lock()
-        executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="grouped-answers")
-        self._side: Future[None] = executor.submit(_in_snapshot, alias, snapshot, self._take_all)
-        executor.shutdown(wait=False)
-
-    def _take_all(self) -> None:
-        while (index := self._take()) is not None:
-            self._results[index] = _fetch(self._alias, self._statements[index])
-
-    def _take(self) -> int | None:
-        with self._lock:
-            if self._taken == len(self._statements):
-                return None
-            self._taken += 1
-            return self._taken - 1
-
-    def result(self) -> GroupedAnswers:
-        """The counts, on the caller's connection (in its snapshot) and thread."""
-        self._take_all()
-        self._side.result()
-        results = [rows for rows in self._results if rows is not None]
-        if len(results) != len(self._statements):
-            raise RuntimeError("a grouped query of the report returned nothing")
-        return _assembled(results, self._meta, self._alias)
-
-
 def grouped_answers_beside(
     *,
+    side: SideReader,
     consultation_id: int,
     counted: QuerySet[Submission, Any],
     meta: ConsultationMeta,
     alias: str,
-    snapshot: str,
-) -> GroupedBeside:
-    """``grouped_answers`` started beside the caller's reading, on a second connection in the
-    same snapshot of the database, the one the caller's repeatable-read transaction exported
-    (``pg_export_snapshot()``; the caller keeps it open until ``result()`` is in).
-
-    The grouped queries keep the database busy and this process waiting, while reading the
-    respondents and the free text keeps this process busy (psycopg makes each row's Python
-    objects): side by side they take about the longer of the two (bench/notes-groupby.md). A
-    caller that is done reading first runs the query still waiting itself, so that on two cores
-    the two streams of work end together (bench/README.md, round 5).
-    """
-    if not _SNAPSHOT_ID.fullmatch(snapshot):
-        raise ValueError(f"not a snapshot id: {snapshot!r}")
+) -> Callable[[], GroupedAnswers]:
+    """``grouped_answers`` started on ``side``, beside the reader (``reports.beside``): the
+    grouped queries keep the database busy and the reader waiting, while reading the respondents
+    and the free text keeps the reader busy; side by side they take about the longer of the two
+    (bench/notes-groupby.md). Returns the function the reader calls for the counts once it is
+    done reading: it takes the queries' results (running any the side thread has not started)
+    and reads the profiles' fields on the reader's connection."""
     statements = grouped_statements(consultation_id=consultation_id, counted=counted, meta=meta)
-    return GroupedBeside(statements, meta, alias, snapshot)
+    tickets = [side.add(partial(_fetch, alias, statement)) for statement in statements]
+    return lambda: _assembled([side.take(ticket) for ticket in tickets], meta, alias)
 
 
 def _text(field: str, *, null: bool) -> Any:
@@ -351,37 +276,33 @@ def written_answers(*, answers: QuerySet[Answer, Any]) -> list[tuple[int, str]]:
     return list(rows)
 
 
-# Respondents whose fingerprint records are written at a time from the database's written
-# answers (``written_answers``): memory follows the batch, not the consultation.
-_WRITTEN_BATCH = 50_000
+def written_between(
+    *, answers: QuerySet[Answer, Any], first: int, last: int
+) -> list[tuple[int, str]]:
+    """``written_answers`` of the submissions with ids from ``first`` to ``last``."""
+    return written_answers(
+        answers=answers.filter(submission_id__gte=first, submission_id__lte=last)
+    )
 
 
 def counted_lines_written(
     *,
-    answers: QuerySet[Answer, Any],
+    written: list[tuple[int, str]],
     respondents: pd.DataFrame,
     texts: pd.DataFrame,
     meta: ConsultationMeta,
 ) -> bytes:
-    """``counted_lines`` of the respondents (ascending ids, as ``reports.loading`` reads them,
-    with the review columns), their answer rows ``answers`` written by the database
-    (``written_answers``), a batch of respondents at a time."""
-    text_ids = texts["submission_id"].to_numpy()
-    lines = bytearray()
-    for start in range(0, len(respondents), _WRITTEN_BATCH):
-        batch = respondents.iloc[start : start + _WRITTEN_BATCH]
-        ids = batch["submission_id"].tolist()
-        parts = dict.fromkeys(ids, "")
-        within_ids = answers.filter(submission_id__gte=ids[0], submission_id__lte=ids[-1])
-        for submission_id, written in written_answers(answers=within_ids):
-            if submission_id in parts:
-                parts[submission_id] = written
-        within = (text_ids >= ids[0]) & (text_ids <= ids[-1])
-        lines += counted_lines(
-            respondents=batch,
-            answers=None,
-            texts=texts[within],
-            campaigns_confirmed=meta.campaigns_confirmed,
-            answer_parts=list(parts.values()),
-        )
-    return bytes(lines)
+    """``counted_lines`` of a batch of respondents (ascending ids, as ``reports.loading`` reads
+    them, with the review columns) and their free text, with their answer rows ``written`` by
+    the database (``written_between`` over the batch's ids)."""
+    parts = dict.fromkeys(respondents["submission_id"].tolist(), "")
+    for submission_id, answers in written:
+        if submission_id in parts:
+            parts[submission_id] = answers
+    return counted_lines(
+        respondents=respondents,
+        answers=None,
+        texts=texts,
+        campaigns_confirmed=meta.campaigns_confirmed,
+        answer_parts=list(parts.values()),
+    )

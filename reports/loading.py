@@ -22,7 +22,8 @@ from django.db.models import Case, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.utils import timezone, translation
 
 from reports.answer_rows import answers_copy_sql, answers_queryset, answers_read
-from reports.grouped_read import REPORT_WORK_MEM, grouped_answers, grouped_answers_beside
+from reports.beside import SideReader, read_settings
+from reports.grouped_read import grouped_answers, grouped_answers_beside
 from reports.summary.chunks import ChunkPlanner, ChunkSpec
 from reports.summary.fingerprint import (
     FingerprintParts,
@@ -117,12 +118,8 @@ def report_inputs(
                 # Raw SQL: Django sets an isolation level per connection only (OPTIONS), not
                 # for one transaction; the one-snapshot test of the loader covers it.
                 cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
-                # JIT compiling each grouped query cost 0.5-0.7 s of its 0.8 s on
-                # bench-otc-10000 (EXPLAIN ANALYZE; bench/notes-groupby.md): not for a report.
-                cursor.execute("SET LOCAL jit = off")
-                # The fingerprint's written answers are sorted per submission in memory.
-                cursor.execute(f"SET LOCAL work_mem = '{REPORT_WORK_MEM}'")
-                # For the grouped counts to be read beside the rest, in this snapshot.
+                read_settings(cursor)
+                # For the side reader's queries to run in this snapshot (``reports.beside``).
                 cursor.execute("SELECT pg_export_snapshot()")
                 exported = cursor.fetchone()
                 snapshot = str(exported[0]) if exported else None
@@ -156,15 +153,39 @@ def _report_inputs_read(
     meta = _report_meta(consultation)
     if grouped is None:
         grouped = connection.vendor == "postgresql" and id_range is None
-    beside = None
+    side = None
     if grouped and snapshot is not None:
-        # The database counts while this process reads the respondents and the free text.
+        # The database counts, and writes each batch's answers for the fingerprint, on a second
+        # connection while this process reads the respondents and the free text.
+        side = SideReader(alias=connection.alias, snapshot=snapshot)
+    try:
+        return _report_inputs_sides(
+            consultation, as_of, connection, id_range, with_texts, grouped, counted, meta, side
+        )
+    finally:
+        if side is not None:
+            side.close()
+
+
+def _report_inputs_sides(
+    consultation: Consultation,
+    as_of: dt.datetime,
+    connection: BaseDatabaseWrapper,
+    id_range: tuple[int, int] | None,
+    with_texts: bool,
+    grouped: bool,
+    counted: SubmissionQuerySet,
+    meta: ConsultationMeta,
+    side: SideReader | None,
+) -> ReportInputs:
+    beside = None
+    if side is not None:
         beside = grouped_answers_beside(
+            side=side,
             consultation_id=consultation.pk,
             counted=counted,
             meta=meta,
             alias=connection.alias,
-            snapshot=snapshot,
         )
     respondents, check_rows, review = _report_respondents(counted, versions=id_range is not None)
     if id_range is None:
@@ -208,6 +229,7 @@ def _report_inputs_read(
             written=written,
             # A chunk's partial samples the words itself.
             keep_words=id_range is not None,
+            side=side,
         )
         parts = FingerprintParts(
             header=header_digest(meta, themes), counted=lines, left_out=left_out
@@ -232,7 +254,7 @@ def _report_inputs_read(
         themes=themes,
         snapshot=snapshot_read,
         fingerprint=parts,
-        grouped=counts if beside is None else beside.result(),
+        grouped=counts if beside is None else beside(),
     )
 
 

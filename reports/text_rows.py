@@ -11,6 +11,8 @@ were most of the one-pass summary's memory (bench/notes-groupby.md, round 3).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -18,7 +20,8 @@ import pandas as pd
 from django.db.models import QuerySet
 
 from reports.answer_rows import answers_queryset
-from reports.grouped_read import counted_lines_written
+from reports.beside import SideReader
+from reports.grouped_read import counted_lines_written, written_between
 from reports.summary.fingerprint import counted_lines
 from reports.summary.inputs import ConsultationMeta, texts_frame
 from reports.summary.text_kept import TextsKept
@@ -29,7 +32,7 @@ if TYPE_CHECKING:
 
 # Respondents whose texts are read, and fingerprint records written, at a time: the batch of
 # ``counted_lines_written``, so that each of its queries covers one batch.
-TEXT_BATCH = 50_000
+TEXT_BATCH = 25_000
 
 
 def texts_read(
@@ -41,33 +44,30 @@ def texts_read(
     answers: pd.DataFrame | None,
     written: bool,
     keep_words: bool,
+    side: SideReader | None = None,
 ) -> tuple[pd.DataFrame, bytes]:
     """The free-text answers of ``respondents`` (the counted ones, ascending ids, with the review
     columns) and their fingerprint records (``counted_lines``), read a batch at a time.
 
     The records' answers come from ``answers`` (rows), or ``written`` by the database
-    (``counted_lines_written``). With ``keep_words`` every answer's words stay in the frame (a
-    chunk's partial samples them itself); without, a whole report's frame keeps only those a
+    (``counted_lines_written``): on ``side`` (``reports.beside``), the next batch's while this
+    one's texts are read and hashed. With ``keep_words`` every answer's words stay in the frame
+    (a chunk's partial samples them itself); without, a whole report's frame keeps only those a
     summary reads (``TextsKept``), with each answer's ``units``."""
     kept = None if keep_words else TextsKept(respondents)
     parts = []
     lines = bytearray()
-    for batch, texts in _batches(consultation, respondents):
-        if written:
-            ids = batch["submission_id"].to_numpy()
-            # The counted rule bounded to the batch's ids too: unbounded, each batch's query
-            # hashed every counted submission of the consultation (1,000,000 at the bench's
-            # largest size, 20 times over; bench/README.md, round 4).
-            within = (
-                counted.filter(pk__gte=int(ids[0]), pk__lte=int(ids[-1])) if len(ids) else counted
-            )
+    writers = [_writer(consultation, counted, first, last) for first, last in _ranges(respondents)]
+    tickets = [side.add(writer, held=True) for writer in writers] if side and written else None
+    for index, (batch, texts) in enumerate(_batches(consultation, respondents)):
+        if written and index < len(writers):  # (no batch at all: no respondent to write)
             lines += counted_lines_written(
-                answers=answers_queryset(consultation, within),
+                written=side.take(tickets[index]) if side and tickets else writers[index](),
                 respondents=batch,
                 texts=texts,
                 meta=meta,
             )
-        else:
+        elif not written:
             lines += counted_lines(
                 respondents=batch,
                 answers=answers,
@@ -82,6 +82,29 @@ def texts_read(
         return kept.frame(), bytes(lines)
     frame = pd.concat(parts, ignore_index=True) if parts else texts_frame([])
     return frame, bytes(lines)
+
+
+def _ranges(respondents: pd.DataFrame) -> list[tuple[int, int]]:
+    """The first and last submission id of each batch of ``respondents``."""
+    ids = respondents["submission_id"].to_numpy()
+    return [
+        (int(ids[start]), int(ids[min(start + TEXT_BATCH, len(ids)) - 1]))
+        for start in range(0, len(ids), TEXT_BATCH)
+    ]
+
+
+def _writer(
+    consultation: Consultation, counted: QuerySet[Submission], first: int, last: int
+) -> Callable[[], list[tuple[int, str]]]:
+    """The database's writing of the answers of the counted submissions with ids from ``first``
+    to ``last`` (``written_between``), to run on whichever connection calls it. The counted rule
+    is bounded to the batch's ids too: unbounded, each batch's query hashed every counted
+    submission of the consultation (1,000,000 at the bench's largest size, 20 times over;
+    bench/README.md, round 4)."""
+    within = counted.filter(pk__gte=first, pk__lte=last)
+    return partial(
+        written_between, answers=answers_queryset(consultation, within), first=first, last=last
+    )
 
 
 def _batches(

@@ -117,9 +117,7 @@ def write_pdf(
         progress(PDF_CHARTS_DONE, STEP_LAYOUT)
         html = render_to_string(TEMPLATE, context)
         with _cycle_collection_paused():
-            document = HTML(string=html, base_url=str(Path(__file__).parent)).render(
-                pdf_tags=True
-            )
+            document = HTML(string=html, base_url=str(Path(__file__).parent)).render(pdf_tags=True)
             progress(PDF_LAYOUT_DONE, STEP_WRITING)
             document.write_pdf(target=str(path), pdf_tags=True)
         progress(1.0, STEP_WRITING)
