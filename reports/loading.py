@@ -123,9 +123,18 @@ def report_inputs(
                 cursor.execute("SELECT pg_export_snapshot()")
                 exported = cursor.fetchone()
                 snapshot = str(exported[0]) if exported else None
-            return _report_inputs_read(
-                consultation, as_of, connection, id_range, texts, grouped, snapshot
-            )
+            side = None
+            if snapshot is not None and (grouped or (grouped is None and id_range is None)):
+                # The database counts, and writes each batch's answers for the fingerprint, on
+                # a second connection while this process reads the respondents and the texts.
+                side = SideReader(alias=connection.alias, snapshot=snapshot)
+            try:
+                return _report_inputs_read(
+                    consultation, as_of, connection, id_range, texts, grouped, side
+                )
+            finally:
+                if side is not None:
+                    side.close()
     return _report_inputs_read(consultation, as_of, connection, id_range, texts, grouped, None)
 
 
@@ -147,37 +156,12 @@ def _report_inputs_read(
     id_range: tuple[int, int] | None,
     with_texts: bool,
     grouped: bool | None,
-    snapshot: str | None,
+    side: SideReader | None,
 ) -> ReportInputs:
     counted = _report_counted(consultation, as_of, id_range)
     meta = _report_meta(consultation)
     if grouped is None:
         grouped = connection.vendor == "postgresql" and id_range is None
-    side = None
-    if grouped and snapshot is not None:
-        # The database counts, and writes each batch's answers for the fingerprint, on a second
-        # connection while this process reads the respondents and the free text.
-        side = SideReader(alias=connection.alias, snapshot=snapshot)
-    try:
-        return _report_inputs_sides(
-            consultation, as_of, connection, id_range, with_texts, grouped, counted, meta, side
-        )
-    finally:
-        if side is not None:
-            side.close()
-
-
-def _report_inputs_sides(
-    consultation: Consultation,
-    as_of: dt.datetime,
-    connection: BaseDatabaseWrapper,
-    id_range: tuple[int, int] | None,
-    with_texts: bool,
-    grouped: bool,
-    counted: SubmissionQuerySet,
-    meta: ConsultationMeta,
-    side: SideReader | None,
-) -> ReportInputs:
     beside = None
     if side is not None:
         beside = grouped_answers_beside(
