@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from django.core.cache import caches
 from django.db import transaction
 
-from surveys.journey import structure as journey_structure
+from surveys.journey.structure import journey_cache_clear
 
 
 @contextmanager
@@ -27,4 +27,4 @@ def process_state_clear() -> None:
     before each test that shares rows, as if they had just been written."""
     for cache in caches.all():
         cache.clear()
-    journey_structure._STRUCTURES.clear()
+    journey_cache_clear()

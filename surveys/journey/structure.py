@@ -170,6 +170,12 @@ def journey_cached(*, consultation: Consultation) -> Journey:
     return Journey(consultation=consultation, structure=cached[1])
 
 
+def journey_cache_clear() -> None:
+    """Forget every structure this process keeps (``journey_cached``): for a process whose
+    database rows were replaced under it, as a test rolling back to shared rows does."""
+    _STRUCTURES.clear()
+
+
 def exclusive_mixed(question: Question, value: Any) -> Choice | None:
     """The exclusive choice ("None of these") ticked with others in ``value``, or None: such an
     answer is refused by the form and by the services alike."""

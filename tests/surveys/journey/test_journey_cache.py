@@ -70,6 +70,17 @@ def test_a_cached_structure_is_reused_without_queries(small):
     assert journey.consultation is current
 
 
+def test_a_cleared_cache_reads_the_structure_again(small):
+    consultation, _, _ = small
+    journey_structure.journey_cached(consultation=fresh(consultation))
+    journey_structure.journey_cache_clear()
+    current = fresh(consultation)
+    with CaptureQueriesContext(connection) as queries:
+        journey = journey_structure.journey_cached(consultation=current)
+    assert len(queries) > 0
+    assert [q.code for q in journey.questions] == ["Q1"]
+
+
 @pytest.mark.parametrize(
     "change",
     ["add question", "edit question", "delete question", "add choice", "edit choice", "section"],
