@@ -110,11 +110,9 @@ def _writer(
 def _batches(
     consultation: Consultation, respondents: pd.DataFrame
 ) -> Iterator[tuple[pd.DataFrame, pd.DataFrame]]:
-    """Each batch of ``respondents`` with the free-text answers of its id range."""
-    ids = respondents["submission_id"].to_numpy()
-    for start in range(0, len(respondents), TEXT_BATCH):
-        batch = respondents.iloc[start : start + TEXT_BATCH]
-        first, last = int(ids[start]), int(ids[min(start + TEXT_BATCH, len(ids)) - 1])
+    """Each batch of ``respondents`` with the free-text answers of its id range (``_ranges``)."""
+    for index, (first, last) in enumerate(_ranges(respondents)):
+        batch = respondents.iloc[index * TEXT_BATCH : (index + 1) * TEXT_BATCH]
         texts = _texts_between(consultation, first, last)
         # The counted ones among the submissions of the range: the batch's (``counted`` is the
         # rule the respondents were read by, in the same snapshot).
