@@ -101,13 +101,6 @@ def _fetch(alias: str, statement: Statement) -> list[tuple[Any, ...]]:
         return list(cursor.fetchall())
 
 
-# Which "multiple" flags an answer row of each kind counts with (``QuestionKind.counts_row``).
-_FLAGS_COUNTED = {
-    kind: [flag for flag in (True, False) if QuestionKind.counts_row(kind, flag)]
-    for kind in QuestionKind.values
-}
-
-
 def grouped_statements(
     *, consultation_id: int, counted: QuerySet[Submission, Any], meta: ConsultationMeta
 ) -> list[Statement]:
@@ -129,9 +122,16 @@ def grouped_statements(
     own_choice = Q(pk__in=[])
     for question in multiple:
         own_choice |= Q(question_id=question.id, choice_id__in=[c.id for c in question.choices])
+    # The question's own choices as a filter (bitmap scans of the (consultation, question,
+    # choice) index, then a hash join: 0.42-0.45 s at 100,000). Round 2 found such a filter made
+    # PostgreSQL choose nested loops when it joined every row to the submission's fields; as a
+    # column here instead it took 0.86-0.98 s (bench/README.md, round 5).
+    flagged = [
+        flag for flag in (True, False) if QuestionKind.counts_row(QuestionKind.MULTIPLE, flag)
+    ]
     picked = (
         rows.filter(own_choice)
-        .filter(multiple__in=_FLAGS_COUNTED[QuestionKind.MULTIPLE])
+        .filter(multiple__in=flagged)
         .values_list("submission_id", "question_id")
         .distinct()
     )

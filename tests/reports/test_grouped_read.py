@@ -25,7 +25,7 @@ from reports.render.json import summary_to_dict
 from reports.summary.compute import summarise
 from surveys.demo.synthetic import responses_generate
 from surveys.models import Answer, CampaignGroup, Question, Submission
-from tests.reports.test_loading import _leave_some_out
+from tests.reports.test_loading import _leave_some_out, submission_ids
 
 pytestmark = [
     pytest.mark.django_db,
@@ -69,11 +69,7 @@ def test_suggested_groups_do_not_multiply_the_grouped_rows(demo_consultations):
     responses_generate(consultation=consultation, count=60, seed=5)
     as_of = timezone.now()
     before = report_inputs(consultation=consultation, as_of=as_of, grouped=True).grouped
-    ids = list(
-        Submission.objects.filter(consultation=consultation)
-        .order_by("pk")
-        .values_list("pk", flat=True)
-    )
+    ids = submission_ids(consultation)
     for pair in range(20):
         group = CampaignGroup.objects.create(consultation=consultation, label=f"S{pair + 1}")
         Submission.objects.filter(pk__in=ids[2 * pair : 2 * pair + 2]).update(campaign_group=group)
@@ -94,11 +90,7 @@ def test_grouped_read_equals_rows_with_campaigns_petitions_and_odd_rows(demo_con
     consultation = demo_consultations["va-otc-dealing"]
     responses_generate(consultation=consultation, count=60, seed=3)
     as_of = timezone.now()
-    ids = list(
-        Submission.objects.filter(consultation=consultation)
-        .order_by("pk")
-        .values_list("pk", flat=True)
-    )
+    ids = submission_ids(consultation)
     confirmed = CampaignGroup.objects.create(consultation=consultation, label="C1", confirmed=True)
     suggested = CampaignGroup.objects.create(consultation=consultation, label="S1")
     Submission.objects.filter(pk__in=ids[:6]).update(campaign_group=confirmed)

@@ -40,13 +40,18 @@ def _consultation(demo_consultations, count=120, seed=5) -> Consultation:
     return consultation
 
 
-def _leave_some_out(consultation, as_of):
-    """Withdraw, exclude (for each reason) and move past the cut-off a few submissions."""
-    ids = list(
+def submission_ids(consultation) -> list[int]:
+    """The ids of ``consultation``'s submissions, in order."""
+    return list(
         Submission.objects.filter(consultation=consultation)
         .order_by("pk")
         .values_list("pk", flat=True)
     )
+
+
+def _leave_some_out(consultation, as_of):
+    """Withdraw, exclude (for each reason) and move past the cut-off a few submissions."""
+    ids = submission_ids(consultation)
     Submission.objects.filter(pk__in=ids[0:2]).update(
         state=SubmissionState.WITHDRAWN, withdrawn_at=as_of
     )
@@ -166,11 +171,7 @@ def test_summary_figures_equal_independent_database_counts(demo_consultations):
 def test_campaigns_themes_and_names_come_from_review_data(demo_consultations):
     consultation = _consultation(demo_consultations, count=40, seed=3)
     as_of = timezone.now()
-    ids = list(
-        Submission.objects.filter(consultation=consultation)
-        .order_by("pk")
-        .values_list("pk", flat=True)
-    )
+    ids = submission_ids(consultation)
     group = CampaignGroup.objects.create(consultation=consultation, label="C1", confirmed=True)
     Submission.objects.filter(pk__in=ids[:5]).update(campaign_group=group)
     Submission.objects.filter(pk=ids[5]).update(

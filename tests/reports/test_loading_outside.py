@@ -19,6 +19,7 @@ from reports.loading import report_inputs
 from reports.summary.compute import summarise
 from surveys.demo.synthetic import responses_generate
 from surveys.models import CampaignGroup, Submission
+from tests.reports.test_loading import submission_ids
 
 GENERATED = dt.datetime(2026, 4, 13, 9, 0, tzinfo=dt.UTC)
 
@@ -33,11 +34,7 @@ def test_outside_a_transaction_the_grouped_queries_run_side_by_side_and_agree(
     # rows' to the last figure, and both queries must have run beside the reader.
     consultation = demo_consultations["va-otc-dealing"]
     responses_generate(consultation=consultation, count=80, seed=11)
-    ids = list(
-        Submission.objects.filter(consultation=consultation)
-        .order_by("pk")
-        .values_list("pk", flat=True)
-    )
+    ids = submission_ids(consultation)
     confirmed = CampaignGroup.objects.create(consultation=consultation, label="C9", confirmed=True)
     Submission.objects.filter(pk__in=ids[:5]).update(campaign_group=confirmed)
     as_of = timezone.now()
